@@ -1,0 +1,45 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from seccoop.core.admin import RestrictedAdminMixin
+
+from .models import ApiToken, Contact, Membership, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("organisation", "role", "start", "end")
+
+
+@admin.register(User)
+class UserAdmin(RestrictedAdminMixin, DjangoUserAdmin):
+    inlines = [MembershipInline]
+    fieldsets = (*DjangoUserAdmin.fieldsets, ("seccoop", {"fields": ("preferred_language",)}))
+    list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
+
+
+@admin.register(Membership)
+class MembershipAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
+    list_display = ("user", "organisation", "role", "start", "end")
+    list_filter = ("role",)
+    search_fields = ("user__username", "organisation__code")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(RestrictedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "scope", "expires_at", "revoked_at", "last_used_at")
+    readonly_fields = ("user", "prefix", "digest", "scope", "created_at", "expires_at", "last_used_at")
+    fields = ("name", "user", "prefix", "digest", "scope", "created_at", "expires_at", "revoked_at", "last_used_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tokens are created by their owner (profile page or `seccoop token create`)
+
+
+@admin.register(Contact)
+class ContactAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
+    list_display = ("name", "owner", "position", "tlp")
+    list_filter = ("tlp",)
+    search_fields = ("name", "email")

@@ -1,0 +1,49 @@
+"""The home page: the Framework's structure, and the signed-in user's memberships and scope."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from seccoop.framework.models import Body, Category, Mechanism, Party, StrategicPriority
+
+from .models import Contact, Membership, Role
+from .policy import user_scope
+
+ROLE_FOCUS = {
+    Role.SECRETARIAT: "secretariat",
+    Role.FOCAL_POINT: "focal_point",
+    Role.TWG_MEMBER: "twg_member",
+    Role.PARTNER_OFFICER: "partner_officer",
+    Role.WATCH_OFFICER: "watch_officer",
+    Role.VIEWER: "viewer",
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "priorities": StrategicPriority.objects.restrict(user, "view").prefetch_related("categories"),
+        "bodies": Body.objects.restrict(user, "view").select_related("organisation"),
+        "party_count": Party.objects.restrict(user, "view").count(),
+        "category_count": Category.objects.restrict(user, "view").count(),
+    }
+    if user.is_authenticated:
+        memberships = list(Membership.objects.restrict(user, "view").active().filter(user=user)
+                           .select_related("organisation", "organisation__parent"))
+        scope = user_scope(user)
+        roles = sorted({m.role for m in memberships})
+        context.update({
+            "memberships": memberships,
+            "roles": [ROLE_FOCUS[Role(r)] for r in roles],
+            "scope": scope,
+            "contact_count": Contact.objects.restrict(user, "view").count(),
+            "own_contacts": Contact.objects.restrict(user, "view").filter(owner_id__in=scope.orgs)
+            .select_related("owner")[:5],
+            "own_parties": Party.objects.restrict(user, "view").filter(organisation_id__in=scope.orgs)
+            .select_related("organisation"),
+            "coordination_centre": Mechanism.objects.restrict(user, "view").filter(number=4).first(),
+            "commission": Body.objects.restrict(user, "view").filter(organisation__code="COMMISSION")
+            .select_related("organisation").prefetch_related("responsibilities").first(),
+        })
+    return render(request, "home.html", context)

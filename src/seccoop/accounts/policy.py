@@ -1,0 +1,179 @@
+"""The access policy: the one place that decides who may view, add, change or delete what.
+
+Every model declares how it is governed with a class attribute ``access``:
+
+* ``reference``: Framework reference data. Anyone may read it (it is TLP:CLEAR); only platform
+  administrators, or staff with the model's Django permission, change it.
+* ``marked``: a record with an owner and a TLP 2.0 marking (:class:`MarkedModel`).
+  Read: CLEAR everyone; GREEN every user with an active membership; AMBER the owner's members and
+  the members of every organisation it is released to (members of an organisation's parts count
+  as within it); AMBER+STRICT the owner's direct members only; RED the named recipients only.
+  Add, change and delete: members of the owner organisation whose role is one of the model's
+  ``editor_roles``, on records they can read.
+* ``user``, ``membership``, ``owned_by_user``: people and their own credentials.
+
+Anything else is denied to everyone but platform administrators (fail closed). Platform
+administrators (superusers) may read and change everything except TLP:RED records they are not
+named on. The policy registers itself with ``core`` at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from seccoop.core.markings import TLP
+from seccoop.core.policy import register_policy
+from seccoop.framework.models import Organisation
+
+
+@dataclass
+class Scope:
+    """What a user belongs to today, computed once per request (one query)."""
+
+    member: bool = False
+    orgs: set[int] = field(default_factory=set)
+    release_orgs: set[int] = field(default_factory=set)
+    roles: dict[int, set[str]] = field(default_factory=dict)
+
+    def orgs_with_roles(self, roles: frozenset[str] | set[str]) -> set[int]:
+        return {org for org, held in self.roles.items() if held & roles}
+
+    def has_role(self, role: str) -> bool:
+        return any(role in held for held in self.roles.values())
+
+
+def user_scope(user: Any) -> Scope:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Scope()
+    cached = getattr(user, "_seccoop_scope", None)
+    if cached is not None:
+        return cached
+    from .models import Membership
+
+    scope = Scope()
+    rows = (
+        Membership.objects.active()
+        .filter(user=user)
+        .values_list("organisation_id", "role", "organisation__parent_id",
+                     "organisation__parent__parent_id")
+    )
+    for org_id, role, parent_id, grandparent_id in rows:
+        scope.member = True
+        scope.orgs.add(org_id)
+        scope.roles.setdefault(org_id, set()).add(role)
+        scope.release_orgs.add(org_id)
+        scope.release_orgs.update(x for x in (parent_id, grandparent_id) if x)
+    user._seccoop_scope = scope
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    if hasattr(user, "_seccoop_scope"):
+        del user._seccoop_scope
+
+
+def _through_exists(model: type[models.Model], m2m_name: str, target_ids: Any) -> Exists:
+    through = model._meta.get_field(m2m_name).remote_field.through  # type: ignore[union-attr]
+    source = target = None
+    for f in through._meta.fields:
+        if f.is_relation and f.related_model is model and source is None:
+            source = f.name
+        elif f.is_relation:
+            target = f.name
+    return Exists(through.objects.filter(**{source: OuterRef("pk"), f"{target}_id__in": target_ids}))
+
+
+def marking_q(model: type[models.Model], user: Any) -> Q:
+    """The rows of a marked model that ``user`` may read."""
+    scope = user_scope(user)
+    q = Q(tlp=TLP.CLEAR)
+    if not getattr(user, "is_authenticated", False):
+        return q
+    if scope.member or user.is_superuser:
+        q |= Q(tlp=TLP.GREEN)
+    if user.is_superuser:
+        return q | Q(tlp__in=[TLP.AMBER, TLP.AMBER_STRICT]) | (
+            Q(tlp=TLP.RED) & _through_exists(model, "recipients", [user.pk]))
+    if scope.release_orgs:
+        q |= Q(tlp=TLP.AMBER, owner_id__in=scope.release_orgs)
+        q |= Q(tlp=TLP.AMBER) & _through_exists(model, "releasable_to", list(scope.release_orgs))
+    if scope.orgs:
+        q |= Q(tlp=TLP.AMBER_STRICT, owner_id__in=scope.orgs)
+    q |= Q(tlp=TLP.RED) & _through_exists(model, "recipients", [user.pk])
+    return q
+
+
+class FrameworkPolicy:
+    """The platform's access policy (see the module docstring)."""
+
+    def restrict(self, queryset: Any, user: Any, action: str) -> Any:
+        model = queryset.model
+        access = getattr(model, "access", None)
+        authenticated = bool(getattr(user, "is_authenticated", False))
+        superuser = authenticated and user.is_superuser and user.is_active
+        if access == "reference":
+            if action == "view":
+                return queryset
+            if superuser or (authenticated and user.is_staff and user.has_perm(
+                    f"{model._meta.app_label}.{action}_{model._meta.model_name}")):
+                return queryset
+            return queryset.none()
+        if access == "marked":
+            visible = queryset.filter(marking_q(model, user))
+            if action == "view":
+                return visible
+            if superuser:
+                return visible
+            orgs = user_scope(user).orgs_with_roles(model.editor_roles)
+            return visible.filter(owner_id__in=orgs) if orgs else queryset.none()
+        if not authenticated:
+            return queryset.none()
+        if access == "user":
+            if superuser:
+                return queryset
+            return queryset.filter(pk=user.pk)
+        if access == "membership":
+            if superuser:
+                return queryset
+            if action == "view":
+                return queryset.filter(user=user)
+            return queryset.none()
+        if access == "owned_by_user":
+            if superuser and action == "view":
+                return queryset
+            return queryset.filter(user=user)
+        if superuser:
+            return queryset
+        return queryset.none()
+
+    def can_add(self, model: type[models.Model], user: Any) -> bool:
+        if not getattr(user, "is_authenticated", False):
+            return False
+        access = getattr(model, "access", None)
+        if user.is_superuser:
+            return True
+        if access == "reference":
+            return bool(user.is_staff and user.has_perm(
+                f"{model._meta.app_label}.add_{model._meta.model_name}"))
+        if access == "marked":
+            return bool(user_scope(user).orgs_with_roles(model.editor_roles))  # type: ignore[attr-defined]
+        return access == "owned_by_user"
+
+    def allowed_owners(self, model: type[models.Model], user: Any) -> Any:
+        if getattr(user, "is_superuser", False):
+            return Organisation.objects.all()
+        if not getattr(user, "is_authenticated", False):
+            return Organisation.objects.none()
+        orgs = user_scope(user).orgs_with_roles(getattr(model, "editor_roles", frozenset()))
+        return Organisation.objects.filter(pk__in=orgs)
+
+
+policy = FrameworkPolicy()
+
+
+def register() -> None:
+    register_policy(policy)

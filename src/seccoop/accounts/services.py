@@ -1,0 +1,53 @@
+"""Account services: API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from seccoop.core.audit import record_event
+
+from .models import ApiToken, User
+
+
+def resolve_token(raw: str) -> tuple[Any, str] | None:
+    token = ApiToken.resolve(raw)
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user, token.scope
+
+
+def create_token(user: User, *, actor: Any, name: str, scope: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Issue a token for ``user``; the raw token is returned once and never stored."""
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    errors: dict[str, str] = {}
+    if scope not in ApiToken.Scope.values:
+        errors["scope"] = _("Scope must be 'read' or 'write'.")
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        errors["days"] = _("A token lives from 1 to {max} days.").format(max=settings.API_TOKEN_MAX_DAYS)
+    if not name.strip():
+        errors["name"] = _("Give the token a name, so you can recognise it later.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        token, raw = ApiToken.issue(user, name=name.strip()[:100], scope=scope, days=days)
+        record_event("token.created", actor=actor, obj=token, scope=scope, days=days,
+                     for_user=user.get_username())
+    return token, raw
+
+
+def revoke_token(token: ApiToken, *, actor: Any) -> ApiToken:
+    with transaction.atomic():
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            record_event("token.revoked", actor=actor, obj=token)
+    return token

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("sign-in/", views.sign_in, name="login"),
+    path("sign-in/code/", views.two_factor_verify, name="two_factor_verify"),
+    path("sign-out/", views.sign_out, name="logout"),
+    path("second-factor/", views.two_factor_setup, name="two_factor_setup"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", views.token_create, name="token_create"),
+    path("profile/tokens/<str:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("contacts/", views.ContactListView.as_view(), name="contact_list"),
+    path("contacts/add/", views.ContactEditView.as_view(), name="contact_add"),
+    path("contacts/<str:pk>/", views.ContactDetailView.as_view(), name="contact_detail"),
+    path("contacts/<str:pk>/edit/", views.ContactEditView.as_view(), name="contact_edit"),
+    path("contacts/<str:pk>/delete/", views.ContactDeleteView.as_view(), name="contact_delete"),
+    path("contacts/<str:pk>/history/", views.ContactHistoryView.as_view(), name="contact_history"),
+]

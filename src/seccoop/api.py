@@ -1,0 +1,9 @@
+"""The versioned JSON API: one router per app, mounted under /api/v1/."""
+
+from seccoop.accounts.api import router as accounts_router
+from seccoop.core.api import build_api
+from seccoop.framework.api import router as framework_router
+
+api = build_api()
+api.add_router("/framework", framework_router)
+api.add_router("/accounts", accounts_router)

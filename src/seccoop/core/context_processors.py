@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def platform(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "DEV_MODE": settings.DEV_MODE,
+        "SITE_NAME": "seccoop",
+    }

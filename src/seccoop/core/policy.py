@@ -1,0 +1,45 @@
+"""The access-policy registry.
+
+``core`` knows no domain. The one access policy lives in ``accounts`` and registers itself here at
+start-up; the restricted queryset, the generic views and the API base ask it through
+:func:`get_policy`, so ``core`` never imports ``accounts``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from django.db.models import Model, QuerySet
+
+Action = Literal["view", "change", "delete", "add"]
+ACTIONS: tuple[str, ...] = ("view", "change", "delete", "add")
+
+
+class AccessPolicy(Protocol):
+    def restrict(self, queryset: QuerySet[Any], user: Any, action: str) -> QuerySet[Any]:
+        """Return the rows of ``queryset`` that ``user`` may act on."""
+
+    def can_add(self, model: type[Model], user: Any) -> bool:
+        """Whether ``user`` may create a record of ``model`` at all."""
+
+    def allowed_owners(self, model: type[Model], user: Any) -> QuerySet[Any]:
+        """The owners ``user`` may create a record of ``model`` for."""
+
+
+class PolicyNotRegistered(RuntimeError):
+    pass
+
+
+_policy: AccessPolicy | None = None
+
+
+def register_policy(policy: AccessPolicy) -> None:
+    global _policy
+    _policy = policy
+
+
+def get_policy() -> AccessPolicy:
+    if _policy is None:
+        raise PolicyNotRegistered("No access policy is registered; is 'seccoop.accounts' installed?")
+    return _policy

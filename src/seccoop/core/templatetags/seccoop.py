@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def cell(value: Any) -> Any:
+    """Show a value in a list or detail page: booleans as words, empty as a dash."""
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    if value in (None, ""):
+        return "—"
+    return value
+
+
+@register.filter
+def tlp_class(value: str) -> str:
+    return "tlp-" + str(value).lower().replace("+", "-")

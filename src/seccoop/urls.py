@@ -1,0 +1,30 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from seccoop.accounts.home import home
+from seccoop.api import api
+from seccoop.core import views as core_views
+
+admin.site.site_header = "seccoop"
+admin.site.site_title = "seccoop"
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", core_views.healthz, name="healthz"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", home, name="home"),
+    path("framework/", include("seccoop.framework.urls")),
+    path("accounts/", include("seccoop.accounts.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)
+
+handler400 = "seccoop.core.views.bad_request"
+handler403 = "seccoop.core.views.permission_denied"
+handler404 = "seccoop.core.views.page_not_found"
+handler500 = "seccoop.core.views.server_error"
