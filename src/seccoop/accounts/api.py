@@ -9,10 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
-from seccoop.core.api import ErrorOut, filter_queryset, get_visible, require_if_match
+from seccoop.core.api import Pagination, ErrorOut, filter_queryset, get_visible, require_if_match
 from seccoop.core.audit import record_event
 from seccoop.core.concurrency import etag_for
 from seccoop.core.markings import TLP
@@ -132,7 +132,7 @@ def _check_marking(tlp: str) -> None:
 
 
 @router.get("/contacts", response=list[ContactOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_contacts(request: HttpRequest, q: str | None = None, owner: str | None = None,
                   tlp: str | None = None) -> Any:
     return filter_queryset(request, ContactFilterSet, _contacts(request).restrict(request.user, "view"))

@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer
+from pydantic import Field
 
 from .audit import record_event
 from .concurrency import ConflictError, etag_for, parse_etag
@@ -39,6 +41,19 @@ _token_resolver: Callable[[str], tuple[Any, str] | None] | None = None
 def register_token_resolver(resolver: Callable[[str], tuple[Any, str] | None]) -> None:
     global _token_resolver
     _token_resolver = resolver
+
+
+class Pagination(LimitOffsetPagination):
+    """Limit/offset pages; ``limit`` above the hard cap (100) is capped, never refused."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=1_000_000, description="Items per page (at most 100 are returned).")
+        offset: int = Field(0, ge=0, le=2**31 - 1, description="Items to skip.")
+
+    def __init__(self, **kwargs: Any) -> None:
+        from django.conf import settings
+
+        super().__init__(max_limit=settings.MAX_PAGE_SIZE, **kwargs)
 
 
 class ErrorItem(Schema):

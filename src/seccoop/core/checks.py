@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Error, Info, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -20,8 +20,8 @@ def production_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
         if settings.SESSION_IDLE_SECONDS > 30 * 60:
             problems.append(Warning("The idle timeout is longer than 30 minutes.", id="seccoop.W001"))
         if "sqlite" in settings.DATABASES["default"]["ENGINE"]:
-            problems.append(Warning(
-                "Production is running on the embedded SQLite database.",
+            problems.append(Info(
+                "Production is running on the embedded SQLite database (one machine only).",
                 hint="Set DATABASE_URL to a PostgreSQL database for several servers or workers.",
                 id="seccoop.W002"))
     return problems

@@ -62,3 +62,22 @@ class NoStoreMiddleware:
         if signed_in or "Authorization" in request.headers or request.path.startswith("/api/"):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class ApiLanguageMiddleware:
+    """The API has no language prefix in its paths: it follows ``Accept-Language`` instead."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            from django.utils import translation
+
+            language = translation.get_language_from_request(request, check_path=False)
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]  # as LocaleMiddleware does
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", language)
+            return response
+        return self.get_response(request)

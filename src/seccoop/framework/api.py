@@ -6,9 +6,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from seccoop.core.api import ApiAuth, ErrorOut, filter_queryset, get_visible
+from seccoop.core.api import Pagination, ApiAuth, ErrorOut, filter_queryset, get_visible
 
 from .filters import BodyFilterSet, CategoryFilterSet, OrganisationFilterSet, PartyFilterSet
 from .models import (
@@ -210,13 +210,13 @@ class SearchIn(Schema):
 
 
 @router.get("/priorities", response=list[PriorityOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_priorities(request: HttpRequest) -> Any:
     return StrategicPriority.objects.restrict(request.user, "view")
 
 
 @router.get("/categories", response=list[CategoryOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_categories(request: HttpRequest, q: str | None = None, priority: str | None = None) -> Any:
     qs = Category.objects.restrict(request.user, "view").select_related("priority")
     return filter_queryset(request, CategoryFilterSet, qs)
@@ -228,26 +228,26 @@ def get_category(request: HttpRequest, pk: int) -> Any:
 
 
 @router.get("/criteria", response=list[CriterionOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_criteria(request: HttpRequest) -> Any:
     return Criterion.objects.restrict(request.user, "view")
 
 
 @router.get("/levels", response=list[LevelOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_levels(request: HttpRequest) -> Any:
     return EngagementLevel.objects.restrict(request.user, "view").prefetch_related("authorities__organisation")
 
 
 @router.get("/bodies", response=list[BodyOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_bodies(request: HttpRequest, q: str | None = None, body_type: str | None = None) -> Any:
     qs = Body.objects.restrict(request.user, "view").select_related("organisation").prefetch_related("responsibilities")
     return filter_queryset(request, BodyFilterSet, qs)
 
 
 @router.get("/parties", response=list[PartyOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_parties(request: HttpRequest, q: str | None = None, side: str | None = None,
                  language: str | None = None, currency: str | None = None) -> Any:
     qs = Party.objects.restrict(request.user, "view").select_related("organisation")
@@ -260,7 +260,7 @@ def get_party(request: HttpRequest, pk: int) -> Any:
 
 
 @router.get("/organisations", response=list[OrganisationOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_organisations(request: HttpRequest, q: str | None = None, kind: str | None = None,
                        side: str | None = None, parent: str | None = None) -> Any:
     qs = Organisation.objects.restrict(request.user, "view").select_related("parent")
@@ -268,18 +268,18 @@ def list_organisations(request: HttpRequest, q: str | None = None, kind: str | N
 
 
 @router.get("/reporting-authorities", response=list[ReportingAuthorityOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_reporting_authorities(request: HttpRequest) -> Any:
     return ReportingAuthority.objects.restrict(request.user, "view").select_related("organisation", "reports_to")
 
 
 @router.get("/mechanisms", response=list[MechanismOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_mechanisms(request: HttpRequest) -> Any:
     return Mechanism.objects.restrict(request.user, "view")
 
 
 @router.get("/instruments", response=list[InstrumentOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_instruments(request: HttpRequest) -> Any:
     return Instrument.objects.restrict(request.user, "view")
