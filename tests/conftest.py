@@ -41,8 +41,9 @@ def ensure_world() -> None:
         if user is None:
             user = User.objects.create_user(username, f"{username}@example.invalid", PASSWORD)
         for code, role in roles:
-            Membership.objects.get_or_create(user=user, organisation=orgs[code], role=role,
-                                             start=date(2010, 5, 27))
+            Membership.objects.get_or_create(
+                user=user, organisation=orgs[code], role=role, start=date(2010, 5, 27)
+            )
 
 
 @pytest.fixture(scope="session")
@@ -76,8 +77,13 @@ def client_for(world: None) -> Callable[[str | None], Client]:
 
 @pytest.fixture
 def make_contact(world: None) -> Callable[..., Contact]:
-    def make(owner: str = "JAM", tlp: str = TLP.AMBER_STRICT, name: str | None = None,
-             released: tuple[str, ...] = (), recipients: tuple[str, ...] = ()) -> Contact:
+    def make(
+        owner: str = "JAM",
+        tlp: str = TLP.AMBER_STRICT,
+        name: str | None = None,
+        released: tuple[str, ...] = (),
+        recipients: tuple[str, ...] = (),
+    ) -> Contact:
         org = Organisation.objects.get(code=owner)
         contact = Contact.objects.create(owner=org, tlp=tlp, name=name or f"{owner} {tlp} contact")
         if released:

@@ -32,11 +32,24 @@ SCOPES: dict[str, tuple[set[str], set[str], bool]] = {
     "outsider": (set(), set(), False),
     None: (set(), set(), False),
 }
-EDITORS = {"secretariat", "jam_focal", "brb_focal", "dom_focal", "twg_member", "inl_partner", "watch_officer"}
+EDITORS = {
+    "secretariat",
+    "jam_focal",
+    "brb_focal",
+    "dom_focal",
+    "twg_member",
+    "inl_partner",
+    "watch_officer",
+}
 
 
-def oracle_can_view(persona: str | None, owner: str, tlp: str, released: tuple[str, ...] = (),
-                    recipients: tuple[str, ...] = ()) -> bool:
+def oracle_can_view(
+    persona: str | None,
+    owner: str,
+    tlp: str,
+    released: tuple[str, ...] = (),
+    recipients: tuple[str, ...] = (),
+) -> bool:
     direct, wide, member = SCOPES[persona]
     if tlp == "CLEAR":
         return True
@@ -51,11 +64,19 @@ def oracle_can_view(persona: str | None, owner: str, tlp: str, released: tuple[s
     raise AssertionError(tlp)
 
 
-def oracle_can_change(persona: str | None, owner: str, tlp: str, released: tuple[str, ...] = (),
-                      recipients: tuple[str, ...] = ()) -> bool:
+def oracle_can_change(
+    persona: str | None,
+    owner: str,
+    tlp: str,
+    released: tuple[str, ...] = (),
+    recipients: tuple[str, ...] = (),
+) -> bool:
     direct, _wide, _member = SCOPES[persona]
-    return (oracle_can_view(persona, owner, tlp, released, recipients) and persona in EDITORS
-            and owner in direct)
+    return (
+        oracle_can_view(persona, owner, tlp, released, recipients)
+        and persona in EDITORS
+        and owner in direct
+    )
 
 
 class ObjectViewTests:
@@ -78,8 +99,10 @@ class ObjectViewTests:
         raise NotImplementedError  # each concrete test class supplies a valid form
 
     def urls(self, obj: Any) -> list[str]:
-        return [reverse(n, args=[obj.pk]) for n in (self.detail_url, self.edit_url, self.delete_url,
-                                                     self.history_url)]
+        return [
+            reverse(n, args=[obj.pk])
+            for n in (self.detail_url, self.edit_url, self.delete_url, self.history_url)
+        ]
 
     def test_anonymous_gets_the_sign_in_page(self, client_for: Any) -> None:
         obj = self.make()
@@ -94,8 +117,16 @@ class ObjectViewTests:
         client = client_for(self.outsider)
         for url in self.urls(obj):
             assert client.get(url).status_code == 404, url
-        assert client.post(reverse(self.edit_url, args=[obj.pk]), self.edit_data(obj)).status_code == 404
-        assert client.post(reverse(self.delete_url, args=[obj.pk]), {"form_version": obj.version}).status_code == 404
+        assert (
+            client.post(reverse(self.edit_url, args=[obj.pk]), self.edit_data(obj)).status_code
+            == 404
+        )
+        assert (
+            client.post(
+                reverse(self.delete_url, args=[obj.pk]), {"form_version": obj.version}
+            ).status_code
+            == 404
+        )
         listing = client.get(reverse(self.list_url))
         assert listing.status_code == 200
         assert str(obj) not in listing.content.decode()
@@ -127,15 +158,25 @@ class ObjectViewTests:
         client = client_for(self.read_only)
         assert client.get(reverse(self.detail_url, args=[obj.pk])).status_code == 200
         assert client.get(reverse(self.edit_url, args=[obj.pk])).status_code == 403
-        assert client.post(reverse(self.edit_url, args=[obj.pk]), self.edit_data(obj)).status_code == 403
-        assert client.post(reverse(self.delete_url, args=[obj.pk]), {"form_version": obj.version}).status_code == 403
+        assert (
+            client.post(reverse(self.edit_url, args=[obj.pk]), self.edit_data(obj)).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                reverse(self.delete_url, args=[obj.pk]), {"form_version": obj.version}
+            ).status_code
+            == 403
+        )
 
     def test_editor_deletes_with_history(self, client_for: Any) -> None:
         obj = self.make()
         model = type(obj)
         client = client_for(self.editor)
-        response = client.post(reverse(self.delete_url, args=[obj.pk]), {"form_version": obj.version,
-                                                                          "change_reason": "duplicate"})
+        response = client.post(
+            reverse(self.delete_url, args=[obj.pk]),
+            {"form_version": obj.version, "change_reason": "duplicate"},
+        )
         assert response.status_code == 302
         assert not model.objects.filter(pk=obj.pk).exists()
         assert model.history.filter(id=obj.pk, history_type="-").exists()
@@ -163,14 +204,26 @@ class ApiObjectTests:
         client = client_for(None)
         assert client.get(self.path).status_code == 401
         assert client.get(f"{self.path}/{obj.pk}").status_code == 401
-        assert client.post(self.path, self.create_payload(), content_type="application/json").status_code == 401
+        assert (
+            client.post(
+                self.path, self.create_payload(), content_type="application/json"
+            ).status_code
+            == 401
+        )
 
     def test_outsider_gets_404(self, client_for: Any) -> None:
         obj = self.make()
         client = client_for(self.outsider)
         assert client.get(f"{self.path}/{obj.pk}").status_code == 404
-        assert client.patch(f"{self.path}/{obj.pk}", self.patch_payload(), content_type="application/json",
-                            HTTP_IF_MATCH='W/"1"').status_code == 404
+        assert (
+            client.patch(
+                f"{self.path}/{obj.pk}",
+                self.patch_payload(),
+                content_type="application/json",
+                HTTP_IF_MATCH='W/"1"',
+            ).status_code
+            == 404
+        )
         assert client.delete(f"{self.path}/{obj.pk}", HTTP_IF_MATCH='W/"1"').status_code == 404
         ids = [row["id"] for row in client.get(self.path + "?limit=100").json()["items"]]
         assert obj.pk not in ids
@@ -182,8 +235,12 @@ class ApiObjectTests:
         assert got.status_code == 200
         etag = got["ETag"]
         before = obj.history.count()
-        response = client.patch(f"{self.path}/{obj.pk}", self.patch_payload(), content_type="application/json",
-                                HTTP_IF_MATCH=etag)
+        response = client.patch(
+            f"{self.path}/{obj.pk}",
+            self.patch_payload(),
+            content_type="application/json",
+            HTTP_IF_MATCH=etag,
+        )
         assert response.status_code == 200, response.content
         assert response["ETag"] != etag
         assert obj.history.count() == before + 1
@@ -193,12 +250,21 @@ class ApiObjectTests:
         client = client_for(self.editor)
         url = f"{self.path}/{obj.pk}"
         etag = client.get(url)["ETag"]
-        assert client.patch(url, self.patch_payload(), content_type="application/json",
-                            HTTP_IF_MATCH=etag).status_code == 200
-        stale = client.patch(url, self.patch_payload(), content_type="application/json", HTTP_IF_MATCH=etag)
+        assert (
+            client.patch(
+                url, self.patch_payload(), content_type="application/json", HTTP_IF_MATCH=etag
+            ).status_code
+            == 200
+        )
+        stale = client.patch(
+            url, self.patch_payload(), content_type="application/json", HTTP_IF_MATCH=etag
+        )
         assert stale.status_code == 412
         assert stale["ETag"] == 'W/"2"'
-        assert client.patch(url, self.patch_payload(), content_type="application/json").status_code == 428
+        assert (
+            client.patch(url, self.patch_payload(), content_type="application/json").status_code
+            == 428
+        )
         body = {**self.patch_payload(), "version": 1}
         conflict = client.patch(url, json.dumps(body), content_type="application/json")
         assert conflict.status_code == 409
@@ -211,10 +277,19 @@ class ApiObjectTests:
         client = client_for(self.read_only)
         url = f"{self.path}/{obj.pk}"
         etag = client.get(url)["ETag"]
-        assert client.patch(url, self.patch_payload(), content_type="application/json",
-                            HTTP_IF_MATCH=etag).status_code == 403
+        assert (
+            client.patch(
+                url, self.patch_payload(), content_type="application/json", HTTP_IF_MATCH=etag
+            ).status_code
+            == 403
+        )
         assert client.delete(url, HTTP_IF_MATCH=etag).status_code == 403
-        assert client.post(self.path, self.create_payload(), content_type="application/json").status_code == 403
+        assert (
+            client.post(
+                self.path, self.create_payload(), content_type="application/json"
+            ).status_code
+            == 403
+        )
 
     def test_editor_creates_and_deletes(self, client_for: Any) -> None:
         client = client_for(self.editor)

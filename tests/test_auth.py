@@ -67,7 +67,9 @@ def test_throttle_message_is_translated(world: None) -> None:
     with override_settings(AXES_FAILURE_LIMIT=1):
         client = Client()
         client.post("/es/accounts/sign-in/", {"username": "viewer", "password": "nope-nope-nope"})
-        locked = client.post("/es/accounts/sign-in/", {"username": "viewer", "password": "nope-nope-nope"})
+        locked = client.post(
+            "/es/accounts/sign-in/", {"username": "viewer", "password": "nope-nope-nope"}
+        )
     assert locked.status_code == 429
     assert 'lang="es"' in locked.content.decode()
 
@@ -126,11 +128,16 @@ def test_second_factor_enrolment_and_sign_in(world: None) -> None:
     assert page.status_code == 200
     assert "<svg" in page.content.decode()
     device = TOTPDevice.objects.get(user__username="secretariat", confirmed=False)
-    wrong = client.post("/accounts/second-factor/", {"code": "000000" if current_code(device) != "000000" else "111111"})
+    wrong = client.post(
+        "/accounts/second-factor/",
+        {"code": "000000" if current_code(device) != "000000" else "111111"},
+    )
     assert wrong.status_code == 400
     device.refresh_from_db()
     device.throttle_reset()  # django-otp backs off after a failure; this test does not wait it out
-    assert client.post("/accounts/second-factor/", {"code": current_code(device)}).status_code == 302
+    assert (
+        client.post("/accounts/second-factor/", {"code": current_code(device)}).status_code == 302
+    )
     device.refresh_from_db()
     assert device.confirmed
     assert AuditEvent.objects.filter(action="auth.second_factor_enrolled").exists()
@@ -180,7 +187,12 @@ def test_token_lifecycle_and_scopes(world: None) -> None:
     assert me.status_code == 200
     assert me.json()["username"] == "jam_focal"
     assert me["Cache-Control"] == "no-store"
-    write = client.post("/api/v1/accounts/contacts", {"owner": "JAM", "name": "x"}, content_type="application/json", **auth)
+    write = client.post(
+        "/api/v1/accounts/contacts",
+        {"owner": "JAM", "name": "x"},
+        content_type="application/json",
+        **auth,
+    )
     assert write.status_code == 403
     assert "read-only" in write.json()["detail"]
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
@@ -189,16 +201,28 @@ def test_token_lifecycle_and_scopes(world: None) -> None:
     assert expired.json()["detail"] == "The token is unknown, expired or revoked."
     _t2, raw2 = create_token(user, actor=user, name="second", scope="write", days=1)
     auth2 = {"HTTP_AUTHORIZATION": f"Bearer {raw2}"}
-    assert client.post("/api/v1/accounts/contacts", {"owner": "JAM", "name": "via token"},
-                       content_type="application/json", **auth2).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/accounts/contacts",
+            {"owner": "JAM", "name": "via token"},
+            content_type="application/json",
+            **auth2,
+        ).status_code
+        == 201
+    )
     call_command("token", "revoke", _t2.prefix)
     assert client.get("/api/v1/accounts/me", **auth2).status_code == 401
-    assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION="Bearer scp_nothing_here").status_code == 401
+    assert (
+        client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION="Bearer scp_nothing_here").status_code
+        == 401
+    )
     assert client.get("/api/v1/accounts/me", HTTP_AUTHORIZATION="Basic abc").status_code == 401
 
 
 def test_invalid_token_is_401_even_on_public_endpoints(world: None) -> None:
-    response = Client().get("/api/v1/framework/categories", HTTP_AUTHORIZATION="Bearer scp_bad_token")
+    response = Client().get(
+        "/api/v1/framework/categories", HTTP_AUTHORIZATION="Bearer scp_bad_token"
+    )
     assert response.status_code == 401
 
 
@@ -213,7 +237,9 @@ def test_token_command_prints_once(world: None, capsys: Any) -> None:
 
 def test_profile_creates_and_revokes_tokens(client_for: Any) -> None:
     client = client_for("jam_focal")
-    created = client.post("/accounts/profile/tokens/", {"name": "grid", "scope": "read", "days": 10})
+    created = client.post(
+        "/accounts/profile/tokens/", {"name": "grid", "scope": "read", "days": 10}
+    )
     assert created.status_code == 201
     assert "scp_" in created.content.decode()
     token = ApiToken.objects.get(user__username="jam_focal", name="grid")
@@ -228,7 +254,9 @@ def test_profile_creates_and_revokes_tokens(client_for: Any) -> None:
 
 
 def test_bad_token_form_names_the_field(client_for: Any) -> None:
-    response = client_for("jam_focal").post("/accounts/profile/tokens/", {"name": "x", "scope": "read", "days": 9999})
+    response = client_for("jam_focal").post(
+        "/accounts/profile/tokens/", {"name": "x", "scope": "read", "days": 9999}
+    )
     assert response.status_code == 400
     assert "Valid for (days)" in response.content.decode()
 
@@ -239,7 +267,9 @@ def test_post_without_csrf_is_403(world: None) -> None:
     response = client.post(reverse("accounts:contact_add"), {"name": "x"})
     assert response.status_code == 403
     assert "security token" in response.content.decode()
-    api = client.post("/api/v1/accounts/contacts", {"owner": "JAM", "name": "x"}, content_type="application/json")
+    api = client.post(
+        "/api/v1/accounts/contacts", {"owner": "JAM", "name": "x"}, content_type="application/json"
+    )
     assert api.status_code == 403
 
 

@@ -23,7 +23,9 @@ class ContactFixtures:
         self._make = make_contact
 
     def make(self, **kwargs: Any) -> Contact:
-        return self._make(owner="JAM", tlp=TLP.AMBER_STRICT, name="Jamaica strict liaison", **kwargs)
+        return self._make(
+            owner="JAM", tlp=TLP.AMBER_STRICT, name="Jamaica strict liaison", **kwargs
+        )
 
 
 class TestContactViews(ContactFixtures, ObjectViewTests):
@@ -34,16 +36,30 @@ class TestContactViews(ContactFixtures, ObjectViewTests):
     history_url = "accounts:contact_history"
 
     def edit_data(self, obj: Any) -> dict[str, Any]:
-        return {"owner": obj.owner_id, "name": "Renamed liaison", "position": "Inspector", "email": "",
-                "phone": "", "notes": "", "tlp": TLP.AMBER_STRICT, "caveat": "", "form_version": obj.version,
-                "change_reason": "promotion"}
+        return {
+            "owner": obj.owner_id,
+            "name": "Renamed liaison",
+            "position": "Inspector",
+            "email": "",
+            "phone": "",
+            "notes": "",
+            "tlp": TLP.AMBER_STRICT,
+            "caveat": "",
+            "form_version": obj.version,
+            "change_reason": "promotion",
+        }
 
 
 class TestContactApi(ContactFixtures, ApiObjectTests):
     path = "/api/v1/accounts/contacts"
 
     def create_payload(self) -> dict[str, Any]:
-        return {"owner": "JAM", "name": "New liaison", "tlp": "AMBER", "releasable_to": ["COMMISSION"]}
+        return {
+            "owner": "JAM",
+            "name": "New liaison",
+            "tlp": "AMBER",
+            "releasable_to": ["COMMISSION"],
+        }
 
     def patch_payload(self) -> dict[str, Any]:
         return {"position": "Superintendent"}
@@ -59,8 +75,17 @@ def test_permission_matrix_against_the_oracle(client_for: Any, make_contact: Any
     for owner, tlp in CASES:
         released = ("COMMISSION",) if tlp == "AMBER" and owner != "COMMISSION" else ()
         recipients = ("viewer",) if tlp == "RED" else ()
-        records[(owner, tlp)] = (make_contact(owner=owner, tlp=tlp, name=f"M-{owner}-{tlp}", released=released,
-                                              recipients=recipients), released, recipients)
+        records[(owner, tlp)] = (
+            make_contact(
+                owner=owner,
+                tlp=tlp,
+                name=f"M-{owner}-{tlp}",
+                released=released,
+                recipients=recipients,
+            ),
+            released,
+            recipients,
+        )
     usa_amber = make_contact(owner="BRB", tlp="AMBER", name="M-released-to-USA", released=("USA",))
     records[("BRB", "AMBER-USA")] = (usa_amber, ("USA",), ())
     leaks, denials = [], []
@@ -74,9 +99,13 @@ def test_permission_matrix_against_the_oracle(client_for: Any, make_contact: Any
             real_tlp = obj.tlp
             expected = oracle_can_view(persona, owner, real_tlp, released, recipients)
             status = client.get(f"/api/v1/accounts/contacts/{obj.pk}").status_code
-            want = 401 if persona is None else (200 if expected else 404)  # the API serves no anonymous caller
+            want = (
+                401 if persona is None else (200 if expected else 404)
+            )  # the API serves no anonymous caller
             if status != want:
-                (leaks if status == 200 else denials).append(("detail", persona, owner, tlp, status))
+                (leaks if status == 200 else denials).append(
+                    ("detail", persona, owner, tlp, status)
+                )
             if persona and (obj.name in listed) != expected:
                 (leaks if obj.name in listed else denials).append(("list", persona, owner, tlp))
             if persona and expected:
@@ -96,27 +125,40 @@ def test_dropdowns_offer_only_what_the_caller_may_use(client_for: Any) -> None:
 
 
 def test_api_cannot_create_for_another_state(client_for: Any) -> None:
-    response = client_for("jam_focal").post("/api/v1/accounts/contacts", {"owner": "BRB", "name": "x"},
-                                            content_type="application/json")
+    response = client_for("jam_focal").post(
+        "/api/v1/accounts/contacts", {"owner": "BRB", "name": "x"}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert not Contact.objects.filter(name="x").exists()
 
 
 def test_api_rejects_unknown_fields_and_codes(client_for: Any) -> None:
     client = client_for("jam_focal")
-    response = client.post("/api/v1/accounts/contacts", {"owner": "JAM", "name": "x", "version": 9},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/accounts/contacts",
+        {"owner": "JAM", "name": "x", "version": 9},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "version"
-    response = client.post("/api/v1/accounts/contacts",
-                           {"owner": "JAM", "name": "y", "releasable_to": ["XXX"]}, content_type="application/json")
+    response = client.post(
+        "/api/v1/accounts/contacts",
+        {"owner": "JAM", "name": "y", "releasable_to": ["XXX"]},
+        content_type="application/json",
+    )
     assert response.status_code == 400
-    assert response.json()["errors"] == [{"field": "releasable_to", "message": "Unknown organisation code(s): XXX"}]
+    assert response.json()["errors"] == [
+        {"field": "releasable_to", "message": "Unknown organisation code(s): XXX"}
+    ]
     assert not Contact.objects.filter(name__in=["x", "y"]).exists()
 
 
-def test_export_carries_the_marking_and_escapes_formulas(client_for: Any, make_contact: Any) -> None:
-    make_contact(owner="JAM", tlp="AMBER", name="=HYPERLINK(\"http://evil\")", released=("COMMISSION",))
+def test_export_carries_the_marking_and_escapes_formulas(
+    client_for: Any, make_contact: Any
+) -> None:
+    make_contact(
+        owner="JAM", tlp="AMBER", name='=HYPERLINK("http://evil")', released=("COMMISSION",)
+    )
     response = client_for("jam_focal").get(reverse("accounts:contact_list") + "?export=csv")
     assert response.status_code == 200
     text = response.content.decode("utf-8-sig")
@@ -133,15 +175,22 @@ def test_red_never_leaves_in_an_export(client_for: Any, make_contact: Any) -> No
     make_contact(owner="COMMISSION", tlp="RED", name="Red eyes only", recipients=("viewer",))
     client = client_for("viewer")
     assert "Red eyes only" in client.get(reverse("accounts:contact_list")).content.decode()
-    assert "Red eyes only" not in client.get(reverse("accounts:contact_list") + "?export=csv").content.decode("utf-8-sig")
+    assert "Red eyes only" not in client.get(
+        reverse("accounts:contact_list") + "?export=csv"
+    ).content.decode("utf-8-sig")
 
 
 def test_history_tab_shows_who_and_why(client_for: Any, make_contact: Any) -> None:
     contact = make_contact(owner="JAM", tlp="AMBER+STRICT", name="Liaison")
     client = client_for("jam_focal")
     etag = client.get(f"/api/v1/accounts/contacts/{contact.pk}")["ETag"]
-    client.patch(f"/api/v1/accounts/contacts/{contact.pk}", json.dumps({"phone": "+1 876 555 0100"}),
-                 content_type="application/json", HTTP_IF_MATCH=etag, HTTP_X_CHANGE_REASON="new desk phone")
+    client.patch(
+        f"/api/v1/accounts/contacts/{contact.pk}",
+        json.dumps({"phone": "+1 876 555 0100"}),
+        content_type="application/json",
+        HTTP_IF_MATCH=etag,
+        HTTP_X_CHANGE_REASON="new desk phone",
+    )
     page = client.get(reverse("accounts:contact_history", args=[contact.pk])).content.decode()
     assert "new desk phone" in page
     assert "jam_focal" in page

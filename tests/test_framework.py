@@ -33,9 +33,25 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "framework-2010
 def test_the_framework_is_complete(world: None) -> None:
     assert [p.code for p in StrategicPriority.objects.all()] == ["I", "II", "III"]
     assert [c.code for c in Category.objects.all()] == [
-        "I.a", "I.b", "I.c", "I.d", "II.a", "II.b", "II.c", "II.d", "II.e", "III.a", "III.b", "III.c"]
+        "I.a",
+        "I.b",
+        "I.c",
+        "I.d",
+        "II.a",
+        "II.b",
+        "II.c",
+        "II.d",
+        "II.e",
+        "III.a",
+        "III.b",
+        "III.c",
+    ]
     assert Criterion.objects.count() == 3
-    assert [lv.code for lv in EngagementLevel.objects.all()] == ["political", "diplomatic", "technical"]
+    assert [lv.code for lv in EngagementLevel.objects.all()] == [
+        "political",
+        "diplomatic",
+        "technical",
+    ]
     assert ReportingAuthority.objects.count() == 8
     assert Mechanism.objects.count() == 6
     assert [i.code for i in Instrument.objects.all()] == ["FRAMEWORK", "DECLARATION", "PLAN"]
@@ -44,8 +60,11 @@ def test_the_framework_is_complete(world: None) -> None:
     commission = Body.objects.get(organisation__code="COMMISSION")
     assert commission.meetings_per_year == 2
     assert [r.title for r in commission.responsibilities.all()] == [
-        "Dialogue and its preparations", "Monitoring implementation", "Resource mobilization",
-        "Reporting and metrics"]
+        "Dialogue and its preparations",
+        "Monitoring implementation",
+        "Resource mobilization",
+        "Reporting and metrics",
+    ]
     dialogue = Body.objects.get(organisation__code="DIALOGUE")
     assert (dialogue.meetings_per_year, dialogue.venue_rule) == (1, "alternate")
     twg = Body.objects.get(organisation__code="TWG")
@@ -53,7 +72,9 @@ def test_the_framework_is_complete(world: None) -> None:
     assert Body.objects.filter(organisation__code="CRMC").exists()
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the shared seed document is not beside this checkout")
+@pytest.mark.skipif(
+    not SEED.exists(), reason="the shared seed document is not beside this checkout"
+)
 def test_category_objectives_are_the_seed_text(world: None) -> None:
     text = " ".join(SEED.read_text(encoding="utf-8").split())
     for category in Category.objects.all():
@@ -78,12 +99,18 @@ def test_load_framework_is_idempotent(world: None) -> None:
 
 
 def test_cli_migrate_and_load_twice_on_a_new_sqlite_file(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
     env.update(SECCOOP_DEBUG="1", SECCOOP_DATA_DIR=str(tmp_path))
     seccoop = [sys.executable, "-m", "seccoop.cli"]
     subprocess.run([*seccoop, "migrate", "-v0"], env=env, check=True, timeout=300)
-    first = subprocess.run([*seccoop, "load-framework"], env=env, check=True, capture_output=True, text=True)
-    second = subprocess.run([*seccoop, "load-framework"], env=env, check=True, capture_output=True, text=True)
+    first = subprocess.run(
+        [*seccoop, "load-framework"], env=env, check=True, capture_output=True, text=True
+    )
+    second = subprocess.run(
+        [*seccoop, "load-framework"], env=env, check=True, capture_output=True, text=True
+    )
     assert "0 created, 0 updated" not in first.stdout
     assert "0 created, 0 updated" in second.stdout
     assert (tmp_path / "seccoop.sqlite3").exists()
@@ -106,8 +133,19 @@ def test_api_categories_and_parties(world: None) -> None:
     assert [c["code"] for c in searched["items"]] == ["III.c"]
 
 
-@pytest.mark.parametrize("path", ["priorities", "criteria", "levels", "bodies", "organisations",
-                                  "reporting-authorities", "mechanisms", "instruments"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "priorities",
+        "criteria",
+        "levels",
+        "bodies",
+        "organisations",
+        "reporting-authorities",
+        "mechanisms",
+        "instruments",
+    ],
+)
 def test_every_framework_list_is_served(world: None, path: str) -> None:
     response = Client().get(f"/api/v1/framework/{path}")
     assert response.status_code == 200
@@ -117,7 +155,10 @@ def test_every_framework_list_is_served(world: None, path: str) -> None:
 def test_api_content_follows_the_language(world: None) -> None:
     response = Client().get("/api/v1/framework/categories?limit=1", HTTP_ACCEPT_LANGUAGE="es")
     assert response.json()["items"][0]["name"] == "Lucha contra los estupefacientes"
-    assert Client().get("/api/v1/framework/categories?limit=1").json()["items"][0]["name"] == "Counternarcotics"
+    assert (
+        Client().get("/api/v1/framework/categories?limit=1").json()["items"][0]["name"]
+        == "Counternarcotics"
+    )
 
 
 def test_bad_filter_is_a_field_keyed_400(world: None) -> None:
@@ -128,7 +169,12 @@ def test_bad_filter_is_a_field_keyed_400(world: None) -> None:
 
 def test_pages_in_every_language(world: None) -> None:
     client = Client()
-    for prefix, word in [("", "Categories"), ("/es", "Categorías"), ("/fr", "Catégories"), ("/nl", "Categorieën")]:
+    for prefix, word in [
+        ("", "Categories"),
+        ("/es", "Categorías"),
+        ("/fr", "Catégories"),
+        ("/nl", "Categorieën"),
+    ]:
         page = client.get(f"{prefix}/framework/categories/")
         assert page.status_code == 200
         assert word in page.content.decode(), prefix
@@ -148,18 +194,30 @@ def test_diagram_is_an_accessible_svg(world: None) -> None:
     page = Client().get("/framework/diagram/").content.decode()
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page
     assert 'role="img"' in page
-    for ident in ["body-dialogue", "body-commission", "body-twg", "body-crmc", "authority-8", "level-technical"]:
+    for ident in [
+        "body-dialogue",
+        "body-commission",
+        "body-twg",
+        "body-crmc",
+        "authority-8",
+        "level-technical",
+    ]:
         assert f'id="{ident}"' in page
 
 
 def test_detail_pages_and_history(client_for: Any) -> None:
     client = client_for(None)
     category = Category.objects.get(code="II.a")
-    assert "Reduce violent crime" in client.get(f"/framework/categories/{category.pk}/").content.decode()
+    assert (
+        "Reduce violent crime"
+        in client.get(f"/framework/categories/{category.pk}/").content.decode()
+    )
     party = Party.objects.get(iso3="JAM")
     assert "JMD" in client.get(f"/framework/parties/{party.pk}/").content.decode()
     body = Body.objects.get(organisation__code="COMMISSION")
-    assert "Monitoring implementation" in client.get(f"/framework/bodies/{body.pk}/").content.decode()
+    assert (
+        "Monitoring implementation" in client.get(f"/framework/bodies/{body.pk}/").content.decode()
+    )
     assert client.get(f"/framework/categories/{category.pk}/history/").status_code == 200
 
 
@@ -167,10 +225,16 @@ def test_only_administrators_edit_reference_data(client_for: Any, django_user_mo
     category = Category.objects.get(code="I.a")
     url = f"/framework/categories/{category.pk}/edit/"
     assert client_for("secretariat").get(url).status_code == 403
-    admin = django_user_model.objects.create_superuser("platform_admin", "a@example.invalid", "x" * 20)
+    admin = django_user_model.objects.create_superuser(
+        "platform_admin", "a@example.invalid", "x" * 20
+    )
     client = Client()
     client.force_login(admin)
-    data = {f"{f}_{lang}": getattr(category, f"{f}_{lang}") for f in ("name", "objective") for lang in ("en", "es", "fr", "nl")}
+    data = {
+        f"{f}_{lang}": getattr(category, f"{f}_{lang}")
+        for f in ("name", "objective")
+        for lang in ("en", "es", "fr", "nl")
+    }
     data.update(form_version=category.version, name_es="Antinarcóticos")
     missing_reason = client.post(url, data)
     assert missing_reason.status_code == 400

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.db import OperationalError, connection
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from seccoop.accounts.models import Contact
@@ -20,8 +19,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_security_headers_on_every_response(client_for: Any) -> None:
-    for client, path in [(client_for(None), "/"), (client_for(None), "/nope"), (client_for("jam_focal"), "/"),
-                         (client_for(None), "/api/v1/framework/categories")]:
+    for client, path in [
+        (client_for(None), "/"),
+        (client_for(None), "/nope"),
+        (client_for("jam_focal"), "/"),
+        (client_for(None), "/api/v1/framework/categories"),
+    ]:
         response = client.get(path, secure=True)  # browsers only honour HSTS received over HTTPS
         assert response["Strict-Transport-Security"].startswith("max-age=31536000")
         assert "includeSubDomains" in response["Strict-Transport-Security"]
@@ -41,16 +44,19 @@ def test_pages_have_no_inline_script(client_for: Any) -> None:
         assert "<script>" not in html and "onclick=" not in html, path
 
 
-@pytest.mark.parametrize("path", [
-    "/framework/categories/99999999999999999999/",
-    "/framework/categories/9223372036854775808/",
-    "/framework/categories/-1/",
-    "/framework/categories/abc/",
-    "/accounts/contacts/99999999999999999999/",
-    "/api/v1/framework/categories/99999999999999999999",
-    "/api/v1/framework/parties/0",
-    "/api/v1/accounts/contacts/99999999999999999999",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/framework/categories/99999999999999999999/",
+        "/framework/categories/9223372036854775808/",
+        "/framework/categories/-1/",
+        "/framework/categories/abc/",
+        "/accounts/contacts/99999999999999999999/",
+        "/api/v1/framework/categories/99999999999999999999",
+        "/api/v1/framework/parties/0",
+        "/api/v1/accounts/contacts/99999999999999999999",
+    ],
+)
 def test_out_of_range_ids_are_404_not_500(client_for: Any, path: str) -> None:
     assert client_for("jam_focal").get(path).status_code == 404
 
@@ -96,33 +102,59 @@ def test_database_outage_answers_503_with_retry_after(client_for: Any, monkeypat
 
 
 def _production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SECCOOP_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SECCOOP_") and k != "DJANGO_SETTINGS_MODULE"
+    }
     env.update(extra)
     return env
 
 
 def test_production_mode_refuses_to_start_without_secret_and_hosts(tmp_path: Any) -> None:
-    result = subprocess.run([sys.executable, "-m", "seccoop.cli", "check"], capture_output=True, text=True,
-                            env=_production_env(SECCOOP_DATA_DIR=str(tmp_path)), timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "seccoop.cli", "check"],
+        capture_output=True,
+        text=True,
+        env=_production_env(SECCOOP_DATA_DIR=str(tmp_path)),
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "SECCOOP_SECRET_KEY" in result.stderr and "SECCOOP_ALLOWED_HOSTS" in result.stderr
 
 
 def test_check_deploy_is_clean_in_production_mode(tmp_path: Any) -> None:
-    env = _production_env(SECCOOP_SECRET_KEY=secrets.token_urlsafe(64), SECCOOP_ALLOWED_HOSTS="seccoop.example.org",
-                          SECCOOP_DATA_DIR=str(tmp_path))
-    result = subprocess.run([sys.executable, "-m", "seccoop.cli", "check", "--deploy", "--fail-level", "WARNING"],
-                            capture_output=True, text=True, env=env, timeout=120)
+    env = _production_env(
+        SECCOOP_SECRET_KEY=secrets.token_urlsafe(64),
+        SECCOOP_ALLOWED_HOSTS="seccoop.example.org",
+        SECCOOP_DATA_DIR=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "seccoop.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "mode: production" in result.stdout
     assert "second factor required: yes" in result.stdout
 
 
 def test_check_fails_on_a_misconfiguration(tmp_path: Any) -> None:
-    env = _production_env(SECCOOP_SECRET_KEY=secrets.token_urlsafe(64), SECCOOP_ALLOWED_HOSTS="seccoop.example.org",
-                          SECCOOP_DATA_DIR=str(tmp_path), SECCOOP_REQUIRE_2FA="0")
-    result = subprocess.run([sys.executable, "-m", "seccoop.cli", "check", "--deploy"], capture_output=True,
-                            text=True, env=env, timeout=120)
+    env = _production_env(
+        SECCOOP_SECRET_KEY=secrets.token_urlsafe(64),
+        SECCOOP_ALLOWED_HOSTS="seccoop.example.org",
+        SECCOOP_DATA_DIR=str(tmp_path),
+        SECCOOP_REQUIRE_2FA="0",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "seccoop.cli", "check", "--deploy"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "seccoop.E001" in result.stderr
 
@@ -147,7 +179,9 @@ def _fill(route: str, pk: int) -> str:
     return "/" + route.lstrip("/")
 
 
-def test_every_url_keeps_secrets_from_anonymous_users_and_outsiders(client_for: Any, make_contact: Any) -> None:
+def test_every_url_keeps_secrets_from_anonymous_users_and_outsiders(
+    client_for: Any, make_contact: Any
+) -> None:
     """Walk every URL pattern: nothing of Jamaica's AMBER+STRICT record reaches others (GET and POST)."""
     secret = make_contact(owner="JAM", tlp="AMBER+STRICT", name="Zeta Secret Liaison")
     walked = 0
@@ -168,7 +202,9 @@ def test_every_url_keeps_secrets_from_anonymous_users_and_outsiders(client_for: 
     assert b"Zeta Secret Liaison" in owner.content
 
 
-def test_every_api_route_keeps_secrets_from_anonymous_users_and_outsiders(client_for: Any, make_contact: Any) -> None:
+def test_every_api_route_keeps_secrets_from_anonymous_users_and_outsiders(
+    client_for: Any, make_contact: Any
+) -> None:
     secret = make_contact(owner="JAM", tlp="AMBER+STRICT", name="Zeta Secret Liaison")
     schema = api.get_openapi_schema(path_prefix="/api/v1")
     public = "/api/v1/framework/"
@@ -184,11 +220,17 @@ def test_every_api_route_keeps_secrets_from_anonymous_users_and_outsiders(client
                 if persona is None and not path.startswith(public):
                     assert response.status_code == 401, (method, url)
                 if persona and "{pk}" in path and not path.startswith(public):
-                    assert response.status_code in (400, 404), (method, url, persona, response.status_code)
+                    assert response.status_code in (400, 404), (
+                        method,
+                        url,
+                        persona,
+                        response.status_code,
+                    )
 
 
-def test_api_list_query_count_does_not_grow_with_rows(client_for: Any, make_contact: Any,
-                                                      django_assert_max_num_queries: Any) -> None:
+def test_api_list_query_count_does_not_grow_with_rows(
+    client_for: Any, make_contact: Any, django_assert_max_num_queries: Any
+) -> None:
     client = client_for("jam_focal")
     for i in range(3):
         make_contact(owner="JAM", tlp="AMBER", name=f"few {i}", released=("COMMISSION",))
@@ -202,9 +244,20 @@ def test_api_list_query_count_does_not_grow_with_rows(client_for: Any, make_cont
     assert len(many.captured_queries) <= len(few.captured_queries)
 
 
-@pytest.mark.parametrize("path", ["/accounts/contacts/", "/framework/categories/", "/framework/parties/",
-                                  "/framework/organisations/", "/framework/bodies/", "/"])
-def test_page_query_counts_are_pinned(client_for: Any, path: str, django_assert_max_num_queries: Any) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/contacts/",
+        "/framework/categories/",
+        "/framework/parties/",
+        "/framework/organisations/",
+        "/framework/bodies/",
+        "/",
+    ],
+)
+def test_page_query_counts_are_pinned(
+    client_for: Any, path: str, django_assert_max_num_queries: Any
+) -> None:
     client = client_for("jam_focal")
     client.get(path)  # warm the session
     with django_assert_max_num_queries(16):

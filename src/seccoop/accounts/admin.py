@@ -31,8 +31,26 @@ class MembershipAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(RestrictedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "scope", "expires_at", "revoked_at", "last_used_at")
-    readonly_fields = ("user", "prefix", "digest", "scope", "created_at", "expires_at", "last_used_at")
-    fields = ("name", "user", "prefix", "digest", "scope", "created_at", "expires_at", "revoked_at", "last_used_at")
+    readonly_fields = (
+        "user",
+        "prefix",
+        "digest",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+    )
+    fields = (
+        "name",
+        "user",
+        "prefix",
+        "digest",
+        "scope",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tokens are created by their owner (profile page or `seccoop token create`)

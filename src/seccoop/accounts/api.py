@@ -12,7 +12,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
-from seccoop.core.api import Pagination, ErrorOut, filter_queryset, get_visible, require_if_match
+from seccoop.core.api import ErrorOut, Pagination, filter_queryset, get_visible, require_if_match
 from seccoop.core.audit import record_event
 from seccoop.core.concurrency import etag_for
 from seccoop.core.markings import TLP
@@ -45,16 +45,25 @@ class MeOut(Schema):
 @router.get("/me", response=MeOut)
 def me(request: HttpRequest) -> Any:
     user = request.user
-    rows = (Membership.objects.restrict(user, "view").active().filter(user=user)
-            .select_related("organisation"))
+    rows = (
+        Membership.objects.restrict(user, "view")
+        .active()
+        .filter(user=user)
+        .select_related("organisation")
+    )
     return {
         "username": user.get_username(),
         "name": user.get_full_name(),
         "preferred_language": user.preferred_language,
         "is_member": user_scope(user).member,
         "memberships": [
-            {"organisation_code": m.organisation.code, "organisation_name": str(m.organisation.name),
-             "role": m.role, "start": m.start.isoformat(), "end": m.end.isoformat() if m.end else None}
+            {
+                "organisation_code": m.organisation.code,
+                "organisation_name": str(m.organisation.name),
+                "role": m.role,
+                "start": m.start.isoformat(),
+                "end": m.end.isoformat() if m.end else None,
+            }
             for m in rows
         ],
     }
@@ -111,7 +120,11 @@ class ContactPatch(Schema):
 
 
 def _contacts(request: HttpRequest) -> Any:
-    return Contact.objects.restrict(request.user, "view").select_related("owner").prefetch_related("releasable_to")
+    return (
+        Contact.objects.restrict(request.user, "view")
+        .select_related("owner")
+        .prefetch_related("releasable_to")
+    )
 
 
 def _orgs(user: Any, codes: list[str], field: str) -> list[Organisation]:
@@ -120,7 +133,9 @@ def _orgs(user: Any, codes: list[str], field: str) -> list[Organisation]:
     if unknown:
         from django.core.exceptions import ValidationError
 
-        raise ValidationError({field: [_("Unknown organisation code(s): {codes}").format(codes=", ".join(unknown))]})
+        raise ValidationError(
+            {field: [_("Unknown organisation code(s): {codes}").format(codes=", ".join(unknown))]}
+        )
     return [found[c] for c in codes]
 
 
@@ -128,14 +143,19 @@ def _check_marking(tlp: str) -> None:
     if tlp == TLP.RED:
         from django.core.exceptions import ValidationError
 
-        raise ValidationError({"tlp": [_("TLP:RED needs named recipients; contacts cannot be RED.")]})
+        raise ValidationError(
+            {"tlp": [_("TLP:RED needs named recipients; contacts cannot be RED.")]}
+        )
 
 
 @router.get("/contacts", response=list[ContactOut])
 @paginate(Pagination)
-def list_contacts(request: HttpRequest, q: str | None = None, owner: str | None = None,
-                  tlp: str | None = None) -> Any:
-    return filter_queryset(request, ContactFilterSet, _contacts(request).restrict(request.user, "view"))
+def list_contacts(
+    request: HttpRequest, q: str | None = None, owner: str | None = None, tlp: str | None = None
+) -> Any:
+    return filter_queryset(
+        request, ContactFilterSet, _contacts(request).restrict(request.user, "view")
+    )
 
 
 @router.get("/contacts/{pk}", response={200: ContactOut, 404: ErrorOut})
@@ -150,12 +170,22 @@ def create_contact(request: HttpRequest, payload: ContactIn, response: HttpRespo
     owners = get_policy().allowed_owners(Contact, request.user)
     owner = owners.filter(code=payload.owner).first()
     if owner is None:
-        raise HttpError(403, _("You cannot create contacts for {owner}.").format(owner=payload.owner))
+        raise HttpError(
+            403, _("You cannot create contacts for {owner}.").format(owner=payload.owner)
+        )
     _check_marking(payload.tlp)
     released = _orgs(request.user, payload.releasable_to, "releasable_to")
     with transaction.atomic():
-        obj = Contact(owner=owner, name=payload.name, position=payload.position, email=payload.email or "",
-                      phone=payload.phone, notes=payload.notes, tlp=payload.tlp, caveat=payload.caveat)
+        obj = Contact(
+            owner=owner,
+            name=payload.name,
+            position=payload.position,
+            email=payload.email or "",
+            phone=payload.phone,
+            notes=payload.notes,
+            tlp=payload.tlp,
+            caveat=payload.caveat,
+        )
         obj._change_reason = _("Created through the API")
         obj.full_clean(exclude=["releasable_to", "recipients"])
         obj.save()
@@ -165,9 +195,21 @@ def create_contact(request: HttpRequest, payload: ContactIn, response: HttpRespo
     return Status(201, obj)
 
 
-@router.patch("/contacts/{pk}", response={200: ContactOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-                                           409: ErrorOut, 412: ErrorOut, 428: ErrorOut})
-def update_contact(request: HttpRequest, pk: int, payload: ContactPatch, response: HttpResponse) -> Any:
+@router.patch(
+    "/contacts/{pk}",
+    response={
+        200: ContactOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        412: ErrorOut,
+        428: ErrorOut,
+    },
+)
+def update_contact(
+    request: HttpRequest, pk: int, payload: ContactPatch, response: HttpResponse
+) -> Any:
     get_visible(request, _contacts(request), pk, "change")
     changes = payload.model_dump(exclude_unset=True)
     body_version = changes.pop("version", None)
@@ -180,7 +222,9 @@ def update_contact(request: HttpRequest, pk: int, payload: ContactPatch, respons
         for field, value in changes.items():
             setattr(locked, field, "" if value is None and field == "email" else value)
         locked.version += 1
-        locked._change_reason = request.headers.get("X-Change-Reason", "")[:250] or _("Edited through the API")
+        locked._change_reason = request.headers.get("X-Change-Reason", "")[:250] or _(
+            "Edited through the API"
+        )
         locked.full_clean(exclude=["releasable_to", "recipients"])
         locked.save()
         if released is not None:
@@ -190,14 +234,18 @@ def update_contact(request: HttpRequest, pk: int, payload: ContactPatch, respons
     return obj
 
 
-@router.delete("/contacts/{pk}", response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-                                            412: ErrorOut, 428: ErrorOut})
+@router.delete(
+    "/contacts/{pk}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut, 428: ErrorOut},
+)
 def delete_contact(request: HttpRequest, pk: int, version: int | None = None) -> Any:
     get_visible(request, _contacts(request), pk, "delete")
     with transaction.atomic():
         locked = Contact.objects.restrict(request.user, "delete").select_for_update().get(pk=pk)
         require_if_match(request, locked, version)
-        locked._change_reason = request.headers.get("X-Change-Reason", "")[:250] or _("Deleted through the API")
+        locked._change_reason = request.headers.get("X-Change-Reason", "")[:250] or _(
+            "Deleted through the API"
+        )
         record_event("contact.deleted", request=request, obj=locked)
         locked.delete()
     return Status(204, None)

@@ -28,13 +28,31 @@ PERSONAS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
 CONTACTS = [
     ("COMMISSION", "Commission Secretariat desk", "Secretariat duty officer", TLP.CLEAR, []),
     ("COMMISSION", "Commission reporting officer", "Reporting and metrics", TLP.GREEN, []),
-    ("JAM", "Jamaica national focal point", "Ministry of National Security", TLP.AMBER, ["COMMISSION"]),
+    (
+        "JAM",
+        "Jamaica national focal point",
+        "Ministry of National Security",
+        TLP.AMBER,
+        ["COMMISSION"],
+    ),
     ("JAM", "Jamaica Constabulary Force liaison", "Liaison officer", TLP.AMBER_STRICT, []),
     ("BRB", "Barbados national focal point", "Ministry of Home Affairs", TLP.AMBER, ["COMMISSION"]),
     ("BRB", "Barbados Police Service liaison", "Liaison officer", TLP.AMBER_STRICT, []),
-    ("DOM", "Punto focal nacional de la República Dominicana", "Ministerio de Defensa", TLP.AMBER, ["COMMISSION", "USA"]),
+    (
+        "DOM",
+        "Punto focal nacional de la República Dominicana",
+        "Ministerio de Defensa",
+        TLP.AMBER,
+        ["COMMISSION", "USA"],
+    ),
     ("US-INL", "INL Caribbean programme officer", "Programme officer", TLP.GREEN, []),
-    ("CCC", "Coordination Centre watch floor", "Duty watch officer", TLP.AMBER, ["COMMISSION", "RSS"]),
+    (
+        "CCC",
+        "Coordination Centre watch floor",
+        "Duty watch officer",
+        TLP.AMBER,
+        ["COMMISSION", "RSS"],
+    ),
 ]
 
 
@@ -44,17 +62,23 @@ def load_personas(ctx: DemoContext) -> None:
         for username, (first, last, roles) in PERSONAS.items():
             user = User.objects.filter(username=username).first()
             if user is None:
-                user = User(username=username, first_name=first, last_name=last,
-                            email=f"{username}@demo.seccoop.invalid")
+                user = User(
+                    username=username,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@demo.seccoop.invalid",
+                )
                 user.set_password(ctx.password)
                 user._change_reason = "Demo persona"
                 user.save()
             for code, role in roles:
                 Membership.objects.get_or_create(
-                    user=user, organisation=orgs[code], role=role, start=date(2010, 5, 27))
+                    user=user, organisation=orgs[code], role=role, start=date(2010, 5, 27)
+                )
         for owner, name, position, tlp, released in CONTACTS:
             contact, created = Contact.objects.get_or_create(
-                owner=orgs[owner], name=name, defaults={"position": position, "tlp": tlp})
+                owner=orgs[owner], name=name, defaults={"position": position, "tlp": tlp}
+            )
             if created:
                 contact.releasable_to.set([orgs[c] for c in released])
     ctx.log(f"  {len(PERSONAS)} personas, {len(CONTACTS)} contacts")

@@ -13,9 +13,12 @@ from .models import Contact
 class ContactFilterSet(BaseFilterSet):
     search_fields = ("name", "position", "email", "owner__code", "owner__name")
 
-    owner_id = django_filters.ModelChoiceFilter(field_name="owner", label=_("Owner (id)"),
-                                                queryset=visible(Organisation))
-    owner = django_filters.CharFilter(field_name="owner__code", label=_("Owner (code)"), lookup_expr="iexact")
+    owner_id = django_filters.ModelChoiceFilter(
+        field_name="owner", label=_("Owner (id)"), queryset=visible(Organisation)
+    )
+    owner = django_filters.CharFilter(
+        field_name="owner__code", label=_("Owner (code)"), lookup_expr="iexact"
+    )
     tlp = django_filters.ChoiceFilter(label=_("TLP"), choices=TLP.choices)
 
     class Meta:

@@ -23,27 +23,42 @@ ROLE_FOCUS = {
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
-        "priorities": StrategicPriority.objects.restrict(user, "view").prefetch_related("categories"),
+        "priorities": StrategicPriority.objects.restrict(user, "view").prefetch_related(
+            "categories"
+        ),
         "bodies": Body.objects.restrict(user, "view").select_related("organisation"),
         "party_count": Party.objects.restrict(user, "view").count(),
         "category_count": Category.objects.restrict(user, "view").count(),
     }
     if user.is_authenticated:
-        memberships = list(Membership.objects.restrict(user, "view").active().filter(user=user)
-                           .select_related("organisation", "organisation__parent"))
+        memberships = list(
+            Membership.objects.restrict(user, "view")
+            .active()
+            .filter(user=user)
+            .select_related("organisation", "organisation__parent")
+        )
         scope = user_scope(user)
         roles = sorted({m.role for m in memberships})
-        context.update({
-            "memberships": memberships,
-            "roles": [ROLE_FOCUS[Role(r)] for r in roles],
-            "scope": scope,
-            "contact_count": Contact.objects.restrict(user, "view").count(),
-            "own_contacts": Contact.objects.restrict(user, "view").filter(owner_id__in=scope.orgs)
-            .select_related("owner")[:5],
-            "own_parties": Party.objects.restrict(user, "view").filter(organisation_id__in=scope.orgs)
-            .select_related("organisation"),
-            "coordination_centre": Mechanism.objects.restrict(user, "view").filter(number=4).first(),
-            "commission": Body.objects.restrict(user, "view").filter(organisation__code="COMMISSION")
-            .select_related("organisation").prefetch_related("responsibilities").first(),
-        })
+        context.update(
+            {
+                "memberships": memberships,
+                "roles": [ROLE_FOCUS[Role(r)] for r in roles],
+                "scope": scope,
+                "contact_count": Contact.objects.restrict(user, "view").count(),
+                "own_contacts": Contact.objects.restrict(user, "view")
+                .filter(owner_id__in=scope.orgs)
+                .select_related("owner")[:5],
+                "own_parties": Party.objects.restrict(user, "view")
+                .filter(organisation_id__in=scope.orgs)
+                .select_related("organisation"),
+                "coordination_centre": Mechanism.objects.restrict(user, "view")
+                .filter(number=4)
+                .first(),
+                "commission": Body.objects.restrict(user, "view")
+                .filter(organisation__code="COMMISSION")
+                .select_related("organisation")
+                .prefetch_related("responsibilities")
+                .first(),
+            }
+        )
     return render(request, "home.html", context)

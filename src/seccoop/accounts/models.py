@@ -59,7 +59,9 @@ class User(AbstractUser):
 class MembershipQuerySet(RestrictedQuerySet["Membership"]):
     def active(self, day: Any = None) -> MembershipQuerySet:
         day = day or timezone.localdate()
-        return self.filter(models.Q(start__lte=day), models.Q(end__isnull=True) | models.Q(end__gte=day))
+        return self.filter(
+            models.Q(start__lte=day), models.Q(end__isnull=True) | models.Q(end__gte=day)
+        )
 
 
 class Membership(BaseModel):
@@ -67,24 +69,31 @@ class Membership(BaseModel):
 
     access = "membership"
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="memberships")
-    organisation = models.ForeignKey(Organisation, verbose_name=_("party, body or organisation"),
-                                     on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("party, body or organisation"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     start = models.DateField(_("from"), default=timezone.localdate)
     end = models.DateField(_("until"), null=True, blank=True)
 
-    objects = RestrictedManager.from_queryset(MembershipQuerySet)()  # type: ignore[misc]
+    objects = RestrictedManager.from_queryset(MembershipQuerySet)()  # type: ignore[misc]  # dynamic manager class
 
     class Meta:
         ordering = ["user__username", "organisation__code", "role"]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation", "role", "start"],
-                                    name="membership_unique",
-                                    violation_error_message=_("This membership already exists.")),
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role", "start"],
+                name="membership_unique",
+                violation_error_message=_("This membership already exists."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
                 name="membership_end_after_start",
@@ -109,14 +118,18 @@ class MarkedModel(BaseModel):
     #: Roles (in the owner organisation) that may create, change and delete such records.
     editor_roles: frozenset[str] = EDITING_ROLES
 
-    owner = models.ForeignKey(Organisation, verbose_name=_("owner"), on_delete=models.PROTECT,
-                              related_name="+")
-    tlp = models.CharField(_("TLP marking"), max_length=16, choices=TLP.choices,
-                           default=TLP.AMBER_STRICT)
-    releasable_to = models.ManyToManyField(Organisation, verbose_name=_("released to"), blank=True,
-                                           related_name="+")
-    recipients = models.ManyToManyField(User, verbose_name=_("named recipients (TLP:RED)"),
-                                        blank=True, related_name="+")
+    owner = models.ForeignKey(
+        Organisation, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+    tlp = models.CharField(
+        _("TLP marking"), max_length=16, choices=TLP.choices, default=TLP.AMBER_STRICT
+    )
+    releasable_to = models.ManyToManyField(
+        Organisation, verbose_name=_("released to"), blank=True, related_name="+"
+    )
+    recipients = models.ManyToManyField(
+        User, verbose_name=_("named recipients (TLP:RED)"), blank=True, related_name="+"
+    )
     caveat = models.CharField(_("handling caveat"), max_length=120, blank=True)
 
     class Meta:
@@ -162,8 +175,9 @@ class ApiToken(models.Model):
         READ = "read", _("Read")
         WRITE = "write", _("Read and write")
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12, unique=True)
     digest = models.CharField(_("digest"), max_length=64, unique=True)
@@ -173,7 +187,7 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
-    objects: RestrictedManager[Any] = RestrictedManager()
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -192,7 +206,11 @@ class ApiToken(models.Model):
         prefix = secrets.token_hex(4)
         raw = f"scp_{prefix}_{secrets.token_urlsafe(32)}"
         token = cls.objects.create(
-            user=user, name=name, prefix=prefix, digest=_hash_token(raw), scope=scope,
+            user=user,
+            name=name,
+            prefix=prefix,
+            digest=_hash_token(raw),
+            scope=scope,
             expires_at=timezone.now() + timedelta(days=days),
         )
         return token, raw

@@ -58,8 +58,9 @@ def user_scope(user: Any) -> Scope:
     rows = (
         Membership.objects.active()
         .filter(user=user)
-        .values_list("organisation_id", "role", "organisation__parent_id",
-                     "organisation__parent__parent_id")
+        .values_list(
+            "organisation_id", "role", "organisation__parent_id", "organisation__parent__parent_id"
+        )
     )
     for org_id, role, parent_id, grandparent_id in rows:
         scope.member = True
@@ -84,7 +85,9 @@ def _through_exists(model: type[models.Model], m2m_name: str, target_ids: Any) -
             source = f.name
         elif f.is_relation:
             target = f.name
-    return Exists(through.objects.filter(**{source: OuterRef("pk"), f"{target}_id__in": target_ids}))
+    return Exists(
+        through.objects.filter(**{source: OuterRef("pk"), f"{target}_id__in": target_ids})
+    )
 
 
 def marking_q(model: type[models.Model], user: Any) -> Q:
@@ -96,8 +99,11 @@ def marking_q(model: type[models.Model], user: Any) -> Q:
     if scope.member or user.is_superuser:
         q |= Q(tlp=TLP.GREEN)
     if user.is_superuser:
-        return q | Q(tlp__in=[TLP.AMBER, TLP.AMBER_STRICT]) | (
-            Q(tlp=TLP.RED) & _through_exists(model, "recipients", [user.pk]))
+        return (
+            q
+            | Q(tlp__in=[TLP.AMBER, TLP.AMBER_STRICT])
+            | (Q(tlp=TLP.RED) & _through_exists(model, "recipients", [user.pk]))
+        )
     if scope.release_orgs:
         q |= Q(tlp=TLP.AMBER, owner_id__in=scope.release_orgs)
         q |= Q(tlp=TLP.AMBER) & _through_exists(model, "releasable_to", list(scope.release_orgs))
@@ -118,8 +124,11 @@ class FrameworkPolicy:
         if access == "reference":
             if action == "view":
                 return queryset
-            if superuser or (authenticated and user.is_staff and user.has_perm(
-                    f"{model._meta.app_label}.{action}_{model._meta.model_name}")):
+            if superuser or (
+                authenticated
+                and user.is_staff
+                and user.has_perm(f"{model._meta.app_label}.{action}_{model._meta.model_name}")
+            ):
                 return queryset
             return queryset.none()
         if access == "marked":
@@ -157,8 +166,10 @@ class FrameworkPolicy:
         if user.is_superuser:
             return True
         if access == "reference":
-            return bool(user.is_staff and user.has_perm(
-                f"{model._meta.app_label}.add_{model._meta.model_name}"))
+            return bool(
+                user.is_staff
+                and user.has_perm(f"{model._meta.app_label}.add_{model._meta.model_name}")
+            )
         if access == "marked":
             return bool(user_scope(user).orgs_with_roles(model.editor_roles))  # type: ignore[attr-defined]
         return access == "owned_by_user"

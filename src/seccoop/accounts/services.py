@@ -25,22 +25,32 @@ def resolve_token(raw: str) -> tuple[Any, str] | None:
     return token.user, token.scope
 
 
-def create_token(user: User, *, actor: Any, name: str, scope: str, days: int | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    user: User, *, actor: Any, name: str, scope: str, days: int | None = None
+) -> tuple[ApiToken, str]:
     """Issue a token for ``user``; the raw token is returned once and never stored."""
     days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
     errors: dict[str, str] = {}
     if scope not in ApiToken.Scope.values:
         errors["scope"] = _("Scope must be 'read' or 'write'.")
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
-        errors["days"] = _("A token lives from 1 to {max} days.").format(max=settings.API_TOKEN_MAX_DAYS)
+        errors["days"] = _("A token lives from 1 to {max} days.").format(
+            max=settings.API_TOKEN_MAX_DAYS
+        )
     if not name.strip():
         errors["name"] = _("Give the token a name, so you can recognise it later.")
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         token, raw = ApiToken.issue(user, name=name.strip()[:100], scope=scope, days=days)
-        record_event("token.created", actor=actor, obj=token, scope=scope, days=days,
-                     for_user=user.get_username())
+        record_event(
+            "token.created",
+            actor=actor,
+            obj=token,
+            scope=scope,
+            days=days,
+            for_user=user.get_username(),
+        )
     return token, raw
 
 

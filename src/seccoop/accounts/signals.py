@@ -16,8 +16,12 @@ def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_login_failed)
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
-    record_event("auth.login_failed", request=request, username=str(credentials.get("username", ""))[:150])
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
+    record_event(
+        "auth.login_failed", request=request, username=str(credentials.get("username", ""))[:150]
+    )
 
 
 @receiver(user_logged_out)

@@ -44,8 +44,9 @@ PENDING_BACKEND = "seccoop_pending_backend"
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -61,8 +62,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            user = authenticate(request, username=form.cleaned_data["username"],
-                                password=form.cleaned_data["password"])
+            user = authenticate(
+                request,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+            )
             if user is None:
                 form.add_error(None, _("The user name or password is not right."))
             else:
@@ -78,8 +82,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 if settings.SECCOOP_REQUIRE_2FA:
                     return HttpResponseRedirect(reverse("accounts:two_factor_setup"))
                 return HttpResponseRedirect(_safe_next(request, reverse("home")))
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request, "")},
-                  status=status)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": _safe_next(request, "")},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,7 +95,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     from .models import User
 
     pending = request.session.get(PENDING_USER)
-    user = User.objects.filter(pk=pending, is_active=True).first() if pending else None  # access: pre-authentication lookup of the user who passed the password step
+    # The user who passed the password step is not signed in yet, so there is no scope to apply.
+    active = User.objects.filter(is_active=True)  # access: pre-authentication lookup
+    user = active.filter(pk=pending).first() if pending else None
     if user is None:
         return HttpResponseRedirect(reverse("accounts:login"))
     form = TokenCodeForm(request.POST or None)
@@ -100,8 +110,12 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(_safe_next(request, reverse("home")))
         record_event("auth.second_factor_failed", request=request, username=user.get_username())
         form.add_error("code", _("That code is not right, or it has expired. Try the current one."))
-    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _safe_next(request, "")},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"form": form, "next": _safe_next(request, "")},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -123,23 +137,31 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
                 device.save()
                 record_event("auth.second_factor_enrolled", request=request)
             otp_login(request, device)
-            messages.success(request, _("Your second factor is set up. You will be asked for a code at each sign-in."))
+            messages.success(
+                request,
+                _("Your second factor is set up. You will be asked for a code at each sign-in."),
+            )
             return HttpResponseRedirect(reverse("home"))
         form.add_error("code", _("That code is not right, or it has expired. Try the current one."))
     qr = segno.make(device.config_url, error="m")
-    return render(request, "accounts/two_factor_setup.html", {
-        "form": form,
-        "qr_svg": qr.svg_inline(scale=4, dark="#0b2545", light="#ffffff"),
-        "secret": _b32(device),
-        "required": settings.SECCOOP_REQUIRE_2FA,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": qr.svg_inline(scale=4, dark="#0b2545", light="#ffffff"),
+            "secret": _b32(device),
+            "required": settings.SECCOOP_REQUIRE_2FA,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _b32(device: TOTPDevice) -> str:
     import base64
 
     secret = base64.b32encode(device.bin_key).decode()
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 @require_POST
@@ -149,26 +171,38 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("accounts:login"))
 
 
-def locked_out(request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """What django-axes answers after too many failed sign-ins."""
-    record_event("auth.locked_out", request=request,
-                 username=str((credentials or {}).get("username", ""))[:150])
+    record_event(
+        "auth.locked_out",
+        request=request,
+        username=str((credentials or {}).get("username", ""))[:150],
+    )
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
 
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    memberships = (Membership.objects.restrict(request.user, "view").filter(user=request.user)
-                   .select_related("organisation"))
+    memberships = (
+        Membership.objects.restrict(request.user, "view")
+        .filter(user=request.user)
+        .select_related("organisation")
+    )
     tokens = ApiToken.objects.restrict(request.user, "view").filter(user=request.user)
-    return render(request, "accounts/profile.html", {
-        "memberships": memberships,
-        "tokens": tokens,
-        "token_form": ApiTokenForm(),
-        "has_device": confirmed_device(request.user) is not None,
-        "scope": user_scope(request.user),
-    })
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "memberships": memberships,
+            "tokens": tokens,
+            "token_form": ApiTokenForm(),
+            "has_device": confirmed_device(request.user) is not None,
+            "scope": user_scope(request.user),
+        },
+    )
 
 
 @login_required
@@ -178,14 +212,23 @@ def token_create(request: HttpRequest) -> HttpResponse:
     raw = None
     if form.is_valid():
         try:
-            _token, raw = create_token(request.user, actor=request.user, name=form.cleaned_data["name"],
-                                       scope=form.cleaned_data["scope"], days=form.cleaned_data["days"])
+            _token, raw = create_token(
+                request.user,
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                scope=form.cleaned_data["scope"],
+                days=form.cleaned_data["days"],
+            )
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errs)
     tokens = ApiToken.objects.restrict(request.user, "view").filter(user=request.user)
-    return render(request, "accounts/token_created.html", {"raw": raw, "form": form, "tokens": tokens},
-                  status=201 if raw else 400)
+    return render(
+        request,
+        "accounts/token_created.html",
+        {"raw": raw, "form": form, "tokens": tokens},
+        status=201 if raw else 400,
+    )
 
 
 @login_required
@@ -222,14 +265,22 @@ class ContactListView(ObjectListView):
 class ContactDetailView(ObjectDetailView):
     model = Contact
     template_name = "accounts/contact_detail.html"
-    fields = [*CONTACT_COLUMNS, Column("releasable_to", gettext_lazy("Released to")),
-              Column("caveat", gettext_lazy("Handling caveat")), Column("notes", gettext_lazy("Notes"))]
+    fields = [
+        *CONTACT_COLUMNS,
+        Column("releasable_to", gettext_lazy("Released to")),
+        Column("caveat", gettext_lazy("Handling caveat")),
+        Column("notes", gettext_lazy("Notes")),
+    ]
     edit_url_name = "accounts:contact_edit"
     delete_url_name = "accounts:contact_delete"
     history_url_name = "accounts:contact_history"
 
     def get_base_queryset(self) -> Any:
-        return Contact.objects.restrict(self.request.user, "view").select_related("owner").prefetch_related("releasable_to")
+        return (
+            Contact.objects.restrict(self.request.user, "view")
+            .select_related("owner")
+            .prefetch_related("releasable_to")
+        )
 
 
 class ContactHistoryView(ObjectHistoryView):

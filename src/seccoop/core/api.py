@@ -47,7 +47,9 @@ class Pagination(LimitOffsetPagination):
     """Limit/offset pages; ``limit`` above the hard cap (100) is capped, never refused."""
 
     class Input(Schema):
-        limit: int = Field(50, ge=1, le=1_000_000, description="Items per page (at most 100 are returned).")
+        limit: int = Field(
+            50, ge=1, le=1_000_000, description="Items per page (at most 100 are returned)."
+        )
         offset: int = Field(0, ge=0, le=2**31 - 1, description="Items to skip.")
 
     def __init__(self, **kwargs: Any) -> None:
@@ -126,8 +128,12 @@ def build_api(**kwargs: Any) -> NinjaAPI:
         **kwargs,
     )
 
-    def error(request: HttpRequest, status: int, detail: str, errors: list[dict[str, str]] | None = None) -> HttpResponse:
-        return api.create_response(request, {"detail": detail, "errors": errors or []}, status=status)
+    def error(
+        request: HttpRequest, status: int, detail: str, errors: list[dict[str, str]] | None = None
+    ) -> HttpResponse:
+        return api.create_response(
+            request, {"detail": detail, "errors": errors or []}, status=status
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -162,13 +168,15 @@ def build_api(**kwargs: Any) -> NinjaAPI:
     def invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         items = []
         for e in exc.errors:
-            loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+            loc = [
+                str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "payload")
+            ]
             items.append({"field": ".".join(loc) or "request", "message": str(e.get("msg", ""))})
         return error(request, 400, _("The request is not valid."), items)
 
     @api.exception_handler(DjangoValidationError)
     def model_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-        items = []
+        items: list[dict[str, str]] = []
         if hasattr(exc, "error_dict"):
             for field, errs in exc.message_dict.items():
                 items.extend({"field": field, "message": m} for m in errs)
@@ -178,7 +186,9 @@ def build_api(**kwargs: Any) -> NinjaAPI:
 
     @api.exception_handler(OperationalError)
     def db_down(request: HttpRequest, exc: Exception) -> HttpResponse:
-        response = error(request, 503, _("The service is temporarily unavailable. Try again shortly."))
+        response = error(
+            request, 503, _("The service is temporarily unavailable. Try again shortly.")
+        )
         response["Retry-After"] = "5"
         return response
 
@@ -192,8 +202,13 @@ def get_visible(request: HttpRequest, queryset: Any, pk: int, action: str = "vie
         raise Http404
     obj = queryset.restrict(request.user, "view").filter(pk=pk).first()
     if obj is None:
-        record_event("access.denied", request=request, object_type=queryset.model._meta.label_lower,
-                     object_id=str(pk), reason="not visible")
+        record_event(
+            "access.denied",
+            request=request,
+            object_type=queryset.model._meta.label_lower,
+            object_id=str(pk),
+            reason="not visible",
+        )
         raise Http404
     if action != "view" and not queryset.restrict(request.user, action).filter(pk=pk).exists():
         record_event("access.denied", request=request, obj=obj, reason=f"no {action} right")
@@ -209,7 +224,9 @@ def filter_queryset(request: HttpRequest, filterset_class: Any, queryset: Any) -
     return filterset.qs
 
 
-def require_if_match(request: HttpRequest, locked: models.Model, body_version: int | None = None) -> None:
+def require_if_match(
+    request: HttpRequest, locked: models.Model, body_version: int | None = None
+) -> None:
     """Writes name the version they change: ``If-Match`` (412 when stale) or a body ``version``
     (409 when stale). With neither, 428."""
     header = request.headers.get("If-Match")
@@ -220,8 +237,9 @@ def require_if_match(request: HttpRequest, locked: models.Model, body_version: i
     if body_version is not None:
         if body_version != locked.version:  # type: ignore[attr-defined]  # versioned models only
             raise ConflictError(
-                _("The record changed since you read it (your version {mine}, current {current}).").format(
-                    mine=body_version, current=locked.version),  # type: ignore[attr-defined]  # versioned models only
+                _(
+                    "The record changed since you read it (your version {mine}, current {current})."
+                ).format(mine=body_version, current=locked.version),  # type: ignore[attr-defined]  # versioned models only
                 locked.version,  # type: ignore[attr-defined]  # versioned models only
             )
         return

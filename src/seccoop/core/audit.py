@@ -39,7 +39,9 @@ def record_event(
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
         actor_name=actor_name,
         action=action,
-        object_type=obj._meta.label_lower if obj is not None else str(detail.pop("object_type", "")),
+        object_type=obj._meta.label_lower
+        if obj is not None
+        else str(detail.pop("object_type", "")),
         object_id=str(obj.pk) if obj is not None else str(detail.pop("object_id", "")),
         object_repr=str(obj)[:200] if obj is not None else "",
         request_id=getattr(request, "request_id", "") if request is not None else "",

@@ -13,17 +13,27 @@ def production_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
     problems: list[Any] = []
     if settings.PRODUCTION:
         if not settings.SECCOOP_REQUIRE_2FA:
-            problems.append(Error("A second factor must be required for every account in production.",
-                                  hint="Unset SECCOOP_REQUIRE_2FA or set it to 1.", id="seccoop.E001"))
+            problems.append(
+                Error(
+                    "A second factor must be required for every account in production.",
+                    hint="Unset SECCOOP_REQUIRE_2FA or set it to 1.",
+                    id="seccoop.E001",
+                )
+            )
         if settings.SESSION_COOKIE_AGE > 12 * 3600:
             problems.append(Error("Sessions may last longer than 12 hours.", id="seccoop.E002"))
         if settings.SESSION_IDLE_SECONDS > 30 * 60:
-            problems.append(Warning("The idle timeout is longer than 30 minutes.", id="seccoop.W001"))
+            problems.append(
+                Warning("The idle timeout is longer than 30 minutes.", id="seccoop.W001")
+            )
         if "sqlite" in settings.DATABASES["default"]["ENGINE"]:
-            problems.append(Info(
-                "Production is running on the embedded SQLite database (one machine only).",
-                hint="Set DATABASE_URL to a PostgreSQL database for several servers or workers.",
-                id="seccoop.W002"))
+            problems.append(
+                Info(
+                    "Production is running on the embedded SQLite database (one machine only).",
+                    hint="Set DATABASE_URL to a PostgreSQL database for several servers or workers.",
+                    id="seccoop.W002",
+                )
+            )
     return problems
 
 

@@ -5,4 +5,6 @@ from __future__ import annotations
 import contextvars
 from typing import Any
 
-current_request: contextvars.ContextVar[Any] = contextvars.ContextVar("seccoop_request", default=None)
+current_request: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "seccoop_request", default=None
+)

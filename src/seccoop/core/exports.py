@@ -40,14 +40,21 @@ def marking_of(model: type[models.Model], rows: Sequence[Any]) -> str:
     return str(getattr(model, "default_marking", TLP.CLEAR))
 
 
-def export_response(model: type[models.Model], columns: Sequence[Any], rows: Sequence[Any],
-                    fmt: str, title: str = "") -> HttpResponse:
+def export_response(
+    model: type[models.Model],
+    columns: Sequence[Any],
+    rows: Sequence[Any],
+    fmt: str,
+    title: str = "",
+) -> HttpResponse:
     # TLP:RED is view-only: it never leaves the platform in an export.
     rows = [r for r in rows if getattr(r, "tlp", None) != TLP.RED]
     marking = marking_of(model, rows)
     banner = _("{marking} - exported from seccoop on {when} UTC - {title}").format(
-        marking=label(marking), when=timezone.now().strftime("%Y-%m-%d %H:%M"),
-        title=title or model._meta.verbose_name_plural)
+        marking=label(marking),
+        when=timezone.now().strftime("%Y-%m-%d %H:%M"),
+        title=title or model._meta.verbose_name_plural,
+    )
     header = [str(c.label) for c in columns]
     body = [[safe_cell(c.value(r)) for c in columns] for r in rows]
     stem = f"{slugify(str(model._meta.verbose_name_plural))}-tlp-{slugify(marking)}"
@@ -75,7 +82,9 @@ def export_response(model: type[models.Model], columns: Sequence[Any], rows: Seq
         writer.writerow(header)
         writer.writerows(body)
         writer.writerow([label(marking)])
-        response = HttpResponse(buf.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            buf.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
     response["X-TLP"] = label(marking)
     return response

@@ -22,7 +22,9 @@ class BaseFilterSet(django_filters.FilterSet):
         value = value.strip()[:100]
         if not value or not self.search_fields:
             return queryset
-        return queryset.filter(reduce(or_, (Q(**{f"{f}__icontains": value}) for f in self.search_fields)))
+        return queryset.filter(
+            reduce(or_, (Q(**{f"{f}__icontains": value}) for f in self.search_fields))
+        )
 
 
 def visible(model: Any) -> Any:

@@ -76,7 +76,7 @@ class ApiLanguageMiddleware:
 
             language = translation.get_language_from_request(request, check_path=False)
             translation.activate(language)
-            request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]  # as LocaleMiddleware does
+            request.LANGUAGE_CODE = translation.get_language()
             response = self.get_response(request)
             response.headers.setdefault("Content-Language", language)
             return response

@@ -36,7 +36,7 @@ class BaseModel(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = History(inherit=True)
-    objects: RestrictedManager[Any] = RestrictedManager()
+    objects = RestrictedManager()
 
     class Meta:
         abstract = True

@@ -41,5 +41,7 @@ def register_policy(policy: AccessPolicy) -> None:
 
 def get_policy() -> AccessPolicy:
     if _policy is None:
-        raise PolicyNotRegistered("No access policy is registered; is 'seccoop.accounts' installed?")
+        raise PolicyNotRegistered(
+            "No access policy is registered; is 'seccoop.accounts' installed?"
+        )
     return _policy

@@ -51,7 +51,11 @@ def bounded_pk(raw: Any) -> int:
 
 
 def get_restricted_object(
-    request: HttpRequest, model: type[models.Model], pk: Any, action: str = "view", queryset: Any = None
+    request: HttpRequest,
+    model: type[models.Model],
+    pk: Any,
+    action: str = "view",
+    queryset: Any = None,
 ) -> Any:
     """Fetch one object through the access policy.
 
@@ -61,8 +65,13 @@ def get_restricted_object(
     base = queryset if queryset is not None else model.objects.restrict(request.user, "view")  # type: ignore[attr-defined]  # every domain model has the restricted manager
     obj = base.restrict(request.user, "view").filter(pk=pk).first()
     if obj is None:
-        record_event("access.denied", request=request, object_type=model._meta.label_lower,
-                     object_id=str(pk), reason="not visible")
+        record_event(
+            "access.denied",
+            request=request,
+            object_type=model._meta.label_lower,
+            object_id=str(pk),
+            reason="not visible",
+        )
         raise Http404
     if action != "view" and not base.restrict(request.user, action).filter(pk=pk).exists():
         record_event("access.denied", request=request, obj=obj, reason=f"no {action} right")
@@ -132,11 +141,18 @@ class ObjectListView(LoginRequiredIfNeeded, View):
         fmt = request.GET.get("export")
         if fmt in {"csv", "xlsx"}:
             rows = list(qs[: self.export_limit])
-            record_event("export", request=request, object_type=self.model._meta.label_lower,
-                         format=fmt, rows=len(rows))
+            record_event(
+                "export",
+                request=request,
+                object_type=self.model._meta.label_lower,
+                format=fmt,
+                rows=len(rows),
+            )
             return export_response(self.model, self.columns, rows, fmt, title=str(self.title))
         try:
-            per_page = min(int(request.GET.get("per_page", settings.PAGE_SIZE)), settings.MAX_PAGE_SIZE)
+            per_page = min(
+                int(request.GET.get("per_page", settings.PAGE_SIZE)), settings.MAX_PAGE_SIZE
+            )
         except ValueError:
             per_page = settings.PAGE_SIZE
         paginator = Paginator(qs, max(per_page, 1))
@@ -152,8 +168,10 @@ class ObjectListView(LoginRequiredIfNeeded, View):
             "model_meta": self.model._meta,
             "columns": self.columns,
             "rows": [
-                (reverse(self.detail_url_name, args=[obj.pk]) if self.detail_url_name else None,
-                 [(c, c.value(obj)) for c in self.columns])
+                (
+                    reverse(self.detail_url_name, args=[obj.pk]) if self.detail_url_name else None,
+                    [(c, c.value(obj)) for c in self.columns],
+                )
                 for obj in page.object_list
             ],
             "page": page,
@@ -190,9 +208,15 @@ class ObjectDetailView(LoginRequiredIfNeeded, View):
             "object": obj,
             "model_meta": self.model._meta,
             "fields": [(c.label, c.value(obj)) for c in self.fields],
-            "edit_url": reverse(self.edit_url_name, args=[obj.pk]) if can_change and self.edit_url_name else None,
-            "delete_url": reverse(self.delete_url_name, args=[obj.pk]) if can_change and self.delete_url_name else None,
-            "history_url": reverse(self.history_url_name, args=[obj.pk]) if self.history_url_name else None,
+            "edit_url": reverse(self.edit_url_name, args=[obj.pk])
+            if can_change and self.edit_url_name
+            else None,
+            "delete_url": reverse(self.delete_url_name, args=[obj.pk])
+            if can_change and self.delete_url_name
+            else None,
+            "history_url": reverse(self.history_url_name, args=[obj.pk])
+            if self.history_url_name
+            else None,
         }
         context.update(self.extra_context(obj))
         return render(request, self.template_name, context)
@@ -210,7 +234,11 @@ class ObjectHistoryView(LoginRequiredIfNeeded, View):
 
     def get(self, request: HttpRequest, pk: Any) -> HttpResponse:
         obj = get_restricted_object(request, self.model, pk, "view")
-        records = list(obj.history.select_related("history_user").order_by("-history_date", "-history_id")[:200])
+        records = list(
+            obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
+                :200
+            ]
+        )
         entries = []
         for record in records:
             changes = []
@@ -218,12 +246,18 @@ class ObjectHistoryView(LoginRequiredIfNeeded, View):
                 delta = record.diff_against(record.prev_record)
                 changes = [(c.field, c.old, c.new) for c in delta.changes]
             entries.append({"record": record, "changes": changes})
-        return render(request, self.template_name, {
-            "object": obj,
-            "model_meta": self.model._meta,
-            "entries": entries,
-            "detail_url": reverse(self.detail_url_name, args=[obj.pk]) if self.detail_url_name else None,
-        })
+        return render(
+            request,
+            self.template_name,
+            {
+                "object": obj,
+                "model_meta": self.model._meta,
+                "entries": entries,
+                "detail_url": reverse(self.detail_url_name, args=[obj.pk])
+                if self.detail_url_name
+                else None,
+            },
+        )
 
 
 class ObjectEditView(LoginRequiredIfNeeded, View):
@@ -241,19 +275,30 @@ class ObjectEditView(LoginRequiredIfNeeded, View):
     def get_instance(self, request: HttpRequest, pk: Any) -> Any:
         if pk is None:
             if not get_policy().can_add(self.model, request.user):
-                record_event("access.denied", request=request, object_type=self.model._meta.label_lower,
-                             reason="no add right")
+                record_event(
+                    "access.denied",
+                    request=request,
+                    object_type=self.model._meta.label_lower,
+                    reason="no add right",
+                )
                 raise PermissionDenied
             return self.model()
         return get_restricted_object(request, self.model, pk, "change")
 
-    def render_form(self, request: HttpRequest, form: Any, instance: Any, status: int = 200) -> HttpResponse:
-        return render(request, self.template_name, {
-            "form": form,
-            "object": instance if instance.pk else None,
-            "model_meta": self.model._meta,
-            "reason_required": self.reason_required,
-        }, status=status)
+    def render_form(
+        self, request: HttpRequest, form: Any, instance: Any, status: int = 200
+    ) -> HttpResponse:
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "object": instance if instance.pk else None,
+                "model_meta": self.model._meta,
+                "reason_required": self.reason_required,
+            },
+            status=status,
+        )
 
     def get(self, request: HttpRequest, pk: Any = None) -> HttpResponse:
         instance = self.get_instance(request, pk)
@@ -272,7 +317,12 @@ class ObjectEditView(LoginRequiredIfNeeded, View):
         try:
             with transaction.atomic():
                 if not creating:
-                    locked = type(instance).objects.restrict(request.user, "change").select_for_update().get(pk=instance.pk)
+                    locked = (
+                        type(instance)
+                        .objects.restrict(request.user, "change")
+                        .select_for_update()
+                        .get(pk=instance.pk)
+                    )
                     check_version(locked, form.cleaned_data.get("form_version"))
                 obj = form.save(commit=False)
                 if not creating:
@@ -287,7 +337,9 @@ class ObjectEditView(LoginRequiredIfNeeded, View):
             form.add_error(None, str(exc))
             return self.render_form(request, form, instance, status=409)
         except _OutOfScope:
-            form.add_error(None, _("You would no longer be able to see this record; nothing was saved."))
+            form.add_error(
+                None, _("You would no longer be able to see this record; nothing was saved.")
+            )
             return self.render_form(request, form, instance, status=400)
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(self.success_url(obj))
@@ -315,22 +367,34 @@ class ObjectDeleteView(LoginRequiredIfNeeded, View):
         obj = get_restricted_object(request, self.model, pk, "delete")
         try:
             with transaction.atomic():
-                locked = type(obj).objects.restrict(request.user, "delete").select_for_update().get(pk=obj.pk)
+                locked = (
+                    type(obj)
+                    .objects.restrict(request.user, "delete")
+                    .select_for_update()
+                    .get(pk=obj.pk)
+                )
                 check_version(locked, request.POST.get("form_version"))
                 locked._change_reason = request.POST.get("change_reason") or _("Deleted")
                 locked.delete()
         except ConflictError as exc:
             messages.error(request, str(exc))
-            return render(request, self.template_name, {"object": obj, "model_meta": self.model._meta},
-                          status=409)
+            return render(
+                request,
+                self.template_name,
+                {"object": obj, "model_meta": self.model._meta},
+                status=409,
+            )
         messages.success(request, _("Deleted."))
         return HttpResponseRedirect(reverse(self.success_url_name))
 
 
 # --- error pages ---------------------------------------------------------------------------------
 
+
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+    return request.path.startswith("/api/") or "application/json" in request.headers.get(
+        "Accept", ""
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -354,7 +418,14 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     record_event("access.csrf_failed", request=request, reason=reason[:200])
     if _wants_json(request):
-        return JsonResponse({"detail": _("The form's security token is missing or has expired. Reload the page and try again.")}, status=403)
+        return JsonResponse(
+            {
+                "detail": _(
+                    "The form's security token is missing or has expired. Reload the page and try again."
+                )
+            },
+            status=403,
+        )
     return HttpResponse(render_to_string("errors/403_csrf.html"), status=403)
 
 
@@ -362,7 +433,8 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     """The database is unreachable: 503 with Retry-After, rendered without touching the database."""
     if _wants_json(request):
         response: HttpResponse = JsonResponse(
-            {"detail": _("The service is temporarily unavailable. Try again shortly.")}, status=503)
+            {"detail": _("The service is temporarily unavailable. Try again shortly.")}, status=503
+        )
     else:
         response = HttpResponse(render_to_string("errors/503.html"), status=503)
     response["Retry-After"] = "5"
@@ -374,7 +446,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(exc, OperationalError | InterfaceError):
         return service_unavailable(request)
     if _wants_json(request):
-        return JsonResponse({"detail": _("An unexpected error occurred. It has been logged.")}, status=500)
+        return JsonResponse(
+            {"detail": _("An unexpected error occurred. It has been logged.")}, status=500
+        )
     return HttpResponse(render_to_string("errors/500.html"), status=500)
 
 

@@ -33,8 +33,16 @@ class BodyAdmin(FrameworkAdmin):
     list_display = ("organisation", "body_type", "meetings_per_year", "venue_rule")
 
 
-for model in (models.Responsibility, models.StrategicPriority, models.Category, models.Criterion,
-              models.EngagementLevel, models.ReportingAuthority, models.Mechanism, models.Instrument):
+for model in (
+    models.Responsibility,
+    models.StrategicPriority,
+    models.Category,
+    models.Criterion,
+    models.EngagementLevel,
+    models.ReportingAuthority,
+    models.Mechanism,
+    models.Instrument,
+):
     admin.site.register(model, FrameworkAdmin)
 
 

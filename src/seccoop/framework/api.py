@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from seccoop.core.api import Pagination, ApiAuth, ErrorOut, filter_queryset, get_visible
+from seccoop.core.api import ApiAuth, ErrorOut, Pagination, filter_queryset, get_visible
 
 from .filters import BodyFilterSet, CategoryFilterSet, OrganisationFilterSet, PartyFilterSet
 from .models import (
@@ -224,7 +224,9 @@ def list_categories(request: HttpRequest, q: str | None = None, priority: str | 
 
 @router.get("/categories/{pk}", response={200: CategoryOut, 404: ErrorOut})
 def get_category(request: HttpRequest, pk: int) -> Any:
-    return get_visible(request, Category.objects.restrict(request.user, "view").select_related("priority"), pk)
+    return get_visible(
+        request, Category.objects.restrict(request.user, "view").select_related("priority"), pk
+    )
 
 
 @router.get("/criteria", response=list[CriterionOut])
@@ -236,33 +238,51 @@ def list_criteria(request: HttpRequest) -> Any:
 @router.get("/levels", response=list[LevelOut])
 @paginate(Pagination)
 def list_levels(request: HttpRequest) -> Any:
-    return EngagementLevel.objects.restrict(request.user, "view").prefetch_related("authorities__organisation")
+    return EngagementLevel.objects.restrict(request.user, "view").prefetch_related(
+        "authorities__organisation"
+    )
 
 
 @router.get("/bodies", response=list[BodyOut])
 @paginate(Pagination)
 def list_bodies(request: HttpRequest, q: str | None = None, body_type: str | None = None) -> Any:
-    qs = Body.objects.restrict(request.user, "view").select_related("organisation").prefetch_related("responsibilities")
+    qs = (
+        Body.objects.restrict(request.user, "view")
+        .select_related("organisation")
+        .prefetch_related("responsibilities")
+    )
     return filter_queryset(request, BodyFilterSet, qs)
 
 
 @router.get("/parties", response=list[PartyOut])
 @paginate(Pagination)
-def list_parties(request: HttpRequest, q: str | None = None, side: str | None = None,
-                 language: str | None = None, currency: str | None = None) -> Any:
+def list_parties(
+    request: HttpRequest,
+    q: str | None = None,
+    side: str | None = None,
+    language: str | None = None,
+    currency: str | None = None,
+) -> Any:
     qs = Party.objects.restrict(request.user, "view").select_related("organisation")
     return filter_queryset(request, PartyFilterSet, qs)
 
 
 @router.get("/parties/{pk}", response={200: PartyOut, 404: ErrorOut})
 def get_party(request: HttpRequest, pk: int) -> Any:
-    return get_visible(request, Party.objects.restrict(request.user, "view").select_related("organisation"), pk)
+    return get_visible(
+        request, Party.objects.restrict(request.user, "view").select_related("organisation"), pk
+    )
 
 
 @router.get("/organisations", response=list[OrganisationOut])
 @paginate(Pagination)
-def list_organisations(request: HttpRequest, q: str | None = None, kind: str | None = None,
-                       side: str | None = None, parent: str | None = None) -> Any:
+def list_organisations(
+    request: HttpRequest,
+    q: str | None = None,
+    kind: str | None = None,
+    side: str | None = None,
+    parent: str | None = None,
+) -> Any:
     qs = Organisation.objects.restrict(request.user, "view").select_related("parent")
     return filter_queryset(request, OrganisationFilterSet, qs)
 
@@ -270,7 +290,9 @@ def list_organisations(request: HttpRequest, q: str | None = None, kind: str | N
 @router.get("/reporting-authorities", response=list[ReportingAuthorityOut])
 @paginate(Pagination)
 def list_reporting_authorities(request: HttpRequest) -> Any:
-    return ReportingAuthority.objects.restrict(request.user, "view").select_related("organisation", "reports_to")
+    return ReportingAuthority.objects.restrict(request.user, "view").select_related(
+        "organisation", "reports_to"
+    )
 
 
 @router.get("/mechanisms", response=list[MechanismOut])

@@ -19,7 +19,9 @@ def _box(x: int, y: int, w: int, h: int, title: str, subtitle: str, css: str, id
         f'<text x="{x + w // 2}" y="{y + 24}" text-anchor="middle" class="title">{escape(title)}</text>',
     ]
     if subtitle:
-        lines.append(f'<text x="{x + w // 2}" y="{y + 44}" text-anchor="middle" class="sub">{escape(subtitle)}</text>')
+        lines.append(
+            f'<text x="{x + w // 2}" y="{y + 44}" text-anchor="middle" class="sub">{escape(subtitle)}</text>'
+        )
     lines.append("</g>")
     return "".join(lines)
 
@@ -29,9 +31,18 @@ def _arrow(x1: int, y1: int, x2: int, y2: int, css: str = "line") -> str:
 
 
 def framework_svg(user: Any) -> str:
-    bodies = {b.organisation.code: b for b in Body.objects.restrict(user, "view").select_related("organisation")}
-    levels = list(EngagementLevel.objects.restrict(user, "view").prefetch_related("authorities__organisation"))
-    authorities = list(ReportingAuthority.objects.restrict(user, "view").select_related("organisation", "reports_to"))
+    bodies = {
+        b.organisation.code: b
+        for b in Body.objects.restrict(user, "view").select_related("organisation")
+    }
+    levels = list(
+        EngagementLevel.objects.restrict(user, "view").prefetch_related("authorities__organisation")
+    )
+    authorities = list(
+        ReportingAuthority.objects.restrict(user, "view").select_related(
+            "organisation", "reports_to"
+        )
+    )
     parts: list[str] = []
     lines: list[str] = []  # drawn first, behind the boxes
     y = 20
@@ -42,13 +53,34 @@ def framework_svg(user: Any) -> str:
         body = bodies.get(code)
         if body is None:
             continue
-        parts.append(_box(200, y, 560, 60, str(body.organisation.short_name or body.organisation.name), str(body.cadence)[:90], css, f"body-{code.lower()}"))
+        parts.append(
+            _box(
+                200,
+                y,
+                560,
+                60,
+                str(body.organisation.short_name or body.organisation.name),
+                str(body.cadence)[:90],
+                css,
+                f"body-{code.lower()}",
+            )
+        )
         centers[code] = (480, y)
         y += 100
     crmc = bodies.get("CRMC")
     if crmc is not None:
-        parts.append(_box(775, 120, 175, 60, str(crmc.organisation.short_name or crmc.organisation.name),
-                          _("supports planning"), "committee", "body-crmc"))
+        parts.append(
+            _box(
+                775,
+                120,
+                175,
+                60,
+                str(crmc.organisation.short_name or crmc.organisation.name),
+                _("supports planning"),
+                "committee",
+                "body-crmc",
+            )
+        )
         parts.append(_arrow(775, 150, 762, 150, "line dashed"))
     if "DIALOGUE" in centers and "COMMISSION" in centers:
         parts.append(_arrow(480, centers["COMMISSION"][1], 480, centers["DIALOGUE"][1] + 62))
@@ -56,37 +88,73 @@ def framework_svg(user: Any) -> str:
         parts.append(_arrow(480, centers["TWG"][1], 480, centers["COMMISSION"][1] + 62))
     # Reporting authorities report to the Commission.
     ry = y + 20
-    parts.append(f'<text x="20" y="{ry}" class="heading">{escape(_("Reporting authorities"))}</text>')
+    parts.append(
+        f'<text x="20" y="{ry}" class="heading">{escape(_("Reporting authorities"))}</text>'
+    )
     ry += 12
     col_w = 228
-    for i, ra in enumerate(a for a in authorities if a.reports_to and a.reports_to.code == "COMMISSION"):
+    for i, ra in enumerate(
+        a for a in authorities if a.reports_to and a.reports_to.code == "COMMISSION"
+    ):
         col, row = i % 4, i // 4
         x, yy = 20 + col * (col_w + 8), ry + row * 70
-        parts.append(_box(x, yy, col_w, 52, f"({ra.number}) {ra.organisation.short_name or ra.organisation.name}"[:34],
-                          "", "authority", f"authority-{ra.number}"))
+        parts.append(
+            _box(
+                x,
+                yy,
+                col_w,
+                52,
+                f"({ra.number}) {ra.organisation.short_name or ra.organisation.name}"[:34],
+                "",
+                "authority",
+                f"authority-{ra.number}",
+            )
+        )
         if "COMMISSION" in centers:
-            lines.append(f'<line x1="{x + col_w // 2}" y1="{yy}" x2="480" y2="{centers["COMMISSION"][1] + 60}" class="line faint"/>')
+            lines.append(
+                f'<line x1="{x + col_w // 2}" y1="{yy}" x2="480" y2="{centers["COMMISSION"][1] + 60}" class="line faint"/>'
+            )
     ly = ry + 160
-    parts.append(f'<text x="20" y="{ly}" class="heading">{escape(_("Levels of engagement"))}</text>')
+    parts.append(
+        f'<text x="20" y="{ly}" class="heading">{escape(_("Levels of engagement"))}</text>'
+    )
     ly += 12
     for i, level in enumerate(levels):
         x = 20 + i * 312
-        names = [str(a.organisation.short_name or a.organisation.name) for a in level.authorities.all()]
-        parts.append(f'<g class="node level" id="level-{level.code}"><rect x="{x}" y="{ly}" width="300" height="{40 + 18 * len(names)}" rx="8"/>')
-        parts.append(f'<text x="{x + 12}" y="{ly + 24}" class="title">{escape(str(level.name))}</text>')
+        names = [
+            str(a.organisation.short_name or a.organisation.name) for a in level.authorities.all()
+        ]
+        parts.append(
+            f'<g class="node level" id="level-{level.code}"><rect x="{x}" y="{ly}" width="300" height="{40 + 18 * len(names)}" rx="8"/>'
+        )
+        parts.append(
+            f'<text x="{x + 12}" y="{ly + 24}" class="title">{escape(str(level.name))}</text>'
+        )
         for j, name in enumerate(names):
-            parts.append(f'<text x="{x + 16}" y="{ly + 46 + 18 * j}" class="sub">• {escape(name[:40])}</text>')
+            parts.append(
+                f'<text x="{x + 16}" y="{ly + 46 + 18 * j}" class="sub">• {escape(name[:40])}</text>'
+            )
         parts.append("</g>")
     height = ly + 40 + 18 * max((len(level.authorities.all()) for level in levels), default=0) + 20
-    title = escape(_("Structure of the Joint Caribbean-United States Framework for Security Cooperation Engagement"))
-    desc = escape(_("The annual Dialogue, the Commission that reports to it and meets twice a year, the "
-                    "ad hoc Technical Working Groups, the Resource Mobilization Committee, the eight "
-                    "reporting authorities and the three levels of engagement."))
+    title = escape(
+        _(
+            "Structure of the Joint Caribbean-United States Framework for Security Cooperation Engagement"
+        )
+    )
+    desc = escape(
+        _(
+            "The annual Dialogue, the Commission that reports to it and meets twice a year, the "
+            "ad hoc Technical Working Groups, the Resource Mobilization Committee, the eight "
+            "reporting authorities and the three levels of engagement."
+        )
+    )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" role="img" '
         f'aria-labelledby="fw-title fw-desc" class="framework-diagram">'
         f'<title id="fw-title">{title}</title><desc id="fw-desc">{desc}</desc>'
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>'
-        + "".join(lines) + "".join(parts) + "</svg>"
+        + "".join(lines)
+        + "".join(parts)
+        + "</svg>"
     )

@@ -10,10 +10,14 @@ from .models import Body, Category, Organisation, Party, StrategicPriority
 
 class CategoryFilterSet(BaseFilterSet):
     search_fields = ("code", "name", "objective")
-    priority_id = django_filters.ModelChoiceFilter(field_name="priority", label=_("Strategic priority (id)"),
-                                                   queryset=visible(StrategicPriority))
-    priority = django_filters.CharFilter(field_name="priority__code", label=_("Strategic priority (code)"),
-                                         lookup_expr="iexact")
+    priority_id = django_filters.ModelChoiceFilter(
+        field_name="priority",
+        label=_("Strategic priority (id)"),
+        queryset=visible(StrategicPriority),
+    )
+    priority = django_filters.CharFilter(
+        field_name="priority__code", label=_("Strategic priority (code)"), lookup_expr="iexact"
+    )
 
     class Meta:
         model = Category
@@ -23,10 +27,15 @@ class CategoryFilterSet(BaseFilterSet):
 class OrganisationFilterSet(BaseFilterSet):
     search_fields = ("code", "name", "short_name")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Organisation.Kind.choices)
-    side = django_filters.ChoiceFilter(label=_("Side"), choices=Organisation._meta.get_field("side").choices)
-    parent_id = django_filters.ModelChoiceFilter(field_name="parent", label=_("Part of (id)"),
-                                                 queryset=visible(Organisation))
-    parent = django_filters.CharFilter(field_name="parent__code", label=_("Part of (code)"), lookup_expr="iexact")
+    side = django_filters.ChoiceFilter(
+        label=_("Side"), choices=Organisation._meta.get_field("side").choices
+    )
+    parent_id = django_filters.ModelChoiceFilter(
+        field_name="parent", label=_("Part of (id)"), queryset=visible(Organisation)
+    )
+    parent = django_filters.CharFilter(
+        field_name="parent__code", label=_("Part of (code)"), lookup_expr="iexact"
+    )
 
     class Meta:
         model = Organisation
@@ -36,8 +45,12 @@ class OrganisationFilterSet(BaseFilterSet):
 class PartyFilterSet(BaseFilterSet):
     search_fields = ("iso3", "iso2", "organisation__name")
     side = django_filters.CharFilter(field_name="organisation__side", label=_("Side"))
-    language = django_filters.CharFilter(field_name="languages", lookup_expr="icontains", label=_("Language"))
-    currency = django_filters.CharFilter(field_name="currencies", lookup_expr="icontains", label=_("Currency"))
+    language = django_filters.CharFilter(
+        field_name="languages", lookup_expr="icontains", label=_("Language")
+    )
+    currency = django_filters.CharFilter(
+        field_name="currencies", lookup_expr="icontains", label=_("Currency")
+    )
 
     class Meta:
         model = Party

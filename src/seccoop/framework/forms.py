@@ -22,5 +22,9 @@ class OrganisationForm(VersionedModelForm):
 
     class Meta:
         model = Organisation
-        fields = [*(f"{f}_{lang}" for f in ("name", "short_name") for lang in LANGS), "website",
-                  "iati_identifier", "iati_type"]
+        fields = [
+            *(f"{f}_{lang}" for f in ("name", "short_name") for lang in LANGS),
+            "website",
+            "iati_identifier",
+            "iati_type",
+        ]

@@ -50,7 +50,11 @@ class Organisation(ReferenceModel):
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     side = models.CharField(_("side"), max_length=16, choices=Side.choices, default=Side.JOINT)
     parent = models.ForeignKey(
-        "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     description = models.TextField(_("description"), blank=True)
@@ -77,10 +81,12 @@ class Party(ReferenceModel):
     iso2 = models.CharField(_("ISO 3166 alpha-2"), max_length=2, unique=True)
     iso3 = models.CharField(_("ISO 3166 alpha-3"), max_length=3, unique=True)
     iso_numeric = models.CharField(_("ISO 3166 numeric"), max_length=3)
-    languages = models.CharField(_("official languages"), max_length=100,
-                                 help_text=_("BCP 47 codes, comma-separated"))
-    currencies = models.CharField(_("currencies"), max_length=30,
-                                  help_text=_("ISO 4217 codes, comma-separated"))
+    languages = models.CharField(
+        _("official languages"), max_length=100, help_text=_("BCP 47 codes, comma-separated")
+    )
+    currencies = models.CharField(
+        _("currencies"), max_length=30, help_text=_("ISO 4217 codes, comma-separated")
+    )
     caricom_status = models.CharField(_("CARICOM status"), max_length=40, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=60, default="America/Port_of_Spain")
     population = models.PositiveBigIntegerField(_("population"), null=True, blank=True)
@@ -107,8 +113,9 @@ class Party(ReferenceModel):
 class Participation(ReferenceModel):
     """A dated period in which a party takes part in the Framework."""
 
-    party = models.ForeignKey(Party, verbose_name=_("party"), on_delete=models.CASCADE,
-                              related_name="participations")
+    party = models.ForeignKey(
+        Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="participations"
+    )
     start = models.DateField(_("from"))
     end = models.DateField(_("until"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -141,21 +148,32 @@ class Body(ReferenceModel):
 
     class VenueRule(models.TextChoices):
         NONE = "none", _("No rule")
-        ALTERNATE = "alternate", _("Alternates annually between the Caribbean and the United States")
+        ALTERNATE = (
+            "alternate",
+            _("Alternates annually between the Caribbean and the United States"),
+        )
 
     organisation = models.OneToOneField(
         Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="body"
     )
     body_type = models.CharField(_("type"), max_length=16, choices=BodyType.choices)
     meetings_per_year = models.PositiveSmallIntegerField(
-        _("meetings a year (minimum)"), null=True, blank=True,
-        help_text=_("Empty for bodies that meet as needed."))
-    venue_rule = models.CharField(_("venue rule"), max_length=16, choices=VenueRule.choices,
-                                  default=VenueRule.NONE)
+        _("meetings a year (minimum)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty for bodies that meet as needed."),
+    )
+    venue_rule = models.CharField(
+        _("venue rule"), max_length=16, choices=VenueRule.choices, default=VenueRule.NONE
+    )
     cadence = models.CharField(_("cadence"), max_length=200)
     mandate = models.TextField(_("mandate"), blank=True)
-    may_include_partners = models.BooleanField(_("may include international partners"), default=False)
-    may_include_ngos = models.BooleanField(_("may include non-governmental stakeholders"), default=False)
+    may_include_partners = models.BooleanField(
+        _("may include international partners"), default=False
+    )
+    may_include_ngos = models.BooleanField(
+        _("may include non-governmental stakeholders"), default=False
+    )
     source = models.CharField(_("source in the Framework"), max_length=100, blank=True)
 
     class Meta:
@@ -170,8 +188,9 @@ class Body(ReferenceModel):
 class Responsibility(ReferenceModel):
     """One of a body's numbered responsibilities (the Commission has four)."""
 
-    body = models.ForeignKey(Body, verbose_name=_("body"), on_delete=models.CASCADE,
-                             related_name="responsibilities")
+    body = models.ForeignKey(
+        Body, verbose_name=_("body"), on_delete=models.CASCADE, related_name="responsibilities"
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     title = models.CharField(_("title"), max_length=200)
 
@@ -179,7 +198,9 @@ class Responsibility(ReferenceModel):
         ordering = ["body", "number"]
         verbose_name = _("responsibility")
         verbose_name_plural = _("responsibilities")
-        constraints = [models.UniqueConstraint(fields=["body", "number"], name="responsibility_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["body", "number"], name="responsibility_unique")
+        ]
 
     def __str__(self) -> str:
         return f"({self.number}) {self.title}"
@@ -205,8 +226,12 @@ class Category(ReferenceModel):
     """One of the twelve categories of engagement, coded I.a–III.c, with its objective."""
 
     code = models.CharField(_("code"), max_length=6, unique=True)
-    priority = models.ForeignKey(StrategicPriority, verbose_name=_("strategic priority"),
-                                 on_delete=models.PROTECT, related_name="categories")
+    priority = models.ForeignKey(
+        StrategicPriority,
+        verbose_name=_("strategic priority"),
+        on_delete=models.PROTECT,
+        related_name="categories",
+    )
     letter = models.CharField(_("letter"), max_length=1)
     name = models.CharField(_("name"), max_length=100)
     objective = models.TextField(_("objective"))
@@ -259,22 +284,34 @@ class EngagementLevel(ReferenceModel):
 class LevelAuthority(ReferenceModel):
     """An authority that discharges a level of engagement for one side."""
 
-    level = models.ForeignKey(EngagementLevel, verbose_name=_("level"), on_delete=models.CASCADE,
-                              related_name="authorities")
+    level = models.ForeignKey(
+        EngagementLevel,
+        verbose_name=_("level"),
+        on_delete=models.CASCADE,
+        related_name="authorities",
+    )
     side = models.CharField(_("side"), max_length=16, choices=Side.choices)
     number = models.PositiveSmallIntegerField(_("number"))
-    organisation = models.ForeignKey(Organisation, verbose_name=_("authority"),
-                                     on_delete=models.PROTECT, related_name="level_roles")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("authority"),
+        on_delete=models.PROTECT,
+        related_name="level_roles",
+    )
     required = models.BooleanField(
-        _("required (new)"), default=False,
-        help_text=_("The Framework marks it as required rather than existing."))
+        _("required (new)"),
+        default=False,
+        help_text=_("The Framework marks it as required rather than existing."),
+    )
 
     class Meta:
         ordering = ["level__order", "side", "number"]
         verbose_name = _("authority for a level")
         verbose_name_plural = _("authorities for levels")
         constraints = [
-            models.UniqueConstraint(fields=["level", "side", "number"], name="levelauthority_unique"),
+            models.UniqueConstraint(
+                fields=["level", "side", "number"], name="levelauthority_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -285,10 +322,20 @@ class ReportingAuthority(ReferenceModel):
     """One of the eight authorities given reporting roles in section III.C(b)."""
 
     number = models.PositiveSmallIntegerField(_("number"), unique=True)
-    organisation = models.ForeignKey(Organisation, verbose_name=_("authority"),
-                                     on_delete=models.PROTECT, related_name="reporting_roles")
-    reports_to = models.ForeignKey(Organisation, verbose_name=_("reports to"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="reporting_authorities")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("authority"),
+        on_delete=models.PROTECT,
+        related_name="reporting_roles",
+    )
+    reports_to = models.ForeignKey(
+        Organisation,
+        verbose_name=_("reports to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reporting_authorities",
+    )
     role = models.CharField(_("reporting role"), max_length=250, blank=True)
 
     class Meta:
@@ -304,7 +351,8 @@ class Mechanism(ReferenceModel):
     """One of the six new mechanisms for engagement of section III.A."""
 
     number = models.PositiveSmallIntegerField(
-        _("number"), unique=True, validators=[MinValueValidator(1), MaxValueValidator(6)])
+        _("number"), unique=True, validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
     category_codes = models.CharField(_("related categories"), max_length=60, blank=True)

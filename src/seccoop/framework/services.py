@@ -67,7 +67,9 @@ def _translated(name: str, value: Any) -> dict[str, Any]:
     return out
 
 
-def _values(raw: dict[str, Any], translated: tuple[str, ...], plain: tuple[str, ...]) -> dict[str, Any]:
+def _values(
+    raw: dict[str, Any], translated: tuple[str, ...], plain: tuple[str, ...]
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in translated:
         values.update(_translated(key, raw.get(key, {"en": ""})))
@@ -76,8 +78,13 @@ def _values(raw: dict[str, Any], translated: tuple[str, ...], plain: tuple[str, 
     return values
 
 
-def _upsert(report: LoadReport, model: type[models.Model], lookup: dict[str, Any],
-            values: dict[str, Any], actor: Any) -> Any:
+def _upsert(
+    report: LoadReport,
+    model: type[models.Model],
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    actor: Any,
+) -> Any:
     obj = model.objects.filter(**lookup).first()  # type: ignore[attr-defined]
     if obj is None:
         obj = model(**lookup, **values)
@@ -116,49 +123,114 @@ def load_framework(*, actor: Any = None, data: dict[str, Any] | None = None) -> 
             parent = orgs.get(raw["parent"]) if raw.get("parent") else None
             _upsert(report, Organisation, {"code": raw["code"]}, {"parent": parent}, actor)
         for raw in data["parties"]:
-            values = {k: raw[k] for k in ("iso2", "iso3", "iso_numeric", "languages", "currencies",
-                                          "caricom_status", "time_zone", "population")}
+            values = {
+                k: raw[k]
+                for k in (
+                    "iso2",
+                    "iso3",
+                    "iso_numeric",
+                    "languages",
+                    "currencies",
+                    "caricom_status",
+                    "time_zone",
+                    "population",
+                )
+            }
             party = _upsert(report, Party, {"organisation": orgs[raw["code"]]}, values, actor)
             for p in raw.get("participations", []):
-                _upsert(report, Participation, {"party": party, "start": date.fromisoformat(p["start"])},
-                        {"end": date.fromisoformat(p["end"]) if p["end"] else None, "note": p["note"]},
-                        actor)
+                _upsert(
+                    report,
+                    Participation,
+                    {"party": party, "start": date.fromisoformat(p["start"])},
+                    {"end": date.fromisoformat(p["end"]) if p["end"] else None, "note": p["note"]},
+                    actor,
+                )
         for raw in data["partners"]:
-            _upsert(report, Organisation, {"code": raw["code"]},
-                    {"iati_identifier": raw["iati_identifier"], "iati_type": raw["iati_type"]}, actor)
+            _upsert(
+                report,
+                Organisation,
+                {"code": raw["code"]},
+                {"iati_identifier": raw["iati_identifier"], "iati_type": raw["iati_type"]},
+                actor,
+            )
         for raw in data["bodies"]:
-            values = _values(raw, ("cadence", "mandate"),
-                             ("body_type", "meetings_per_year", "venue_rule", "may_include_partners",
-                              "may_include_ngos", "source"))
+            values = _values(
+                raw,
+                ("cadence", "mandate"),
+                (
+                    "body_type",
+                    "meetings_per_year",
+                    "venue_rule",
+                    "may_include_partners",
+                    "may_include_ngos",
+                    "source",
+                ),
+            )
             body = _upsert(report, Body, {"organisation": orgs[raw["code"]]}, values, actor)
             for number, title in enumerate(raw.get("responsibilities", []), start=1):
-                _upsert(report, Responsibility, {"body": body, "number": number},
-                        _translated("title", title), actor)
+                _upsert(
+                    report,
+                    Responsibility,
+                    {"body": body, "number": number},
+                    _translated("title", title),
+                    actor,
+                )
         priorities = {}
         for raw in data["priorities"]:
-            priorities[raw["code"]] = _upsert(report, StrategicPriority, {"code": raw["code"]},
-                                              _values(raw, ("title",), ("number",)), actor)
+            priorities[raw["code"]] = _upsert(
+                report,
+                StrategicPriority,
+                {"code": raw["code"]},
+                _values(raw, ("title",), ("number",)),
+                actor,
+            )
         for raw in data["categories"]:
             values = _values(raw, ("name", "objective"), ("letter",))
             values["priority"] = priorities[raw["priority"]]
             _upsert(report, Category, {"code": raw["code"]}, values, actor)
         for raw in data["criteria"]:
-            _upsert(report, Criterion, {"code": raw["code"]}, _values(raw, ("short_name", "title"), ()), actor)
+            _upsert(
+                report,
+                Criterion,
+                {"code": raw["code"]},
+                _values(raw, ("short_name", "title"), ()),
+                actor,
+            )
         for raw in data["levels"]:
-            level = _upsert(report, EngagementLevel, {"code": raw["code"]},
-                            _values(raw, ("name", "description"), ("order",)), actor)
+            level = _upsert(
+                report,
+                EngagementLevel,
+                {"code": raw["code"]},
+                _values(raw, ("name", "description"), ("order",)),
+                actor,
+            )
             for a in raw["authorities"]:
-                _upsert(report, LevelAuthority, {"level": level, "side": a["side"], "number": a["number"]},
-                        {"organisation": orgs[a["organisation"]], "required": a["required"]}, actor)
+                _upsert(
+                    report,
+                    LevelAuthority,
+                    {"level": level, "side": a["side"], "number": a["number"]},
+                    {"organisation": orgs[a["organisation"]], "required": a["required"]},
+                    actor,
+                )
         for raw in data["reporting_authorities"]:
             values = _translated("role", raw["role"])
             values["organisation"] = orgs[raw["organisation"]]
             values["reports_to"] = orgs.get(raw["reports_to"]) if raw.get("reports_to") else None
             _upsert(report, ReportingAuthority, {"number": raw["number"]}, values, actor)
         for raw in data["mechanisms"]:
-            _upsert(report, Mechanism, {"number": raw["number"]},
-                    _values(raw, ("title", "text"), ("category_codes",)), actor)
+            _upsert(
+                report,
+                Mechanism,
+                {"number": raw["number"]},
+                _values(raw, ("title", "text"), ("category_codes",)),
+                actor,
+            )
         for raw in data["instruments"]:
-            _upsert(report, Instrument, {"code": raw["code"]},
-                    _values(raw, ("title", "description"), ("letter",)), actor)
+            _upsert(
+                report,
+                Instrument,
+                {"code": raw["code"]},
+                _values(raw, ("title", "description"), ("letter",)),
+                actor,
+            )
     return report

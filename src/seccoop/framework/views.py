@@ -35,15 +35,27 @@ from .models import (
 
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
-    return render(request, "framework/overview.html", {
-        "instruments": Instrument.objects.restrict(user, "view"),
-        "priorities": StrategicPriority.objects.restrict(user, "view").prefetch_related("categories"),
-        "criteria": Criterion.objects.restrict(user, "view"),
-        "levels": EngagementLevel.objects.restrict(user, "view").prefetch_related("authorities__organisation"),
-        "bodies": Body.objects.restrict(user, "view").select_related("organisation").prefetch_related("responsibilities"),
-        "reporting": ReportingAuthority.objects.restrict(user, "view").select_related("organisation", "reports_to"),
-        "mechanisms": Mechanism.objects.restrict(user, "view"),
-    })
+    return render(
+        request,
+        "framework/overview.html",
+        {
+            "instruments": Instrument.objects.restrict(user, "view"),
+            "priorities": StrategicPriority.objects.restrict(user, "view").prefetch_related(
+                "categories"
+            ),
+            "criteria": Criterion.objects.restrict(user, "view"),
+            "levels": EngagementLevel.objects.restrict(user, "view").prefetch_related(
+                "authorities__organisation"
+            ),
+            "bodies": Body.objects.restrict(user, "view")
+            .select_related("organisation")
+            .prefetch_related("responsibilities"),
+            "reporting": ReportingAuthority.objects.restrict(user, "view").select_related(
+                "organisation", "reports_to"
+            ),
+            "mechanisms": Mechanism.objects.restrict(user, "view"),
+        },
+    )
 
 
 def diagram(request: HttpRequest) -> HttpResponse:
@@ -70,8 +82,12 @@ class CategoryListView(PublicMixin, ObjectListView):
 
 class CategoryDetailView(PublicMixin, ObjectDetailView):
     model = Category
-    fields = [Column("code", _("Code")), Column("name", _("Name")), Column("priority", _("Strategic priority")),
-              Column("objective", _("Objective"))]
+    fields = [
+        Column("code", _("Code")),
+        Column("name", _("Name")),
+        Column("priority", _("Strategic priority")),
+        Column("objective", _("Objective")),
+    ]
     edit_url_name = "framework:category_edit"
     history_url_name = "framework:category_history"
 
@@ -112,16 +128,25 @@ class PartyDetailView(PublicMixin, ObjectDetailView):
     model = Party
     template_name = "framework/party_detail.html"
     fields = [
-        Column("organisation__name", _("Name")), Column("iso3", _("ISO alpha-3")), Column("iso2", _("ISO alpha-2")),
-        Column("iso_numeric", _("ISO numeric")), Column("organisation__get_side_display", _("Side")),
-        Column("caricom_status", _("CARICOM status")), Column("languages", _("Languages")),
-        Column("currencies", _("Currencies")), Column("time_zone", _("Time zone")),
+        Column("organisation__name", _("Name")),
+        Column("iso3", _("ISO alpha-3")),
+        Column("iso2", _("ISO alpha-2")),
+        Column("iso_numeric", _("ISO numeric")),
+        Column("organisation__get_side_display", _("Side")),
+        Column("caricom_status", _("CARICOM status")),
+        Column("languages", _("Languages")),
+        Column("currencies", _("Currencies")),
+        Column("time_zone", _("Time zone")),
         Column("population", _("Population")),
     ]
     history_url_name = "framework:party_history"
 
     def get_base_queryset(self) -> Any:
-        return Party.objects.restrict(self.request.user, "view").select_related("organisation").prefetch_related("participations")
+        return (
+            Party.objects.restrict(self.request.user, "view")
+            .select_related("organisation")
+            .prefetch_related("participations")
+        )
 
 
 class PartyHistoryView(PublicMixin, ObjectHistoryView):
@@ -146,10 +171,16 @@ class OrganisationListView(PublicMixin, ObjectListView):
 
 class OrganisationDetailView(PublicMixin, ObjectDetailView):
     model = Organisation
-    fields = [Column("code", _("Code")), Column("name", _("Name")), Column("short_name", _("Short name")),
-              Column("get_kind_display", _("Kind")), Column("get_side_display", _("Side")),
-              Column("parent", _("Part of")), Column("website", _("Website")),
-              Column("iati_identifier", _("IATI organisation identifier"))]
+    fields = [
+        Column("code", _("Code")),
+        Column("name", _("Name")),
+        Column("short_name", _("Short name")),
+        Column("get_kind_display", _("Kind")),
+        Column("get_side_display", _("Side")),
+        Column("parent", _("Part of")),
+        Column("website", _("Website")),
+        Column("iati_identifier", _("IATI organisation identifier")),
+    ]
     edit_url_name = "framework:organisation_edit"
     history_url_name = "framework:organisation_history"
 
@@ -187,16 +218,25 @@ class BodyListView(PublicMixin, ObjectListView):
 class BodyDetailView(PublicMixin, ObjectDetailView):
     model = Body
     template_name = "framework/body_detail.html"
-    fields = [Column("organisation__name", _("Name")), Column("get_body_type_display", _("Type")),
-              Column("cadence", _("Cadence")), Column("meetings_per_year", _("Meetings a year (minimum)")),
-              Column("get_venue_rule_display", _("Venue rule")), Column("mandate", _("Mandate")),
-              Column("may_include_partners", _("May include international partners")),
-              Column("may_include_ngos", _("May include non-governmental stakeholders")),
-              Column("source", _("Source in the Framework"))]
+    fields = [
+        Column("organisation__name", _("Name")),
+        Column("get_body_type_display", _("Type")),
+        Column("cadence", _("Cadence")),
+        Column("meetings_per_year", _("Meetings a year (minimum)")),
+        Column("get_venue_rule_display", _("Venue rule")),
+        Column("mandate", _("Mandate")),
+        Column("may_include_partners", _("May include international partners")),
+        Column("may_include_ngos", _("May include non-governmental stakeholders")),
+        Column("source", _("Source in the Framework")),
+    ]
     history_url_name = "framework:body_history"
 
     def get_base_queryset(self) -> Any:
-        return Body.objects.restrict(self.request.user, "view").select_related("organisation").prefetch_related("responsibilities")
+        return (
+            Body.objects.restrict(self.request.user, "view")
+            .select_related("organisation")
+            .prefetch_related("responsibilities")
+        )
 
 
 class BodyHistoryView(PublicMixin, ObjectHistoryView):

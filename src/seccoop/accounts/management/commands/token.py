@@ -41,12 +41,21 @@ class Command(BaseCommand):
             raise CommandError(f"No user {options['username']!r}.")
         if action == "list":
             for t in ApiToken.objects.filter(user=user):
-                state = "revoked" if t.revoked_at else ("active" if t.expires_at > timezone.now() else "expired")
-                self.stdout.write(f"{t.prefix}\t{t.scope}\t{t.expires_at:%Y-%m-%d}\t{state}\t{t.name}")
+                state = (
+                    "revoked"
+                    if t.revoked_at
+                    else ("active" if t.expires_at > timezone.now() else "expired")
+                )
+                self.stdout.write(
+                    f"{t.prefix}\t{t.scope}\t{t.expires_at:%Y-%m-%d}\t{state}\t{t.name}"
+                )
             return
         try:
-            _token, raw = create_token(user, actor=user, name=options["name"], scope=options["scope"],
-                                       days=options["days"])
+            _token, raw = create_token(
+                user, actor=user, name=options["name"], scope=options["scope"], days=options["days"]
+            )
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            ) from exc
         self.stdout.write(raw)

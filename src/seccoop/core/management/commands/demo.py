@@ -20,8 +20,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO_MODE:
             raise CommandError("Demo data exists only in development mode (SECCOOP_DEBUG=1).")
-        ctx = DemoContext(size=options["size"], seed=options["seed"], password=settings.DEMO_PASSWORD,
-                          log=lambda msg: self.stdout.write(msg))
+        ctx = DemoContext(
+            size=options["size"],
+            seed=options["seed"],
+            password=settings.DEMO_PASSWORD,
+            log=lambda msg: self.stdout.write(msg),
+        )
         for name, provider in providers():
             self.stdout.write(f"demo: {name}")
             provider(ctx)

@@ -10,9 +10,13 @@ from django.core.management.base import BaseCommand
 
 
 def openapi_text() -> str:
-    from seccoop.api import api
+    """The document exactly as the running application serves it at /api/v1/openapi.json."""
+    from django.test import Client
 
-    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    response = Client().get("/api/v1/openapi.json", HTTP_HOST="127.0.0.1")
+    if response.status_code != 200:
+        raise RuntimeError(f"/api/v1/openapi.json answered {response.status_code}")
+    schema = json.loads(response.content)
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

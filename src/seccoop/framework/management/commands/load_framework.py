@@ -10,5 +10,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = load_framework()
-        created, updated, unchanged = (sum(x.values()) for x in (report.created, report.updated, report.unchanged))
-        self.stdout.write(f"Framework loaded: {created} created, {updated} updated, {unchanged} unchanged.")
+        created, updated, unchanged = (
+            sum(x.values()) for x in (report.created, report.updated, report.unchanged)
+        )
+        self.stdout.write(
+            f"Framework loaded: {created} created, {updated} updated, {unchanged} unchanged."
+        )
