@@ -289,3 +289,16 @@ def test_short_and_programme_passwords_are_refused() -> None:
         with pytest.raises(ValidationError):
             validate_password(bad)
     validate_password("tide pools under a violet moon")
+
+
+def test_audit_events_are_append_only(world: None) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    event = AuditEvent.objects.create(action="test.event", actor_name="someone")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).delete()
+    event.refresh_from_db()
+    assert event.action == "test.event"

@@ -43,6 +43,8 @@ def framework_svg(user: Any) -> str:
             "organisation", "reports_to"
         )
     )
+    reporting_label = _("Reporting authorities")
+    levels_label = _("Levels of engagement")
     parts: list[str] = []
     lines: list[str] = []  # drawn first, behind the boxes
     y = 20
@@ -88,9 +90,7 @@ def framework_svg(user: Any) -> str:
         parts.append(_arrow(480, centers["TWG"][1], 480, centers["COMMISSION"][1] + 62))
     # Reporting authorities report to the Commission.
     ry = y + 20
-    parts.append(
-        f'<text x="20" y="{ry}" class="heading">{escape(_("Reporting authorities"))}</text>'
-    )
+    parts.append(f'<text x="20" y="{ry}" class="heading">{escape(reporting_label)}</text>')
     ry += 12
     col_w = 228
     for i, ra in enumerate(
@@ -115,9 +115,7 @@ def framework_svg(user: Any) -> str:
                 f'<line x1="{x + col_w // 2}" y1="{yy}" x2="480" y2="{centers["COMMISSION"][1] + 60}" class="line faint"/>'
             )
     ly = ry + 160
-    parts.append(
-        f'<text x="20" y="{ly}" class="heading">{escape(_("Levels of engagement"))}</text>'
-    )
+    parts.append(f'<text x="20" y="{ly}" class="heading">{escape(levels_label)}</text>')
     ly += 12
     for i, level in enumerate(levels):
         x = 20 + i * 312
