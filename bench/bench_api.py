@@ -35,6 +35,11 @@ BIN = Path(sys.executable).parent
 WORKERS = os.cpu_count() or 2
 
 
+def say(line: str = "") -> None:
+    """The benchmark's report goes to standard output."""
+    sys.stdout.write(line + "\n")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -137,8 +142,11 @@ def sign_in(port: int, username: str, password: str) -> str:
     response = conn.getresponse()
     body = response.read().decode()
     cookie = response.getheader("Set-Cookie", "")
-    csrf_cookie = re.search(r"csrftoken=([^;]+)", cookie).group(1)  # type: ignore[union-attr]
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)  # type: ignore[union-attr]
+    csrf_match = re.search(r"csrftoken=([^;]+)", cookie)
+    token_match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+    if csrf_match is None or token_match is None:
+        raise RuntimeError("the sign-in page carried no CSRF token")
+    csrf_cookie, token = csrf_match.group(1), token_match.group(1)
     form = urllib.parse.urlencode(
         {"csrfmiddlewaretoken": token, "username": username, "password": password}
     )
@@ -198,7 +206,7 @@ def main() -> None:
     password = os.environ.get("SECCOOP_DEMO_PASSWORD") or "caribbean-security-2010"
     for kind in args.servers.split(","):
         if not shutil.which(server_cmd(kind, "a:b", 1)[0]):
-            print(f"{kind}: not installed, skipped")
+            say(f"{kind}: not installed, skipped")
             continue
         results[kind] = {}
         for label, app, run_env in [
@@ -234,10 +242,8 @@ def main() -> None:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(timeout=30)
 
-    print(
-        f"\nbench_api: {WORKERS} worker processes, {args.concurrency} keep-alive clients, loopback"
-    )
-    print(
+    say(f"\nbench_api: {WORKERS} worker processes, {args.concurrency} keep-alive clients, loopback")
+    say(
         f"{'server':<10}{'page':<34}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}{'ratio':>8}"
     )
     for kind, rows in results.items():
@@ -248,14 +254,14 @@ def main() -> None:
             ("home", "GET / (signed in as jam_focal)"),
         ]:
             r = rows[label]
-            print(
+            say(
                 f"{kind:<10}{name:<34}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}"
                 f"{int(r['errors']):>8}{r['rps'] / ref:>8.2f}"
             )
     if len(results) == 2:
         g, r = results["gunicorn"]["categories"]["rps"], results["granian"]["categories"]["rps"]
-        print(f"granian / gunicorn on the API endpoint: {r / g:.2f}")
-    print(json.dumps(results, indent=1))
+        say(f"granian / gunicorn on the API endpoint: {r / g:.2f}")
+    say(json.dumps(results, indent=1))
     shutil.rmtree(data, ignore_errors=True)
 
 

@@ -104,6 +104,12 @@ class ObjectViewTests:
             for n in (self.detail_url, self.edit_url, self.delete_url, self.history_url)
         ]
 
+    def write_statuses(self, client: Any, obj: Any) -> tuple[int, int]:
+        """The answers to posting the edit form and the delete confirmation."""
+        edit = client.post(reverse(self.edit_url, args=[obj.pk]), self.edit_data(obj))
+        delete = client.post(reverse(self.delete_url, args=[obj.pk]), {"form_version": obj.version})
+        return edit.status_code, delete.status_code
+
     def test_anonymous_gets_the_sign_in_page(self, client_for: Any) -> None:
         obj = self.make()
         client = client_for(None)
@@ -117,16 +123,7 @@ class ObjectViewTests:
         client = client_for(self.outsider)
         for url in self.urls(obj):
             assert client.get(url).status_code == 404, url
-        assert (
-            client.post(reverse(self.edit_url, args=[obj.pk]), self.edit_data(obj)).status_code
-            == 404
-        )
-        assert (
-            client.post(
-                reverse(self.delete_url, args=[obj.pk]), {"form_version": obj.version}
-            ).status_code
-            == 404
-        )
+        assert self.write_statuses(client, obj) == (404, 404)
         listing = client.get(reverse(self.list_url))
         assert listing.status_code == 200
         assert str(obj) not in listing.content.decode()
@@ -158,16 +155,7 @@ class ObjectViewTests:
         client = client_for(self.read_only)
         assert client.get(reverse(self.detail_url, args=[obj.pk])).status_code == 200
         assert client.get(reverse(self.edit_url, args=[obj.pk])).status_code == 403
-        assert (
-            client.post(reverse(self.edit_url, args=[obj.pk]), self.edit_data(obj)).status_code
-            == 403
-        )
-        assert (
-            client.post(
-                reverse(self.delete_url, args=[obj.pk]), {"form_version": obj.version}
-            ).status_code
-            == 403
-        )
+        assert self.write_statuses(client, obj) == (403, 403)
 
     def test_editor_deletes_with_history(self, client_for: Any) -> None:
         obj = self.make()
@@ -302,3 +290,62 @@ class ApiObjectTests:
 
 def reset_scope(user: Any) -> None:
     forget_scope(user)
+
+
+class ReferenceViewTests:
+    """Pages of Framework reference data: public to read; only administrators change it."""
+
+    list_url: ClassVar[str]
+    detail_url: ClassVar[str]
+    history_url: ClassVar[str]
+    edit_url: ClassVar[str | None] = None
+
+    def make(self) -> Any:
+        raise NotImplementedError  # each concrete test class picks a loaded record
+
+    def edit_data(self, obj: Any) -> dict[str, Any]:
+        raise NotImplementedError  # each concrete test class supplies a valid form
+
+    def test_anonymous_reads_list_detail_and_history(self, client_for: Any) -> None:
+        obj = self.make()
+        client = client_for(None)
+        listing = client.get(reverse(self.list_url))
+        assert listing.status_code == 200
+        assert reverse(self.detail_url, args=[obj.pk]) in listing.content.decode()
+        assert client.get(reverse(self.detail_url, args=[obj.pk])).status_code == 200
+        assert client.get(reverse(self.history_url, args=[obj.pk])).status_code == 200
+        assert (
+            client.get(reverse(self.list_url) + "?export=csv")
+            .content.decode("utf-8-sig")
+            .startswith("TLP:CLEAR")
+        )
+
+    def test_members_cannot_edit_reference_data(self, client_for: Any) -> None:
+        if not self.edit_url:
+            return
+        obj = self.make()
+        url = reverse(self.edit_url, args=[obj.pk])
+        anonymous = client_for(None).get(url)
+        assert anonymous.status_code == 302 and reverse("accounts:login") in anonymous["Location"]
+        for persona in ("secretariat", "jam_focal", "viewer"):
+            assert client_for(persona).get(url).status_code == 403
+            assert client_for(persona).post(url, self.edit_data(obj)).status_code == 403
+
+    def test_administrator_edits_with_reason_history_and_version_check(
+        self, admin_client: Any
+    ) -> None:
+        if not self.edit_url:
+            return
+        obj = self.make()
+        url = reverse(self.edit_url, args=[obj.pk])
+        data = {
+            **self.edit_data(obj),
+            "form_version": obj.version,
+            "change_reason": "agreed wording",
+        }
+        before = obj.history.count()
+        assert admin_client.post(url, data).status_code == 302
+        obj.refresh_from_db()
+        assert obj.history.count() == before + 1
+        assert obj.history.first().history_change_reason == "agreed wording"
+        assert admin_client.post(url, data).status_code == 409

@@ -302,3 +302,16 @@ def test_audit_events_are_append_only(world: None) -> None:
             AuditEvent.objects.filter(pk=event.pk).delete()
     event.refresh_from_db()
     assert event.action == "test.event"
+
+
+def test_language_choice_is_remembered_for_the_next_sign_in(world: None) -> None:
+    client = Client()
+    sign_in(client, "dom_focal")
+    assert client.post("/i18n/setlang/", {"language": "es", "next": "/"})["Location"] == "/es/"
+    user = User.objects.get(username="dom_focal")
+    assert user.preferred_language == "es"
+    assert user.history.first().history_change_reason == "Switched language"
+    client.post("/accounts/sign-out/")
+    again = sign_in(Client(), "dom_focal")
+    assert again["Location"] == "/es/"
+    assert again.cookies["django_language"].value == "es"

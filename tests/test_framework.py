@@ -113,7 +113,13 @@ def test_cli_migrate_and_load_twice_on_a_new_sqlite_file(tmp_path: Path) -> None
     )
     assert "0 created, 0 updated" not in first.stdout
     assert "0 created, 0 updated" in second.stdout
-    assert (tmp_path / "seccoop.sqlite3").exists()
+    import sqlite3
+
+    database = sqlite3.connect(tmp_path / "seccoop.sqlite3")
+    assert (
+        database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    )  # embedded mode runs in WAL
+    database.close()
 
 
 def test_api_categories_and_parties(world: None) -> None:

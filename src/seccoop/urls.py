@@ -1,9 +1,9 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from seccoop.accounts.home import home
+from seccoop.accounts.views import switch_language
 from seccoop.api import api
 from seccoop.core import views as core_views
 
@@ -12,7 +12,7 @@ admin.site.site_title = "seccoop"
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", switch_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 

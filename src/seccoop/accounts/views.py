@@ -13,11 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -51,6 +52,40 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
+def _home_for(user: Any) -> str:
+    """The home page in the user's preferred language."""
+    return translate_url(reverse("home"), user.preferred_language)
+
+
+def _signed_in(request: HttpRequest, user: Any) -> HttpResponse:
+    response = HttpResponseRedirect(_safe_next(request, _home_for(user)))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        user.preferred_language,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a signed-in user's choice is also kept as their preference."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if (
+        user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and language != user.preferred_language
+    ):
+        user.preferred_language = language
+        user._change_reason = "Switched language"
+        user.save(update_fields=["preferred_language"])
+    return response
+
+
 def confirmed_device(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
@@ -81,7 +116,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 login(request, user)
                 if settings.SECCOOP_REQUIRE_2FA:
                     return HttpResponseRedirect(reverse("accounts:two_factor_setup"))
-                return HttpResponseRedirect(_safe_next(request, reverse("home")))
+                return _signed_in(request, user)
     return render(
         request,
         "accounts/login.html",
@@ -107,7 +142,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             user.backend = request.session.get(PENDING_BACKEND)
             login(request, user)
             otp_login(request, device)
-            return HttpResponseRedirect(_safe_next(request, reverse("home")))
+            return _signed_in(request, user)
         record_event("auth.second_factor_failed", request=request, username=user.get_username())
         form.add_error("code", _("That code is not right, or it has expired. Try the current one."))
     return render(
