@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "seccoop.core",
     "seccoop.framework",
     "seccoop.accounts",
+    "seccoop.needs",
+    "seccoop.plan",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,8 @@ urlpatterns += i18n_patterns(
     path("", home, name="home"),
     path("framework/", include("seccoop.framework.urls")),
     path("accounts/", include("seccoop.accounts.urls")),
+    path("needs/", include("seccoop.needs.urls")),
+    path("plan/", include("seccoop.plan.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

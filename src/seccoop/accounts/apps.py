@@ -16,10 +16,11 @@ class AccountsConfig(AppConfig):
         policy.register()
         register_token_resolver(resolve_token)
 
-        from seccoop.core.demo import register_demo
+        from seccoop.core.demo import reference_loaders, register_demo
         from seccoop.framework.services import load_framework
 
         from .demo import load_personas
 
         register_demo(10, "framework", lambda ctx: load_framework())
+        register_demo(12, "reference data", lambda ctx: [loader() for _name, loader in reference_loaders()])
         register_demo(20, "personas", load_personas)

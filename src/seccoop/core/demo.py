@@ -28,3 +28,17 @@ def register_demo(order: int, name: str, provider: Provider) -> None:
 
 def providers() -> list[tuple[str, Provider]]:
     return [(n, p) for _o, n, p in sorted(_providers, key=lambda t: (t[0], t[1]))]
+
+
+#: Reference data that higher apps add after the Framework (run by ``seccoop load-framework``).
+_reference_loaders: list[tuple[int, str, Callable[[], Any]]] = []
+
+
+def register_reference_loader(order: int, name: str, loader: Callable[[], Any]) -> None:
+    if any(n == name for _o, n, _l in _reference_loaders):
+        return
+    _reference_loaders.append((order, name, loader))
+
+
+def reference_loaders() -> list[tuple[str, Callable[[], Any]]]:
+    return [(n, loader) for _o, n, loader in sorted(_reference_loaders, key=lambda t: (t[0], t[1]))]

@@ -71,3 +71,28 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_name}".strip()
+
+
+class ExchangeRate(BaseModel):
+    """How many units of a currency buy one US dollar on a date (for converting to USD)."""
+
+    access = "reference"
+
+    date = models.DateField(_("date"))
+    currency = models.CharField(_("currency (ISO 4217)"), max_length=3)
+    units_per_usd = models.DecimalField(_("units per US dollar"), max_digits=18, decimal_places=8)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["currency", "-date"]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "date"], name="exchangerate_unique_day",
+                                    violation_error_message=_("There is already a rate for this currency and day.")),
+            models.CheckConstraint(condition=models.Q(units_per_usd__gt=0), name="exchangerate_positive",
+                                   violation_error_message=_("A rate must be positive.")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.units_per_usd} = 1 USD ({self.date:%Y-%m-%d})"

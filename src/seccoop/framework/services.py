@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import translation
 
+from seccoop.core.money import load_reference_rates
+
 from .models import (
     Body,
     Category,
@@ -233,4 +235,8 @@ def load_framework(*, actor: Any = None, data: dict[str, Any] | None = None) -> 
                 _values(raw, ("title", "description"), ("letter",)),
                 actor,
             )
+        rates = load_reference_rates(actor=actor)
+        report.created["exchangerate"] = rates.created
+        report.updated["exchangerate"] = rates.updated
+        report.unchanged["exchangerate"] = rates.unchanged
     return report

@@ -15,8 +15,10 @@ def cell(value: Any) -> Any:
         return _("Yes")
     if value is False:
         return _("No")
-    if value in (None, ""):
+    if value in (None, "") or value == []:
         return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
     return value
 
 

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from seccoop.core.demo import reference_loaders
 from seccoop.framework.services import load_framework
 
 
@@ -16,3 +17,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Framework loaded: {created} created, {updated} updated, {unchanged} unchanged."
         )
+        for name, loader in reference_loaders():
+            loader()
+            self.stdout.write(f"reference data: {name} loaded")

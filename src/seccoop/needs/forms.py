@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from seccoop.core.forms import VersionedModelForm
+from seccoop.core.markings import TLP
+from seccoop.core.money import CURRENCIES, RateMissing, to_usd
+from seccoop.core.policy import get_policy
+from seccoop.framework.models import Organisation, Party
+
+from .models import AssessmentCycle, Need
+
+
+class NeedForm(VersionedModelForm):
+    currency = forms.ChoiceField(label=_("currency"), choices=[(c, c) for c in sorted(CURRENCIES)])
+
+    class Meta:
+        model = Need
+        fields = ["cycle", "state", "category", "reference", "sub_area", "description", "severity", "gap_type",
+                  "amount", "currency", "priority_rank", "evidence", "status", "tlp", "releasable_to", "caveat"]
+        widgets = {"releasable_to": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 3}),
+                   "evidence": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owners = get_policy().allowed_owners(Need, self.user)
+        self.fields["state"].queryset = Party.objects.restrict(self.user, "view").filter(organisation__in=owners)
+        self.fields["cycle"].queryset = AssessmentCycle.objects.restrict(self.user, "view").filter(
+            status=AssessmentCycle.Status.OPEN)
+        self.fields["releasable_to"].queryset = Organisation.objects.restrict(self.user, "view").filter(
+            kind__in=[Organisation.Kind.PARTY, Organisation.Kind.BODY, Organisation.Kind.PARTNER])
+        self.fields["tlp"].choices = [c for c in TLP.choices if c[0] != TLP.RED]
+        if not self.instance.pk:
+            self.fields["tlp"].initial = Need.default_tlp
+            self.fields["releasable_to"].initial = list(Organisation.objects.filter(code="COMMISSION"))
+            self.fields["status"].initial = Need.Status.DRAFT
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        amount, currency, cycle = data.get("amount"), data.get("currency"), data.get("cycle")
+        if amount is not None and amount < 0:
+            self.add_error("amount", _("A cost cannot be negative."))
+        elif amount is not None and currency and cycle:
+            try:
+                self.instance.amount_usd = to_usd(amount, currency, cycle.valuation_date)
+            except RateMissing as exc:
+                self.add_error("currency", exc.messages[0])
+        state = data.get("state")
+        if state is not None:
+            self.instance.owner_id = state.organisation_id
+        return data
+
+
+class ImportForm(forms.Form):
+    cycle = forms.ModelChoiceField(label=_("Cycle"), queryset=AssessmentCycle.objects.none())
+    file = forms.FileField(label=_("Workbook (.xlsx)"))
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].queryset = AssessmentCycle.objects.restrict(user, "view").filter(
+            status=AssessmentCycle.Status.OPEN)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise ValidationError(_("Upload an .xlsx workbook."))
+        return upload

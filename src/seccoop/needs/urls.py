@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+app_name = "needs"
+
+urlpatterns = [
+    path("", views.NeedListView.as_view(), name="need_list"),
+    path("matrix/", views.matrix_view, name="matrix"),
+    path("template.xlsx", views.template_download, name="template"),
+    path("import/", views.import_view, name="import"),
+    path("import/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/errors.xlsx", views.import_errors, name="import_errors"),
+    path("add/", views.NeedEditView.as_view(), name="need_add"),
+    path("<str:pk>/", views.NeedDetailView.as_view(), name="need_detail"),
+    path("<str:pk>/edit/", views.NeedEditView.as_view(), name="need_edit"),
+    path("<str:pk>/delete/", views.NeedDeleteView.as_view(), name="need_delete"),
+    path("<str:pk>/history/", views.NeedHistoryView.as_view(), name="need_history"),
+]

@@ -1,0 +1,259 @@
+"""Needs pages: list, detail, edit, the matrix heat map, and the workbook import wizard."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from seccoop.core.policy import get_policy
+from seccoop.core.views import (
+    Column,
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectListView,
+)
+
+from .filters import NeedFilterSet
+from .forms import ImportForm, NeedForm
+from .importer import ImportRejected, apply_import, error_report, plan_import, read_workbook, template_workbook
+from .models import AssessmentCycle, Need
+from .services import Matrix, build_matrix
+
+NEED_COLUMNS = [
+    Column("reference", gettext_lazy("Reference"), link=True),
+    Column("cycle", gettext_lazy("Cycle")),
+    Column("state__iso3", gettext_lazy("State")),
+    Column("category__code", gettext_lazy("Category")),
+    Column("description", gettext_lazy("Description")),
+    Column("severity", gettext_lazy("Severity")),
+    Column("get_gap_type_display", gettext_lazy("Gap type")),
+    Column("amount", gettext_lazy("Cost")),
+    Column("currency", gettext_lazy("Currency")),
+    Column("amount_usd", gettext_lazy("Cost (USD)")),
+    Column("get_status_display", gettext_lazy("Status")),
+    Column("tlp", gettext_lazy("TLP")),
+]
+
+
+class NeedListView(ObjectListView):
+    model = Need
+    filterset_class = NeedFilterSet
+    columns = NEED_COLUMNS
+    select_related = ("cycle", "state", "category")
+    title = gettext_lazy("Needs")
+    add_url_name = "needs:need_add"
+    detail_url_name = "needs:need_detail"
+
+
+class NeedDetailView(ObjectDetailView):
+    model = Need
+    template_name = "needs/need_detail.html"
+    fields = [*NEED_COLUMNS, Column("sub_area", gettext_lazy("Sub-area")),
+              Column("priority_rank", gettext_lazy("State's priority rank")),
+              Column("evidence", gettext_lazy("Evidence")), Column("releasable_to", gettext_lazy("Released to"))]
+    edit_url_name = "needs:need_edit"
+    delete_url_name = "needs:need_delete"
+    history_url_name = "needs:need_history"
+
+    def get_base_queryset(self) -> Any:
+        return (Need.objects.restrict(self.request.user, "view")
+                .select_related("cycle", "state", "category", "owner").prefetch_related("releasable_to"))
+
+
+class NeedHistoryView(ObjectHistoryView):
+    model = Need
+    detail_url_name = "needs:need_detail"
+
+
+class NeedEditView(ObjectEditView):
+    model = Need
+    form_class = NeedForm
+    success_url_name = "needs:need_detail"
+
+
+class NeedDeleteView(ObjectDeleteView):
+    model = Need
+    success_url_name = "needs:need_list"
+
+
+# --- the matrix ------------------------------------------------------------------------------------
+
+def _short_usd(value: Decimal) -> str:
+    v = float(value)
+    if v >= 1e6:
+        return f"{v / 1e6:.1f}M"
+    if v >= 1e3:
+        return f"{v / 1e3:.0f}k"
+    return f"{v:.0f}"
+
+
+def matrix_svg(matrix: Matrix, list_url: str, query: dict[str, Any]) -> str:
+    """The heat map: one cell per state x category, darker for a larger USD total, each a link."""
+    cell_w, cell_h, left, top = 76, 30, 60, 40
+    width = left + cell_w * len(matrix.categories) + 10
+    height = top + cell_h * len(matrix.states) + 10
+    parts = []
+    for j, category in enumerate(matrix.categories):
+        x = left + j * cell_w + cell_w // 2
+        parts.append(f'<text x="{x}" y="{top - 12}" text-anchor="middle" class="head">{escape(category.code)}</text>')
+    for i, state in enumerate(matrix.states):
+        y = top + i * cell_h
+        parts.append(f'<text x="{left - 8}" y="{y + 20}" text-anchor="end" class="head">{escape(state.iso3)}</text>')
+        for j, category in enumerate(matrix.categories):
+            x = left + j * cell_w
+            cell = matrix.cells.get((state.pk, category.pk))
+            if cell is None:
+                parts.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" class="empty"/>')
+                continue
+            shade = int(235 - 185 * cell.intensity)
+            fill = f"rgb({shade},{int(245 - 120 * cell.intensity)},{int(250 - 90 * cell.intensity)})"
+            ink = "#fff" if cell.intensity > 0.55 else "#0b2545"
+            href = list_url + "?" + urlencode({**query, "state": state.iso3, "category": category.code})
+            label = _("{state}, {category}: {count} needs, USD {usd}").format(
+                state=state.organisation.name, category=category.name, count=cell.count, usd=f"{cell.usd_total:,.0f}")
+            parts.append(
+                f'<a href="{escape(href)}" data-cell="{escape(state.iso3)}-{escape(category.code)}">'
+                f'<title>{escape(label)}</title>'
+                f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{fill}"/>'
+                f'<text x="{x + cell_w // 2 - 1}" y="{y + 19}" text-anchor="middle" fill="{ink}" class="val">'
+                f'{_short_usd(cell.usd_total)}·{cell.count}</text></a>')
+    title = escape(_("Needs Assessment Matrix {year}: USD total and count per state and category").format(year=matrix.cycle.year))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="heatmap" '
+            f'aria-label="{title}"><title>{title}</title>' + "".join(parts) + "</svg>")
+
+
+@login_required
+def matrix_view(request: HttpRequest) -> HttpResponse:
+    cycles = list(AssessmentCycle.objects.restrict(request.user, "view"))
+    if not cycles:
+        return render(request, "needs/matrix.html", {"cycles": [], "matrix": None})
+    try:
+        year = int(request.GET.get("cycle") or cycles[0].year)
+    except ValueError:
+        year = cycles[0].year
+    cycle = next((c for c in cycles if c.year == year), None)
+    if cycle is None:
+        raise Http404
+    status = request.GET.get("status") or None
+    gap_type = request.GET.get("gap_type") or None
+    if status not in Need.Status.values:
+        status = None
+    if gap_type not in Need.GapType.values:
+        gap_type = None
+    matrix = build_matrix(request.user, cycle, status=status, gap_type=gap_type)
+    query = {k: v for k, v in {"cycle": cycle.year, "status": status, "gap_type": gap_type}.items() if v}
+    rows = [(state, [matrix.cells.get((state.pk, c.pk)) for c in matrix.categories], matrix.row_totals.get(state.pk))
+            for state in matrix.states]
+    return render(request, "needs/matrix.html", {
+        "cycles": cycles, "cycle": cycle, "matrix": matrix, "rows": rows,
+        "svg": matrix_svg(matrix, reverse("needs:need_list"), query),
+        "statuses": Need.Status.choices, "gap_types": Need.GapType.choices,
+        "status": status or "", "gap_type": gap_type or "",
+        "column_totals": [matrix.column_totals.get(c.pk) for c in matrix.categories],
+        "list_query": urlencode(query),
+    })
+
+
+# --- the workbook --------------------------------------------------------------------------------
+
+@login_required
+def template_download(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(template_workbook(request.user),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="needs-template.xlsx"'
+    return response
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _allowed_owner_ids(user: Any) -> set[int] | None:
+    if user.is_superuser:
+        return None
+    return set(get_policy().allowed_owners(Need, user).values_list("pk", flat=True))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_view(request: HttpRequest) -> HttpResponse:
+    """Step 1: upload and dry run. Errors are listed (and downloadable); a clean file is previewed."""
+    if not get_policy().can_add(Need, request.user):
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        cycle = form.cleaned_data["cycle"]
+        try:
+            rows = read_workbook(data)
+            plan = plan_import(rows, cycle=cycle, user=request.user, allowed_owner_ids=_allowed_owner_ids(request.user))
+            errors = plan.errors
+        except ImportRejected as exc:
+            plan, errors = None, exc.errors
+        if errors:
+            request.session["needs_import_errors"] = [e.as_dict() for e in errors[:2000]]
+            context.update(errors=errors[:200], error_count=len(errors))
+            return render(request, "needs/import.html", context, status=400)
+        token = secrets.token_urlsafe(16)
+        (_upload_dir() / f"{token}.xlsx").write_bytes(data)
+        request.session["needs_import"] = {"token": token, "cycle": cycle.pk, "name": form.cleaned_data["file"].name[:100]}
+        context.update(plan=plan, preview=(plan.create + plan.update)[:20] if plan else [], token=token)
+        return render(request, "needs/import.html", context)
+    return render(request, "needs/import.html", context, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    """Step 2: write the previewed file, all or nothing (validated again, in case data moved on)."""
+    pending = request.session.get("needs_import") or {}
+    if not pending or request.POST.get("token") != pending.get("token"):
+        messages.error(request, _("This import preview has expired; upload the workbook again."))
+        return HttpResponseRedirect(reverse("needs:import"))
+    path = _upload_dir() / f"{pending['token']}.xlsx"
+    cycle = AssessmentCycle.objects.restrict(request.user, "view").filter(pk=pending["cycle"]).first()
+    if cycle is None or not path.exists():
+        raise Http404
+    try:
+        plan = plan_import(read_workbook(path.read_bytes()), cycle=cycle, user=request.user,
+                           allowed_owner_ids=_allowed_owner_ids(request.user))
+        summary = apply_import(plan, actor=request.user, source=pending.get("name", ""))
+    except ImportRejected as exc:
+        request.session["needs_import_errors"] = [e.as_dict() for e in exc.errors[:2000]]
+        return render(request, "needs/import.html", {"form": ImportForm(user=request.user), "errors": exc.errors[:200],
+                                                     "error_count": len(exc.errors)}, status=400)
+    finally:
+        path.unlink(missing_ok=True)
+        request.session.pop("needs_import", None)
+    messages.success(request, _("Imported: {created} created, {updated} updated, {unchanged} unchanged.").format(**summary))
+    return HttpResponseRedirect(reverse("needs:matrix") + f"?cycle={cycle.year}")
+
+
+@login_required
+def import_errors(request: HttpRequest) -> HttpResponse:
+    from .importer import RowError
+
+    errors = [RowError(**e) for e in request.session.get("needs_import_errors", [])]
+    response = HttpResponse(error_report(errors),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="needs-import-errors.xlsx"'
+    return response

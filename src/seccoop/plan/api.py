@@ -1,0 +1,177 @@
+"""/api/v1/plan: plan versions, measures and diffs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+from pydantic import ConfigDict, Field
+
+from seccoop.core.api import ApiAuth, ErrorOut, Pagination, filter_queryset, get_visible, require_if_match
+from seccoop.core.concurrency import etag_for
+from seccoop.framework.models import Organisation
+
+from .filters import MeasureFilterSet, PlanVersionFilterSet
+from .models import Measure, PlanVersion
+from .services import adopt_plan_version, diff_versions, progress_of, start_next_version, with_progress
+
+router = Router(tags=["plan"], auth=ApiAuth(anonymous=True))
+
+
+class VersionOut(Schema):
+    id: int
+    version: int
+    year: int
+    label: str
+    status: str
+    adopted_on: date | None
+    adopted_by: str | None
+    based_on: int | None
+    measure_count: int
+
+    @staticmethod
+    def resolve_adopted_by(obj: PlanVersion) -> str | None:
+        return obj.adopted_by.code if obj.adopted_by_id else None  # type: ignore[union-attr]  # checked by the id
+
+    @staticmethod
+    def resolve_based_on(obj: PlanVersion) -> int | None:
+        return obj.based_on_id
+
+    @staticmethod
+    def resolve_measure_count(obj: Any) -> int:
+        return int(getattr(obj, "measure_count", 0))
+
+
+class MeasureOut(Schema):
+    id: int
+    version: int
+    plan: int
+    lineage: str
+    code: str
+    title: str
+    description: str
+    category: str | None
+    kind: str
+    status: str
+    lead: str | None
+    start: date | None
+    end: date | None
+    parent: str | None
+    progress: int | None
+    tlp: str
+
+    @staticmethod
+    def resolve_plan(obj: Measure) -> int:
+        return obj.plan_id
+
+    @staticmethod
+    def resolve_lineage(obj: Measure) -> str:
+        return str(obj.lineage)
+
+    @staticmethod
+    def resolve_category(obj: Measure) -> str | None:
+        return obj.category.code if obj.category_id else None  # type: ignore[union-attr]  # checked by the id
+
+    @staticmethod
+    def resolve_lead(obj: Measure) -> str | None:
+        return obj.lead.code if obj.lead_id else None  # type: ignore[union-attr]  # checked by the id
+
+    @staticmethod
+    def resolve_parent(obj: Measure) -> str | None:
+        return obj.parent.code if obj.parent_id else None  # type: ignore[union-attr]  # checked by the id
+
+    @staticmethod
+    def resolve_progress(obj: Measure) -> int | None:
+        return progress_of(obj)
+
+
+class AdoptIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    adopted_on: date
+    body: str = Field("DIALOGUE", description="Code of the adopting body")
+    version: int | None = None
+
+
+class NextIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    year: int = Field(ge=2010, le=2100)
+    label: str = Field(min_length=1, max_length=120)
+
+
+def _versions(request: HttpRequest) -> Any:
+    from django.db.models import Count
+
+    return (PlanVersion.objects.restrict(request.user, "view").select_related("adopted_by")
+            .annotate(measure_count=Count("measures")))
+
+
+def _measures(request: HttpRequest) -> Any:
+    return with_progress(Measure.objects.restrict(request.user, "view")
+                         .select_related("category", "lead", "parent"))
+
+
+@router.get("/versions", response=list[VersionOut])
+@paginate(Pagination)
+def list_versions(request: HttpRequest, q: str | None = None, status: str | None = None, year: int | None = None) -> Any:
+    return filter_queryset(request, PlanVersionFilterSet, _versions(request))
+
+
+@router.get("/versions/{pk}", response={200: VersionOut, 404: ErrorOut})
+def get_version(request: HttpRequest, pk: int, response: HttpResponse) -> Any:
+    obj = get_visible(request, _versions(request), pk)
+    response["ETag"] = etag_for(obj)
+    return obj
+
+
+@router.post("/versions/{pk}/adopt", auth=ApiAuth(),
+             response={200: VersionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut,
+                       428: ErrorOut})
+def adopt(request: HttpRequest, pk: int, payload: AdoptIn) -> Any:
+    version = get_visible(request, _versions(request), pk, "change")
+    require_if_match(request, version, payload.version)
+    body = Organisation.objects.restrict(request.user, "view").filter(code=payload.body).first()
+    if body is None:
+        raise HttpError(400, _("Unknown body '{code}'.").format(code=payload.body))
+    if version.status != PlanVersion.Status.DRAFT:
+        raise HttpError(409, _("{label} is already {status}; only a draft can be adopted.").format(
+            label=version.label, status=version.get_status_display().lower()))
+    adopt_plan_version(version, actor=request.user, adopted_on=payload.adopted_on, body=body)
+    return _versions(request).get(pk=pk)
+
+
+@router.post("/versions/{pk}/next", auth=ApiAuth(),
+             response={201: VersionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def next_version(request: HttpRequest, pk: int, payload: NextIn) -> Any:
+    from ninja import Status
+
+    version = get_visible(request, _versions(request), pk, "change")
+    draft = start_next_version(version, actor=request.user, year=payload.year, label=payload.label)
+    return Status(201, _versions(request).get(pk=draft.pk))
+
+
+@router.get("/measures", response=list[MeasureOut])
+@paginate(Pagination)
+def list_measures(request: HttpRequest, q: str | None = None, version: int | None = None,
+                  category: str | None = None, status: str | None = None, kind: str | None = None,
+                  state: str | None = None) -> Any:
+    return filter_queryset(request, MeasureFilterSet, _measures(request))
+
+
+@router.get("/measures/{pk}", response={200: MeasureOut, 404: ErrorOut})
+def get_measure(request: HttpRequest, pk: int, response: HttpResponse) -> Any:
+    obj = get_visible(request, _measures(request), pk)
+    response["ETag"] = etag_for(obj)
+    return obj
+
+
+@router.get("/diff", response={200: dict[str, Any], 404: ErrorOut})
+def diff(request: HttpRequest, a: int, b: int) -> Any:
+    """Measures added, removed and changed (field by field) from version ``a`` to version ``b``."""
+    va = get_visible(request, PlanVersion.objects.restrict(request.user, "view"), a)
+    vb = get_visible(request, PlanVersion.objects.restrict(request.user, "view"), b)
+    return diff_versions(va, vb)

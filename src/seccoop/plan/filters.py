@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from seccoop.core.filters import BaseFilterSet, visible
+from seccoop.framework.models import Category
+
+from .models import Measure, PlanVersion
+
+
+class PlanVersionFilterSet(BaseFilterSet):
+    search_fields = ("label", "notes")
+    status = django_filters.ChoiceFilter(choices=PlanVersion.Status.choices, label=_("Status"))
+    year = django_filters.NumberFilter(label=_("Year"))
+
+    class Meta:
+        model = PlanVersion
+        fields = ["q", "status", "year"]
+
+
+class MeasureFilterSet(BaseFilterSet):
+    search_fields = ("code", "title", "description")
+    version = django_filters.ModelChoiceFilter(field_name="plan", label=_("Plan version (id)"),
+                                               queryset=visible(PlanVersion))
+    category = django_filters.CharFilter(field_name="category__code", lookup_expr="iexact", label=_("Category (code)"))
+    category_id = django_filters.ModelChoiceFilter(field_name="category", label=_("Category (id)"),
+                                                   queryset=visible(Category))
+    status = django_filters.ChoiceFilter(choices=Measure.Status.choices, label=_("Status"))
+    kind = django_filters.ChoiceFilter(choices=Measure.Kind.choices, label=_("Kind"))
+    state = django_filters.CharFilter(field_name="participating_states__iso3", lookup_expr="iexact",
+                                      label=_("Participating state (ISO alpha-3)"), distinct=True)
+
+    class Meta:
+        model = Measure
+        fields = ["q", "version", "category", "status", "kind", "state"]

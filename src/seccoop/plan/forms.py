@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from seccoop.core.forms import VersionedModelForm
+from seccoop.framework.models import Organisation, Party
+from seccoop.needs.models import Need
+
+from .models import Measure, PlanVersion
+
+LANGS = [code for code, _name in settings.LANGUAGES]
+
+
+class MeasureForm(VersionedModelForm):
+    class Meta:
+        model = Measure
+        fields = ["code", *[f"title_{lang}" for lang in LANGS], *[f"description_{lang}" for lang in LANGS],
+                  "category", "kind", "lead", "twg", "implementing_agencies", "partners", "participating_states",
+                  "needs", "start", "end", "status", "order"]
+        widgets = {**{f"description_{lang}": forms.Textarea(attrs={"rows": 3}) for lang in LANGS},
+                   "start": forms.DateInput(attrs={"type": "date"}), "end": forms.DateInput(attrs={"type": "date"}),
+                   "participating_states": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        orgs = Organisation.objects.restrict(self.user, "view")
+        self.fields["lead"].queryset = orgs
+        self.fields["twg"].queryset = orgs.filter(kind=Organisation.Kind.BODY)
+        self.fields["implementing_agencies"].queryset = orgs
+        self.fields["partners"].queryset = orgs.filter(kind=Organisation.Kind.PARTNER)
+        self.fields["participating_states"].queryset = Party.objects.restrict(self.user, "view").select_related("organisation")
+        needs = Need.objects.restrict(self.user, "view").select_related("state", "category")
+        if self.instance.pk:
+            needs = needs.filter(pk__in=self.instance.needs.values("pk")) | needs.filter(
+                category=self.instance.category_id)
+        self.fields["needs"].queryset = needs
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.instance.pk and self.instance.plan.is_frozen:
+            raise ValidationError(_("{label} is adopted and frozen; start the next version to change it.").format(
+                label=self.instance.plan.label))
+        return data
+
+
+class AdoptForm(forms.Form):
+    adopted_on = forms.DateField(label=_("Adopted on"), initial=timezone.localdate,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    body = forms.ModelChoiceField(label=_("Adopted by"), queryset=Organisation.objects.none())
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].queryset = Organisation.objects.restrict(user, "view").filter(code__in=["DIALOGUE", "COMMISSION"])
+        self.fields["body"].initial = self.fields["body"].queryset.filter(code="DIALOGUE").first()
+
+
+class NextVersionForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2010, max_value=2100)
+    label = forms.CharField(label=_("Label"), max_length=120)
+
+    def __init__(self, *args: Any, base: PlanVersion | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if base is not None:
+            self.fields["year"].initial = base.year + 1
+            self.fields["label"].initial = f"Plan of Action {base.year + 1}"
+
+
+class DiffForm(forms.Form):
+    a = forms.ModelChoiceField(label=_("From"), queryset=PlanVersion.objects.none())
+    b = forms.ModelChoiceField(label=_("To"), queryset=PlanVersion.objects.none())
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        versions = PlanVersion.objects.restrict(user, "view")
+        self.fields["a"].queryset = versions
+        self.fields["b"].queryset = versions

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "plan"
+
+urlpatterns = [
+    path("", views.PlanVersionListView.as_view(), name="version_list"),
+    path("diff/", views.diff_view, name="diff"),
+    path("measures/", views.MeasureListView.as_view(), name="measure_list"),
+    path("measures/<str:pk>/", views.MeasureDetailView.as_view(), name="measure_detail"),
+    path("measures/<str:pk>/edit/", views.MeasureEditView.as_view(), name="measure_edit"),
+    path("measures/<str:pk>/history/", views.MeasureHistoryView.as_view(), name="measure_history"),
+    path("<str:pk>/", views.PlanVersionDetailView.as_view(), name="version_detail"),
+    path("<str:pk>/history/", views.PlanVersionHistoryView.as_view(), name="version_history"),
+    path("<str:pk>/adopt/", views.adopt_version, name="version_adopt"),
+    path("<str:pk>/next/", views.next_version, name="version_next"),
+]

@@ -1,0 +1,200 @@
+"""Plan of Action pages: versions, the measure tree, measures, adoption, the next version, diffs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from seccoop.core.views import (
+    Column,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectListView,
+    get_restricted_object,
+)
+from seccoop.framework.models import StrategicPriority
+
+from .filters import MeasureFilterSet, PlanVersionFilterSet
+from .forms import AdoptForm, DiffForm, MeasureForm, NextVersionForm
+from .models import Measure, PlanVersion
+from .services import adopt_plan_version, diff_versions, progress_of, start_next_version, with_progress
+
+
+class PlanVersionListView(ObjectListView):
+    login_required = False
+    model = PlanVersion
+    filterset_class = PlanVersionFilterSet
+    select_related = ("adopted_by", "based_on")
+    title = gettext_lazy("Plan of Action versions")
+    detail_url_name = "plan:version_detail"
+    columns = [
+        Column("label", gettext_lazy("Version"), link=True),
+        Column("year", gettext_lazy("Year")),
+        Column("get_status_display", gettext_lazy("Status")),
+        Column("adopted_on", gettext_lazy("Adopted on")),
+        Column("adopted_by", gettext_lazy("Adopted by")),
+        Column("based_on", gettext_lazy("Based on")),
+    ]
+
+
+class PlanVersionDetailView(ObjectDetailView):
+    """The measure tree of one version, by strategic priority and category."""
+
+    login_required = False
+    model = PlanVersion
+    template_name = "plan/version_detail.html"
+    history_url_name = "plan:version_history"
+    fields = [Column("year", gettext_lazy("Year")), Column("get_status_display", gettext_lazy("Status")),
+              Column("adopted_on", gettext_lazy("Adopted on")), Column("adopted_by", gettext_lazy("Adopted by")),
+              Column("based_on", gettext_lazy("Based on")), Column("notes", gettext_lazy("Notes"))]
+
+    def get_base_queryset(self) -> Any:
+        return PlanVersion.objects.restrict(self.request.user, "view").select_related("adopted_by", "based_on")
+
+    def extra_context(self, obj: Any) -> dict[str, Any]:
+        user = self.request.user
+        measures = list(with_progress(Measure.objects.restrict(user, "view").filter(plan=obj))
+                        .select_related("category", "lead").order_by("order", "code"))
+        by_category: dict[int | None, list[Any]] = {}
+        for m in measures:
+            m.progress = progress_of(m)
+            by_category.setdefault(m.category_id, []).append(m)
+        institutional = [m for m in measures if m.kind == Measure.Kind.INSTITUTIONAL]
+        tree = []
+        for priority in StrategicPriority.objects.restrict(user, "view").prefetch_related("categories"):
+            cats = [(c, [m for m in by_category.get(c.pk, []) if m.kind != Measure.Kind.INSTITUTIONAL])
+                    for c in priority.categories.all()]
+            tree.append((priority, cats))
+        can_manage = PlanVersion.objects.restrict(user, "change").filter(pk=obj.pk).exists()
+        return {
+            "tree": tree, "institutional": institutional, "measure_count": len(measures),
+            "can_adopt": can_manage and obj.status == PlanVersion.Status.DRAFT,
+            "can_start_next": can_manage and obj.status != PlanVersion.Status.DRAFT,
+            "adopt_form": AdoptForm(user=user), "next_form": NextVersionForm(base=obj),
+            "others": PlanVersion.objects.restrict(user, "view").exclude(pk=obj.pk),
+        }
+
+
+class PlanVersionHistoryView(ObjectHistoryView):
+    login_required = False
+    model = PlanVersion
+    detail_url_name = "plan:version_detail"
+
+
+class MeasureListView(ObjectListView):
+    login_required = False
+    model = Measure
+    filterset_class = MeasureFilterSet
+    select_related = ("plan", "category", "lead")
+    title = gettext_lazy("Measures")
+    detail_url_name = "plan:measure_detail"
+    columns = [
+        Column("code", gettext_lazy("Code"), link=True),
+        Column("title", gettext_lazy("Title"), link=True),
+        Column("plan", gettext_lazy("Plan version")),
+        Column("category__code", gettext_lazy("Category")),
+        Column("get_kind_display", gettext_lazy("Kind")),
+        Column("lead", gettext_lazy("Lead body")),
+        Column("get_status_display", gettext_lazy("Status")),
+    ]
+
+
+class MeasureDetailView(ObjectDetailView):
+    login_required = False
+    model = Measure
+    template_name = "plan/measure_detail.html"
+    edit_url_name = "plan:measure_edit"
+    history_url_name = "plan:measure_history"
+    fields = [
+        Column("code", gettext_lazy("Code")), Column("plan", gettext_lazy("Plan version")),
+        Column("category", gettext_lazy("Category")), Column("get_kind_display", gettext_lazy("Kind")),
+        Column("mechanism", gettext_lazy("Mechanism (section III.A)")), Column("lead", gettext_lazy("Lead body")),
+        Column("twg", gettext_lazy("Technical Working Group")),
+        Column("implementing_agencies", gettext_lazy("Implementing agencies")),
+        Column("partners", gettext_lazy("Partners")),
+        Column("participating_states", gettext_lazy("Participating states")),
+        Column("start", gettext_lazy("Start")), Column("end", gettext_lazy("End")),
+        Column("get_status_display", gettext_lazy("Status")), Column("parent", gettext_lazy("Part of")),
+        Column("description", gettext_lazy("Description")),
+    ]
+
+    def get_base_queryset(self) -> Any:
+        return (Measure.objects.restrict(self.request.user, "view")
+                .select_related("plan", "category", "mechanism", "lead", "twg", "parent")
+                .prefetch_related("implementing_agencies", "partners", "participating_states__organisation"))
+
+    def extra_context(self, obj: Any) -> dict[str, Any]:
+        user = self.request.user
+        needs = obj.needs.restrict(user, "view").select_related("state", "category", "cycle")
+        return {
+            "needs": needs,
+            "milestones": obj.milestones.restrict(user, "view"),
+            "benchmarks": obj.benchmarks.restrict(user, "view").select_related("proposed_by"),
+            "progress": progress_of(obj),
+            "frozen": obj.plan.is_frozen,
+        }
+
+
+class MeasureHistoryView(ObjectHistoryView):
+    login_required = False
+    model = Measure
+    detail_url_name = "plan:measure_detail"
+
+
+class MeasureEditView(ObjectEditView):
+    model = Measure
+    form_class = MeasureForm
+    success_url_name = "plan:measure_detail"
+
+
+@require_POST
+def adopt_version(request: HttpRequest, pk: Any) -> HttpResponse:
+    version = get_restricted_object(request, PlanVersion, pk, "change")
+    form = AdoptForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            adopt_plan_version(version, actor=request.user, adopted_on=form.cleaned_data["adopted_on"],
+                               body=form.cleaned_data["body"])
+            messages.success(request, _("{label} is adopted.").format(label=version.label))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Give the adoption date and the adopting body."))
+    return HttpResponseRedirect(reverse("plan:version_detail", args=[version.pk]))
+
+
+@require_POST
+def next_version(request: HttpRequest, pk: Any) -> HttpResponse:
+    version = get_restricted_object(request, PlanVersion, pk, "change")
+    form = NextVersionForm(request.POST, base=version)
+    if not form.is_valid():
+        messages.error(request, _("Give the year and a label for the next version."))
+        return HttpResponseRedirect(reverse("plan:version_detail", args=[version.pk]))
+    try:
+        draft = start_next_version(version, actor=request.user, year=form.cleaned_data["year"],
+                                   label=form.cleaned_data["label"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("plan:version_detail", args=[version.pk]))
+    messages.success(request, _("{label} is started as a draft copy of {base}.").format(label=draft.label, base=version.label))
+    return HttpResponseRedirect(reverse("plan:version_detail", args=[draft.pk]))
+
+
+def diff_view(request: HttpRequest) -> HttpResponse:
+    form = DiffForm(request.GET or None, user=request.user)
+    diff = None
+    if form.is_bound:
+        if not form.is_valid():
+            return render(request, "plan/diff.html", {"form": form}, status=400)
+        diff = diff_versions(form.cleaned_data["a"], form.cleaned_data["b"])
+    return render(request, "plan/diff.html", {"form": form, "diff": diff})
+
