@@ -32,16 +32,45 @@ def workbook(rows: list[list[object]]) -> bytes:
     return out.getvalue()
 
 
-GOOD = ["JAM", "II.a", "JAM-B-001", "Forensics", "DNA laboratory reagents", 4, "equipment", 1_549_400, "JMD", 1, ""]
-OTHER = ["JAM", "II.a", "JAM-B-002", "Community policing", "Community policing vehicles", 3, "equipment",
-         774_700, "JMD", 2, ""]
+GOOD = [
+    "JAM",
+    "II.a",
+    "JAM-B-001",
+    "Forensics",
+    "DNA laboratory reagents",
+    4,
+    "equipment",
+    1_549_400,
+    "JMD",
+    1,
+    "",
+]
+OTHER = [
+    "JAM",
+    "II.a",
+    "JAM-B-002",
+    "Community policing",
+    "Community policing vehicles",
+    3,
+    "equipment",
+    774_700,
+    "JMD",
+    2,
+    "",
+]
 
 
-def test_focal_point_imports_fixes_a_bad_row_and_sees_the_matrix(live_server: Any, monkeypatch: Any,
-                                                                  tmp_path: Path) -> None:
+def test_focal_point_imports_fixes_a_bad_row_and_sees_the_matrix(
+    live_server: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
     ensure_world()
-    AssessmentCycle.objects.create(year=2030, status="open", valuation_date=date(2030, 1, 1),
-                                   owner=Organisation.objects.get(code="COMMISSION"), tlp="CLEAR")
+    AssessmentCycle.objects.create(
+        year=2030,
+        status="open",
+        valuation_date=date(2030, 1, 1),
+        owner=Organisation.objects.get(code="COMMISSION"),
+        tlp="CLEAR",
+    )
     bad_row = [*OTHER[:7], "-500", *OTHER[8:]]
     bad = tmp_path / "needs-bad.xlsx"
     bad.write_bytes(workbook([GOOD, bad_row]))

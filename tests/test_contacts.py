@@ -143,12 +143,12 @@ def test_api_rejects_unknown_fields_and_codes(client_for: Any) -> None:
     assert response.json()["errors"][0]["field"] == "version"
     response = client.post(
         "/api/v1/accounts/contacts",
-        {"owner": "JAM", "name": "y", "releasable_to": ["XXX"]},
+        {"owner": "JAM", "name": "y", "releasable_to": ["ZZZ"]},
         content_type="application/json",
     )
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"field": "releasable_to", "message": "Unknown organisation code(s): XXX"}
+        {"field": "releasable_to", "message": "Unknown organisation code(s): ZZZ"}
     ]
     assert not Contact.objects.filter(name__in=["x", "y"]).exists()
 

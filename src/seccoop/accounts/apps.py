@@ -22,5 +22,7 @@ class AccountsConfig(AppConfig):
         from .demo import load_personas
 
         register_demo(10, "framework", lambda ctx: load_framework())
-        register_demo(12, "reference data", lambda ctx: [loader() for _name, loader in reference_loaders()])
+        register_demo(
+            12, "reference data", lambda ctx: [loader() for _name, loader in reference_loaders()]
+        )
         register_demo(20, "personas", load_personas)

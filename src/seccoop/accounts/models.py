@@ -44,7 +44,10 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(
+        excluded_fields=["password", "last_login"],
+        history_change_reason_field=models.TextField(null=True),
+    )
     objects = RestrictedUserManager()
 
     class Meta:
@@ -117,6 +120,8 @@ class MarkedModel(BaseModel):
     default_tlp = TLP.AMBER_STRICT
     #: Roles (in the owner organisation) that may create, change and delete such records.
     editor_roles: frozenset[str] = EDITING_ROLES
+    #: An organisation field whose members (with an editing role) may also change the record.
+    co_owner_field: str | None = None
 
     owner = models.ForeignKey(
         Organisation, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
@@ -134,6 +139,12 @@ class MarkedModel(BaseModel):
 
     class Meta:
         abstract = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A new record made without a marking takes its type's default (from_db passes args).
+        if not args and "tlp" not in kwargs:
+            self.tlp = type(self).default_tlp
 
 
 class Contact(MarkedModel):

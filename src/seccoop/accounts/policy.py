@@ -9,7 +9,8 @@ Every model declares how it is governed with a class attribute ``access``:
   the members of every organisation it is released to (members of an organisation's parts count
   as within it); AMBER+STRICT the owner's direct members only; RED the named recipients only.
   Add, change and delete: members of the owner organisation whose role is one of the model's
-  ``editor_roles``, on records they can read.
+  ``editor_roles``, on records they can read. A model may name a ``co_owner_field`` (a measure's
+  Technical Working Group): members of that organisation with an editing role may change it too.
 * ``user``, ``membership``, ``owned_by_user``: people and their own credentials.
 
 Anything else is denied to everyone but platform administrators (fail closed). Platform
@@ -138,7 +139,13 @@ class FrameworkPolicy:
             if superuser:
                 return visible
             orgs = user_scope(user).orgs_with_roles(model.editor_roles)
-            return visible.filter(owner_id__in=orgs) if orgs else queryset.none()
+            if not orgs:
+                return queryset.none()
+            editable = Q(owner_id__in=orgs)
+            co_owner = getattr(model, "co_owner_field", None)
+            if co_owner:
+                editable |= Q(**{f"{co_owner}_id__in": orgs})
+            return visible.filter(editable)
         if not authenticated:
             return queryset.none()
         if access == "user":

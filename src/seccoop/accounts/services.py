@@ -61,3 +61,26 @@ def revoke_token(token: ApiToken, *, actor: Any) -> ApiToken:
             token.save(update_fields=["revoked_at"])
             record_event("token.revoked", actor=actor, obj=token)
     return token
+
+
+def command_actor(username: str | None) -> User:
+    """The account a command acts as: ``--as USERNAME``, or the platform's own system account."""
+    if username:
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise ValueError(f"No active user {username!r}.")
+        return user
+    user, _created = User.objects.get_or_create(
+        username="system",
+        defaults={
+            "first_name": "seccoop",
+            "last_name": "command line",
+            "is_active": False,
+            "is_superuser": True,
+        },
+    )
+    user.is_superuser, user.is_active = (
+        True,
+        True,
+    )  # acts with platform rights for this command only
+    return user

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AuditEvent
+from .models import AuditEvent, ExchangeRate
 
 
 class RestrictedAdminMixin:
@@ -31,3 +32,9 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
+    list_display = ("currency", "date", "units_per_usd", "source")
+    list_filter = ("currency",)

@@ -24,6 +24,13 @@ class History(HistoricalRecords):
         return [f for f in super().fields_included(model) if not hasattr(f, "translated_field")]
 
 
+def mark_history(obj: models.Model, *, reason: str, user: Any = None) -> None:
+    """Give the next save of ``obj`` its history reason and, when known, its author."""
+    obj._change_reason = reason  # type: ignore[attr-defined]  # read by django-simple-history
+    if user is not None:
+        obj._history_user = user  # type: ignore[attr-defined]  # read by django-simple-history
+
+
 class BaseModel(models.Model):
     """Every domain record: timestamps, a version for optimistic concurrency, and history.
 
@@ -35,7 +42,7 @@ class BaseModel(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
-    history = History(inherit=True)
+    history = History(inherit=True, history_change_reason_field=models.TextField(null=True))
     objects = RestrictedManager()
 
     class Meta:
@@ -88,10 +95,16 @@ class ExchangeRate(BaseModel):
         verbose_name = _("exchange rate")
         verbose_name_plural = _("exchange rates")
         constraints = [
-            models.UniqueConstraint(fields=["currency", "date"], name="exchangerate_unique_day",
-                                    violation_error_message=_("There is already a rate for this currency and day.")),
-            models.CheckConstraint(condition=models.Q(units_per_usd__gt=0), name="exchangerate_positive",
-                                   violation_error_message=_("A rate must be positive.")),
+            models.UniqueConstraint(
+                fields=["currency", "date"],
+                name="exchangerate_unique_day",
+                violation_error_message=_("There is already a rate for this currency and day."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(units_per_usd__gt=0),
+                name="exchangerate_positive",
+                violation_error_message=_("A rate must be positive."),
+            ),
         ]
 
     def __str__(self) -> str:

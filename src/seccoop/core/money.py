@@ -13,14 +13,29 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import ExchangeRate
+from .models import ExchangeRate, mark_history
 
 CENT = Decimal("0.01")
 
 #: ISO 4217 codes the platform accepts: the 17 parties' currencies and the main partners'.
-CURRENCIES = frozenset({
-    "USD", "XCD", "BSD", "BBD", "BZD", "GYD", "HTG", "JMD", "SRD", "TTD", "DOP", "EUR", "GBP", "CAD",
-})
+CURRENCIES = frozenset(
+    {
+        "USD",
+        "XCD",
+        "BSD",
+        "BBD",
+        "BZD",
+        "GYD",
+        "HTG",
+        "JMD",
+        "SRD",
+        "TTD",
+        "DOP",
+        "EUR",
+        "GBP",
+        "CAD",
+    }
+)
 
 
 class RateMissing(ValidationError):
@@ -30,8 +45,11 @@ class RateMissing(ValidationError):
 def check_currency(code: str) -> str:
     code = (code or "").strip().upper()
     if code not in CURRENCIES:
-        raise ValidationError(_("Unknown currency '{code}'. Use an ISO 4217 code such as {known}.").format(
-            code=code, known=", ".join(sorted(CURRENCIES))))
+        raise ValidationError(
+            _("Unknown currency '{code}'. Use an ISO 4217 code such as {known}.").format(
+                code=code, known=", ".join(sorted(CURRENCIES))
+            )
+        )
     return code
 
 
@@ -40,11 +58,18 @@ def rate_on(currency: str, on_date: date) -> Decimal:
     currency = check_currency(currency)
     if currency == "USD":
         return Decimal(1)
-    rate = (ExchangeRate.objects.filter(currency=currency, date__lte=on_date)
-            .order_by("-date").values_list("units_per_usd", flat=True).first())
+    rate = (
+        ExchangeRate.objects.filter(currency=currency, date__lte=on_date)
+        .order_by("-date")
+        .values_list("units_per_usd", flat=True)
+        .first()
+    )
     if rate is None:
-        raise RateMissing(_("No exchange rate for {currency} on or before {day}. Import one first.").format(
-            currency=currency, day=on_date.isoformat()))
+        raise RateMissing(
+            _("No exchange rate for {currency} on or before {day}. Import one first.").format(
+                currency=currency, day=on_date.isoformat()
+            )
+        )
     return rate
 
 
@@ -65,6 +90,7 @@ class RateTable:
             self._rates.setdefault(currency, []).append((day, rate))
 
     def rate(self, currency: str, on_date: date) -> Decimal:
+        currency = currency.strip().upper()
         if currency == "USD":
             return Decimal(1)
         best = None
@@ -73,12 +99,17 @@ class RateTable:
                 break
             best = rate
         if best is None:
-            raise RateMissing(_("No exchange rate for {currency} on or before {day}. Import one first.").format(
-                currency=currency, day=on_date.isoformat()))
+            raise RateMissing(
+                _("No exchange rate for {currency} on or before {day}. Import one first.").format(
+                    currency=currency, day=on_date.isoformat()
+                )
+            )
         return best
 
     def to_usd(self, amount: Decimal, currency: str, on_date: date) -> Decimal:
-        return (Decimal(amount) / self.rate(currency, on_date)).quantize(CENT, rounding=ROUND_HALF_UP)
+        return (Decimal(amount) / self.rate(currency, on_date)).quantize(
+            CENT, rounding=ROUND_HALF_UP
+        )
 
 
 @dataclass
@@ -97,29 +128,46 @@ def import_rates_csv(text: str, *, actor: Any = None) -> RateImport:
         header = reader.fieldnames or []
         missing = {"date", "currency", "units_per_usd"} - set(header)
         if missing:
-            raise ValidationError(_("The rates file needs the columns date, currency, units_per_usd (missing: {cols}).").format(
-                cols=", ".join(sorted(missing))))
+            raise ValidationError(
+                _(
+                    "The rates file needs the columns date, currency, units_per_usd (missing: {cols})."
+                ).format(cols=", ".join(sorted(missing)))
+            )
         seen: set[tuple[str, date]] = set()
         for number, raw in enumerate(reader, start=2):
             try:
                 day = date.fromisoformat((raw.get("date") or "").strip())
             except ValueError:
-                errors.append(_("Row {row}, column date: '{value}' is not a date (YYYY-MM-DD).").format(row=number, value=raw.get("date")))
+                errors.append(
+                    _("Row {row}, column date: '{value}' is not a date (YYYY-MM-DD).").format(
+                        row=number, value=raw.get("date")
+                    )
+                )
                 continue
             try:
                 currency = check_currency(raw.get("currency") or "")
             except ValidationError as exc:
-                errors.append(_("Row {row}, column currency: {msg}").format(row=number, msg=exc.messages[0]))
+                errors.append(
+                    _("Row {row}, column currency: {msg}").format(row=number, msg=exc.messages[0])
+                )
                 continue
             try:
                 value = Decimal((raw.get("units_per_usd") or "").strip())
                 if value <= 0:
                     raise InvalidOperation
             except InvalidOperation:
-                errors.append(_("Row {row}, column units_per_usd: '{value}' is not a positive number.").format(row=number, value=raw.get("units_per_usd")))
+                errors.append(
+                    _(
+                        "Row {row}, column units_per_usd: '{value}' is not a positive number."
+                    ).format(row=number, value=raw.get("units_per_usd"))
+                )
                 continue
             if (currency, day) in seen:
-                errors.append(_("Row {row}: {currency} on {day} appears twice.").format(row=number, currency=currency, day=day))
+                errors.append(
+                    _("Row {row}: {currency} on {day} appears twice.").format(
+                        row=number, currency=currency, day=day
+                    )
+                )
                 continue
             seen.add((currency, day))
             rows.append((day, currency, value, (raw.get("source") or "").strip()[:200]))
@@ -129,20 +177,21 @@ def import_rates_csv(text: str, *, actor: Any = None) -> RateImport:
         raise ValidationError(errors)
     result = RateImport()
     with transaction.atomic():
-        existing = {(r.currency, r.date): r for r in ExchangeRate.objects.filter(currency__in={c for _d, c, _v, _s in rows})}
+        existing = {
+            (r.currency, r.date): r
+            for r in ExchangeRate.objects.filter(currency__in={c for _d, c, _v, _s in rows})
+        }
         for day, currency, value, source in rows:
             current = existing.get((currency, day))
             if current is None:
                 rate = ExchangeRate(date=day, currency=currency, units_per_usd=value, source=source)
-                rate._change_reason = "Imported"
-                if actor is not None:
-                    rate._history_user = actor
+                mark_history(rate, reason="Imported", user=actor)
                 rate.save()
                 result.created += 1
             elif current.units_per_usd != value or current.source != source:
                 current.units_per_usd, current.source = value, source
                 current.version += 1
-                current._change_reason = "Re-imported"
+                mark_history(current, reason="Re-imported", user=actor)
                 current.save()
                 result.updated += 1
             else:

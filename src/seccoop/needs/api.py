@@ -87,7 +87,7 @@ class NeedIn(Schema):
     description: str = Field(min_length=1, max_length=5000)
     severity: int = Field(ge=1, le=5)
     gap_type: Need.GapType
-    amount: Decimal = Field(ge=0, max_digits=16, decimal_places=2)
+    amount: Decimal = Field(ge=0, max_digits=15, decimal_places=2)
     currency: str = Field(min_length=3, max_length=3)
     priority_rank: int | None = Field(None, ge=1, le=999)
     evidence: str = Field("", max_length=5000)
@@ -103,7 +103,7 @@ class NeedPatch(Schema):
     description: str | None = Field(None, min_length=1, max_length=5000)
     severity: int | None = Field(None, ge=1, le=5)
     gap_type: Need.GapType | None = None
-    amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    amount: Decimal | None = Field(None, ge=0, max_digits=15, decimal_places=2)
     currency: str | None = Field(None, min_length=3, max_length=3)
     priority_rank: int | None = Field(None, ge=1, le=999)
     evidence: str | None = Field(None, max_length=5000)
@@ -126,7 +126,9 @@ class MatrixOut(Schema):
 
 
 def _needs(request: HttpRequest) -> Any:
-    return Need.objects.restrict(request.user, "view").select_related("cycle", "state", "category", "owner")
+    return Need.objects.restrict(request.user, "view").select_related(
+        "cycle", "state", "category", "owner"
+    )
 
 
 @router.get("/cycles", response=list[CycleOut])
@@ -137,8 +139,15 @@ def list_cycles(request: HttpRequest) -> Any:
 
 @router.get("/needs", response=list[NeedOut])
 @paginate(Pagination)
-def list_needs(request: HttpRequest, q: str | None = None, cycle: int | None = None, state: str | None = None,
-               category: str | None = None, status: str | None = None, gap_type: str | None = None) -> Any:
+def list_needs(
+    request: HttpRequest,
+    q: str | None = None,
+    cycle: int | None = None,
+    state: str | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    gap_type: str | None = None,
+) -> Any:
     return filter_queryset(request, NeedFilterSet, _needs(request))
 
 
@@ -173,13 +182,27 @@ def create_need(request: HttpRequest, payload: NeedIn, response: HttpResponse) -
     assert state is not None and category is not None and cycle is not None
     if not get_policy().allowed_owners(Need, user).filter(pk=state.organisation_id).exists():
         raise HttpError(403, _("You cannot enter needs for {state}.").format(state=state.iso3))
-    need = Need(cycle=cycle, state=state, category=category, reference=payload.reference,
-                sub_area=payload.sub_area, description=payload.description, severity=payload.severity,
-                gap_type=payload.gap_type, amount=payload.amount, currency=currency,
-                priority_rank=payload.priority_rank, evidence=payload.evidence, status=payload.status,
-                tlp=payload.tlp, owner_id=state.organisation_id)
+    need = Need(
+        cycle=cycle,
+        state=state,
+        category=category,
+        reference=payload.reference,
+        sub_area=payload.sub_area,
+        description=payload.description,
+        severity=payload.severity,
+        gap_type=payload.gap_type,
+        amount=payload.amount,
+        currency=currency,
+        priority_rank=payload.priority_rank,
+        evidence=payload.evidence,
+        status=payload.status,
+        tlp=payload.tlp,
+        owner_id=state.organisation_id,
+    )
     if payload.tlp == TLP.RED:
-        raise ValidationError({"tlp": [_("TLP:RED needs named recipients; use AMBER+STRICT instead.")]})
+        raise ValidationError(
+            {"tlp": [_("TLP:RED needs named recipients; use AMBER+STRICT instead.")]}
+        )
     try:
         price_need(need)
     except RateMissing as exc:
@@ -190,19 +213,36 @@ def create_need(request: HttpRequest, payload: NeedIn, response: HttpResponse) -
     return Status(201, _needs(request).get(pk=need.pk))
 
 
-@router.patch("/needs/{pk}", response={200: NeedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-                                       412: ErrorOut, 428: ErrorOut})
+@router.patch(
+    "/needs/{pk}",
+    response={
+        200: NeedOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        412: ErrorOut,
+        428: ErrorOut,
+    },
+)
 def update_need(request: HttpRequest, pk: int, payload: NeedPatch, response: HttpResponse) -> Any:
     get_visible(request, _needs(request), pk, "change")
     changes = payload.model_dump(exclude_unset=True)
     body_version = changes.pop("version", None)
     with transaction.atomic():
-        need = Need.objects.restrict(request.user, "change").select_for_update().select_related("cycle", "state").get(pk=pk)
+        need = (
+            Need.objects.restrict(request.user, "change")
+            .select_for_update()
+            .select_related("cycle", "state")
+            .get(pk=pk)
+        )
         require_if_match(request, need, body_version)
         if "currency" in changes:
             changes["currency"] = check_currency(changes["currency"])
         if changes.get("tlp") == TLP.RED:
-            raise ValidationError({"tlp": [_("TLP:RED needs named recipients; use AMBER+STRICT instead.")]})
+            raise ValidationError(
+                {"tlp": [_("TLP:RED needs named recipients; use AMBER+STRICT instead.")]}
+            )
         for key, value in changes.items():
             setattr(need, key, "" if value is None and key in ("sub_area", "evidence") else value)
         try:
@@ -211,22 +251,38 @@ def update_need(request: HttpRequest, pk: int, payload: NeedPatch, response: Htt
             raise ValidationError({"currency": exc.messages}) from None
         need.version += 1
         need.full_clean(exclude=["releasable_to", "recipients", "amount_usd"])
-        save_need(need, actor=request.user, reason=request.headers.get("X-Change-Reason", "")[:250]
-                  or _("Edited through the API"))
+        save_need(
+            need,
+            actor=request.user,
+            reason=request.headers.get("X-Change-Reason", "")[:250] or _("Edited through the API"),
+        )
     obj = get_visible(request, _needs(request), pk)
     response["ETag"] = etag_for(obj)
     return obj
 
 
 @router.get("/matrix", response={200: MatrixOut, 404: ErrorOut})
-def matrix(request: HttpRequest, cycle: int, status: Need.Status | None = None,
-           gap_type: Need.GapType | None = None) -> Any:
+def matrix(
+    request: HttpRequest,
+    cycle: int,
+    status: Need.Status | None = None,
+    gap_type: Need.GapType | None = None,
+) -> Any:
     found = AssessmentCycle.objects.restrict(request.user, "view").filter(year=cycle).first()
     if found is None:
         raise Http404
     m = build_matrix(request.user, found, status=status, gap_type=gap_type)
     return {
-        "cycle": found.year, "count": m.count, "usd_total": m.total,
-        "cells": [{"state": c.state.iso3, "category": c.category.code, "count": c.count, "usd_total": c.usd_total}
-                  for c in sorted(m.cells.values(), key=lambda c: (c.state.iso3, c.category.code))],
+        "cycle": found.year,
+        "count": m.count,
+        "usd_total": m.total,
+        "cells": [
+            {
+                "state": c.state.iso3,
+                "category": c.category.code,
+                "count": c.count,
+                "usd_total": c.usd_total,
+            }
+            for c in sorted(m.cells.values(), key=lambda c: (c.state.iso3, c.category.code))
+        ],
     }

@@ -15,35 +15,80 @@ from .models import AssessmentCycle, Need
 
 #: category code -> (sub-area, description) pairs a state might report
 NEEDS: dict[str, list[tuple[str, str]]] = {
-    "I.a": [("Maritime interdiction", "Two 12 m interceptor boats with night-vision for coastal drug interdiction"),
-            ("Port security", "Container scanning capacity at the main cargo port"),
-            ("Drug analysis", "Forensic drug-analysis laboratory accreditation and reagents")],
-    "I.b": [("Firearms tracing", "Ballistic identification system connected to the regional network"),
-            ("Border controls", "Detection equipment for firearms in inbound shipping")],
-    "I.c": [("Financial intelligence", "Case-management and analysis software for the Financial Intelligence Unit"),
-            ("Asset recovery", "Training of prosecutors in civil asset recovery")],
-    "I.d": [("Victim support", "Shelter and case workers for victims of trafficking"),
-            ("Investigation", "Specialised investigators for trafficking in persons")],
-    "II.a": [("Community policing", "Community policing programme in high-crime neighbourhoods"),
-             ("Forensics", "DNA laboratory equipment and training for crime-scene investigators")],
-    "II.b": [("Advance passenger information", "Connection of all ports of entry to the advance passenger information system"),
-             ("Coast guard", "Maintenance and spare parts for coast guard vessels")],
-    "II.c": [("Cyber security", "National computer incident response team, staff and tools"),
-             ("Critical infrastructure", "Risk assessment of critical infrastructure")],
-    "II.d": [("Gang intelligence", "Gang-intelligence database and analysts"),
-             ("Prisons", "Prison intelligence and contraband-detection equipment")],
-    "II.e": [("Emergency communications", "Resilient emergency communications for disaster response"),
-             ("Search and rescue", "Search-and-rescue training and equipment")],
-    "III.a": [("Youth", "Skills and employment programme for at-risk youth"),
-              ("Schools", "Violence-prevention curriculum in secondary schools")],
-    "III.b": [("Courts", "Case-management system to reduce the criminal court backlog"),
-              ("Legal aid", "Public defender capacity")],
-    "III.c": [("Integrity commission", "Investigators and forensic accountants for the integrity commission"),
-              ("Procurement", "E-procurement platform for public contracts")],
+    "I.a": [
+        (
+            "Maritime interdiction",
+            "Two 12 m interceptor boats with night-vision for coastal drug interdiction",
+        ),
+        ("Port security", "Container scanning capacity at the main cargo port"),
+        ("Drug analysis", "Forensic drug-analysis laboratory accreditation and reagents"),
+    ],
+    "I.b": [
+        ("Firearms tracing", "Ballistic identification system connected to the regional network"),
+        ("Border controls", "Detection equipment for firearms in inbound shipping"),
+    ],
+    "I.c": [
+        (
+            "Financial intelligence",
+            "Case-management and analysis software for the Financial Intelligence Unit",
+        ),
+        ("Asset recovery", "Training of prosecutors in civil asset recovery"),
+    ],
+    "I.d": [
+        ("Victim support", "Shelter and case workers for victims of trafficking"),
+        ("Investigation", "Specialised investigators for trafficking in persons"),
+    ],
+    "II.a": [
+        ("Community policing", "Community policing programme in high-crime neighbourhoods"),
+        ("Forensics", "DNA laboratory equipment and training for crime-scene investigators"),
+    ],
+    "II.b": [
+        (
+            "Advance passenger information",
+            "Connection of all ports of entry to the advance passenger information system",
+        ),
+        ("Coast guard", "Maintenance and spare parts for coast guard vessels"),
+    ],
+    "II.c": [
+        ("Cyber security", "National computer incident response team, staff and tools"),
+        ("Critical infrastructure", "Risk assessment of critical infrastructure"),
+    ],
+    "II.d": [
+        ("Gang intelligence", "Gang-intelligence database and analysts"),
+        ("Prisons", "Prison intelligence and contraband-detection equipment"),
+    ],
+    "II.e": [
+        ("Emergency communications", "Resilient emergency communications for disaster response"),
+        ("Search and rescue", "Search-and-rescue training and equipment"),
+    ],
+    "III.a": [
+        ("Youth", "Skills and employment programme for at-risk youth"),
+        ("Schools", "Violence-prevention curriculum in secondary schools"),
+    ],
+    "III.b": [
+        ("Courts", "Case-management system to reduce the criminal court backlog"),
+        ("Legal aid", "Public defender capacity"),
+    ],
+    "III.c": [
+        (
+            "Integrity commission",
+            "Investigators and forensic accountants for the integrity commission",
+        ),
+        ("Procurement", "E-procurement platform for public contracts"),
+    ],
 }
-GAP_BY_WORD = [("equipment", "equipment"), ("software", "technology"), ("system", "technology"), ("training", "training"),
-               ("laboratory", "infrastructure"), ("shelter", "infrastructure"), ("staff", "personnel"),
-               ("investigators", "personnel"), ("programme", "personnel"), ("curriculum", "training")]
+GAP_BY_WORD = [
+    ("equipment", "equipment"),
+    ("software", "technology"),
+    ("system", "technology"),
+    ("training", "training"),
+    ("laboratory", "infrastructure"),
+    ("shelter", "infrastructure"),
+    ("staff", "personnel"),
+    ("investigators", "personnel"),
+    ("programme", "personnel"),
+    ("curriculum", "training"),
+]
 
 
 def gap_type_for(text: str) -> str:
@@ -54,11 +99,19 @@ def gap_type_for(text: str) -> str:
 def ensure_cycles() -> dict[int, AssessmentCycle]:
     commission = Organisation.objects.get(code="COMMISSION")
     cycles = {}
-    for year, status in [(2025, AssessmentCycle.Status.CLOSED), (2026, AssessmentCycle.Status.OPEN)]:
+    for year, status in [
+        (2025, AssessmentCycle.Status.CLOSED),
+        (2026, AssessmentCycle.Status.OPEN),
+    ]:
         cycle = AssessmentCycle.objects.filter(year=year).first()
         if cycle is None:
-            cycle = AssessmentCycle(year=year, status=status, valuation_date=date(year, 1, 1), owner=commission,
-                                    tlp="CLEAR")
+            cycle = AssessmentCycle(
+                year=year,
+                status=status,
+                valuation_date=date(year, 1, 1),
+                owner=commission,
+                tlp="CLEAR",
+            )
             cycle._change_reason = "Demo cycle"
             cycle.save()
         cycles[year] = cycle
@@ -82,8 +135,21 @@ def generate_rows(seed: int, per_state: int) -> list[list[object]]:
             sub_area, text = rng.choice(NEEDS[code])
             usd = Decimal(int(rng.uniform(40_000, 2_500_000) * scale / 1000) * 1000)
             amount = (usd * rates.rate(currency, date(2026, 1, 1))).quantize(Decimal("1000"))
-            rows.append([state.iso3, code, f"{state.iso3}-{code}-{i + 1:04d}", sub_area, text, rng.randint(1, 5),
-                         gap_type_for(text), amount, currency, (i % 10) + 1, "National needs assessment (demo data)"])
+            rows.append(
+                [
+                    state.iso3,
+                    code,
+                    f"{state.iso3}-{code}-{i + 1:04d}",
+                    sub_area,
+                    text,
+                    rng.randint(1, 5),
+                    gap_type_for(text),
+                    amount,
+                    currency,
+                    (i % 10) + 1,
+                    "National needs assessment (demo data)",
+                ]
+            )
     return rows
 
 

@@ -20,23 +20,50 @@ class NeedForm(VersionedModelForm):
 
     class Meta:
         model = Need
-        fields = ["cycle", "state", "category", "reference", "sub_area", "description", "severity", "gap_type",
-                  "amount", "currency", "priority_rank", "evidence", "status", "tlp", "releasable_to", "caveat"]
-        widgets = {"releasable_to": forms.CheckboxSelectMultiple, "description": forms.Textarea(attrs={"rows": 3}),
-                   "evidence": forms.Textarea(attrs={"rows": 2})}
+        fields = [
+            "cycle",
+            "state",
+            "category",
+            "reference",
+            "sub_area",
+            "description",
+            "severity",
+            "gap_type",
+            "amount",
+            "currency",
+            "priority_rank",
+            "evidence",
+            "status",
+            "tlp",
+            "releasable_to",
+            "caveat",
+        ]
+        widgets = {
+            "releasable_to": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "evidence": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         owners = get_policy().allowed_owners(Need, self.user)
-        self.fields["state"].queryset = Party.objects.restrict(self.user, "view").filter(organisation__in=owners)
+        self.fields["state"].queryset = Party.objects.restrict(self.user, "view").filter(
+            organisation__in=owners
+        )
         self.fields["cycle"].queryset = AssessmentCycle.objects.restrict(self.user, "view").filter(
-            status=AssessmentCycle.Status.OPEN)
-        self.fields["releasable_to"].queryset = Organisation.objects.restrict(self.user, "view").filter(
-            kind__in=[Organisation.Kind.PARTY, Organisation.Kind.BODY, Organisation.Kind.PARTNER])
+            status=AssessmentCycle.Status.OPEN
+        )
+        self.fields["releasable_to"].queryset = Organisation.objects.restrict(
+            self.user, "view"
+        ).filter(
+            kind__in=[Organisation.Kind.PARTY, Organisation.Kind.BODY, Organisation.Kind.PARTNER]
+        )
         self.fields["tlp"].choices = [c for c in TLP.choices if c[0] != TLP.RED]
         if not self.instance.pk:
             self.fields["tlp"].initial = Need.default_tlp
-            self.fields["releasable_to"].initial = list(Organisation.objects.filter(code="COMMISSION"))
+            self.fields["releasable_to"].initial = list(
+                Organisation.objects.filter(code="COMMISSION")
+            )
             self.fields["status"].initial = Need.Status.DRAFT
 
     def clean(self) -> dict[str, Any]:
@@ -62,10 +89,23 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = AssessmentCycle.objects.restrict(user, "view").filter(
-            status=AssessmentCycle.Status.OPEN)
+            status=AssessmentCycle.Status.OPEN
+        )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise ValidationError(_("Upload an .xlsx workbook."))
         return upload
+
+
+class CycleForm(VersionedModelForm):
+    class Meta:
+        model = AssessmentCycle
+        fields = ["owner", "year", "status", "valuation_date"]
+        widgets = {"valuation_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = get_policy().allowed_owners(AssessmentCycle, self.user)
+        self.instance.tlp = TLP.CLEAR

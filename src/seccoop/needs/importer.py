@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
@@ -42,9 +43,18 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 FIELDS = [f for f, _h in COLUMNS]
 LETTER = {f: get_column_letter(i) for i, (f, _h) in enumerate(COLUMNS, start=1)}
-COMPARED = ["sub_area", "description", "severity", "gap_type", "amount", "currency", "priority_rank",
-            "evidence"]
-MAX_AMOUNT = Decimal("99999999999999")
+COMPARED = [
+    "sub_area",
+    "description",
+    "severity",
+    "gap_type",
+    "amount",
+    "currency",
+    "priority_rank",
+    "evidence",
+]
+#: 15 significant digits: what SQLite keeps exactly (its REAL-backed decimals), with 2 decimals.
+MAX_AMOUNT = Decimal("9999999999999.99")
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,12 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "field": self.field, "message": self.message}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "field": self.field,
+            "message": self.message,
+        }
 
 
 class ImportRejected(Exception):
@@ -94,52 +109,86 @@ class ImportPlan:
 
     @property
     def summary(self) -> dict[str, int]:
-        return {"created": len(self.create), "updated": len(self.update), "unchanged": self.unchanged,
-                "errors": len(self.errors)}
+        return {
+            "created": len(self.create),
+            "updated": len(self.update),
+            "unchanged": self.unchanged,
+            "errors": len(self.errors),
+        }
 
 
 def read_workbook(data: bytes, limits: Limits = WEB_LIMITS) -> list[list[Any]]:
     """Check the file and return the data rows of the Needs sheet (row 1 is the header)."""
     if len(data) > limits.max_bytes:
-        raise _file_error(_("The file is {size} MB; the limit is {limit} MB.").format(
-            size=round(len(data) / 1024 / 1024, 1), limit=limits.max_bytes // 1024 // 1024))
+        raise _file_error(
+            _("The file is {size} MB; the limit is {limit} MB.").format(
+                size=round(len(data) / 1024 / 1024, 1), limit=limits.max_bytes // 1024 // 1024
+            )
+        )
     if not data.startswith(b"PK\x03\x04"):
-        raise _file_error(_("This is not an XLSX workbook (Excel 2007 or later). Save it as .xlsx and try again."))
+        raise _file_error(
+            _("This is not an XLSX workbook (Excel 2007 or later). Save it as .xlsx and try again.")
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
             if len(members) > limits.max_members:
-                raise _file_error(_("The workbook has too many parts ({count}).").format(count=len(members)))
+                raise _file_error(
+                    _("The workbook has too many parts ({count}).").format(count=len(members))
+                )
             if sum(m.file_size for m in members) > limits.max_unpacked:
-                raise _file_error(_("The workbook unpacks to more than {limit} MB.").format(
-                    limit=limits.max_unpacked // 1024 // 1024))
+                raise _file_error(
+                    _("The workbook unpacks to more than {limit} MB.").format(
+                        limit=limits.max_unpacked // 1024 // 1024
+                    )
+                )
     except zipfile.BadZipFile:
-        raise _file_error(_("The file is truncated or damaged; it cannot be opened as a workbook.")) from None
+        raise _file_error(
+            _("The file is truncated or damaged; it cannot be opened as a workbook.")
+        ) from None
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = workbook.sheet_names
         if SHEET not in names:
-            raise _file_error(_("The workbook has no sheet named '{sheet}' (it has: {names}). Start from the template.").format(
-                sheet=SHEET, names=", ".join(names)))
+            raise _file_error(
+                _(
+                    "The workbook has no sheet named '{sheet}' (it has: {names}). Start from the template."
+                ).format(sheet=SHEET, names=", ".join(names))
+            )
         rows = workbook.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
     except ImportRejected:
         raise
     except Exception as exc:  # calamine raises its own errors for damaged content
-        raise _file_error(_("The workbook cannot be read: {reason}").format(reason=str(exc)[:200])) from None
+        raise _file_error(
+            _("The workbook cannot be read: {reason}").format(reason=str(exc)[:200])
+        ) from None
     if not rows:
         raise _file_error(_("The sheet '{sheet}' is empty.").format(sheet=SHEET))
     header = [str(c).strip() for c in rows[0]]
     for index, (name, title) in enumerate(COLUMNS):
         found = header[index] if index < len(header) else ""
         if found.lower() not in (title.lower(), name.lower()):
-            raise ImportRejected([RowError(1, get_column_letter(index + 1), name, _(
-                "Column {col} should be '{title}' but is '{found}'. Start from the template.").format(
-                    col=get_column_letter(index + 1), title=title, found=found))])
+            raise ImportRejected(
+                [
+                    RowError(
+                        1,
+                        get_column_letter(index + 1),
+                        name,
+                        _(
+                            "Column {col} should be '{title}' but is '{found}'. Start from the template."
+                        ).format(col=get_column_letter(index + 1), title=title, found=found),
+                    )
+                ]
+            )
     body = [r for r in rows[1:] if any(c not in (None, "") for c in r[: len(COLUMNS)])]
     if len(body) > limits.max_rows:
-        raise _file_error(_("The sheet has {count} rows; the limit is {limit}.").format(count=len(body), limit=limits.max_rows))
+        raise _file_error(
+            _("The sheet has {count} rows; the limit is {limit}.").format(
+                count=len(body), limit=limits.max_rows
+            )
+        )
     return rows
 
 
@@ -157,7 +206,9 @@ def _formula_like(text: str) -> bool:
 
 class _Lookups:
     def __init__(self, user: Any, allowed_owner_ids: set[int] | None) -> None:
-        self.states = {p.iso3: p for p in Party.objects.restrict(user, "view").select_related("organisation")}
+        self.states = {
+            p.iso3: p for p in Party.objects.restrict(user, "view").select_related("organisation")
+        }
         self.categories = {c.code.lower(): c for c in Category.objects.restrict(user, "view")}
         self.gap_types = {}
         for value, label in Need.GapType.choices:
@@ -166,16 +217,30 @@ class _Lookups:
         self.allowed = allowed_owner_ids
 
 
-def plan_import(rows: list[list[Any]], *, cycle: AssessmentCycle, user: Any,
-                allowed_owner_ids: set[int] | None = None) -> ImportPlan:
+def plan_import(
+    rows: list[list[Any]],
+    *,
+    cycle: AssessmentCycle,
+    user: Any,
+    allowed_owner_ids: set[int] | None = None,
+) -> ImportPlan:
     """Validate every row (collecting every error) and work out what to create and update."""
     plan = ImportPlan(cycle=cycle)
     look = _Lookups(user, allowed_owner_ids)
     rates = RateTable()
-    existing = {(n.state_id, n.category_id, n.reference): n for n in Need.objects.filter(cycle=cycle)}
+    existing = {
+        (n.state_id, n.category_id, n.reference): n for n in Need.objects.filter(cycle=cycle)
+    }
     seen: dict[tuple[int, int, str], int] = {}
     if cycle.status != AssessmentCycle.Status.OPEN:
-        plan.errors.append(RowError(0, "", "cycle", _("The {year} cycle is closed; it takes no more needs.").format(year=cycle.year)))
+        plan.errors.append(
+            RowError(
+                0,
+                "",
+                "cycle",
+                _("The {year} cycle is closed; it takes no more needs.").format(year=cycle.year),
+            )
+        )
         return plan
 
     for number, raw in enumerate(rows[1:], start=2):
@@ -185,21 +250,38 @@ def plan_import(rows: list[list[Any]], *, cycle: AssessmentCycle, user: Any,
         values = dict(zip(FIELDS, cells, strict=True))
         errors: list[RowError] = []
 
-        def err(field_name: str, message: str, row: int = number, out: list[RowError] = errors) -> None:
+        def err(
+            field_name: str, message: str, row: int = number, out: list[RowError] = errors
+        ) -> None:
             out.append(RowError(row, LETTER[field_name], field_name, message))
 
         texts = {f: _text(values[f]) for f in FIELDS}
         for f, text in texts.items():
             if _formula_like(text):
-                err(f, _("'{value}' looks like a spreadsheet formula; enter plain text or a number.").format(value=text[:40]))
+                err(
+                    f,
+                    _(
+                        "'{value}' looks like a spreadsheet formula; enter plain text or a number."
+                    ).format(value=text[:40]),
+                )
         state = look.states.get(texts["state"].upper())
         if state is None:
-            err("state", _("Unknown state '{value}'. Use an ISO alpha-3 code such as JAM or BRB.").format(value=texts["state"]))
+            err(
+                "state",
+                _("Unknown state '{value}'. Use an ISO alpha-3 code such as JAM or BRB.").format(
+                    value=texts["state"]
+                ),
+            )
         elif look.allowed is not None and state.organisation_id not in look.allowed:
             err("state", _("You cannot enter needs for {state}.").format(state=state.iso3))
         category = look.categories.get(texts["category"].lower())
         if category is None:
-            err("category", _("Unknown category '{value}'. Use a code from I.a to III.c.").format(value=texts["category"]))
+            err(
+                "category",
+                _("Unknown category '{value}'. Use a code from I.a to III.c.").format(
+                    value=texts["category"]
+                ),
+            )
         reference = texts["reference"]
         if not reference:
             err("reference", _("Give the need a reference."))
@@ -213,31 +295,66 @@ def plan_import(rows: list[list[Any]], *, cycle: AssessmentCycle, user: Any,
             if not 1 <= severity <= 5 or Decimal(texts["severity"]) != severity:
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
-            err("severity", _("Severity must be a whole number from 1 to 5 (found '{value}').").format(value=texts["severity"]))
+            err(
+                "severity",
+                _("Severity must be a whole number from 1 to 5 (found '{value}').").format(
+                    value=texts["severity"]
+                ),
+            )
         gap_type = look.gap_types.get(texts["gap_type"].lower())
         if gap_type is None:
-            err("gap_type", _("Unknown gap type '{value}'. Use one of: {choices}.").format(
-                value=texts["gap_type"], choices=", ".join(Need.GapType.values)))
+            err(
+                "gap_type",
+                _("Unknown gap type '{value}'. Use one of: {choices}.").format(
+                    value=texts["gap_type"], choices=", ".join(Need.GapType.values)
+                ),
+            )
         amount = None
         try:
             amount = Decimal(texts["amount"].replace(",", "")) if texts["amount"] else None
             if amount is None:
                 err("amount", _("Give the estimated cost."))
             elif not amount.is_finite() or amount < 0:
-                err("amount", _("The cost must be zero or more (found '{value}').").format(value=texts["amount"]))
+                err(
+                    "amount",
+                    _("The cost must be zero or more (found '{value}').").format(
+                        value=texts["amount"]
+                    ),
+                )
                 amount = None
             elif amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
-                err("amount", _("The cost must have at most 2 decimals and 14 digits (found '{value}').").format(value=texts["amount"]))
+                err(
+                    "amount",
+                    _(
+                        "The cost must have at most 2 decimals and 13 digits before the point (found '{value}')."
+                    ).format(value=texts["amount"]),
+                )
                 amount = None
         except InvalidOperation:
-            err("amount", _("The cost must be a number (found '{value}').").format(value=texts["amount"]))
+            err(
+                "amount",
+                _("The cost must be a number (found '{value}').").format(value=texts["amount"]),
+            )
         currency = texts["currency"].upper()
         amount_usd = None
         if currency not in CURRENCIES:
-            err("currency", _("Unknown currency '{value}'. Use an ISO 4217 code such as JMD or USD.").format(value=texts["currency"]))
+            err(
+                "currency",
+                _("Unknown currency '{value}'. Use an ISO 4217 code such as JMD or USD.").format(
+                    value=texts["currency"]
+                ),
+            )
         elif amount is not None:
             try:
                 amount_usd = rates.to_usd(amount, currency, cycle.valuation_date)
+                if amount_usd > MAX_AMOUNT:
+                    err(
+                        "amount",
+                        _(
+                            "The cost is more than USD {limit}; check the amount and currency."
+                        ).format(limit=f"{MAX_AMOUNT:,.0f}"),
+                    )
+                    amount_usd = None
             except RateMissing as exc:
                 err("currency", exc.messages[0])
         rank = None
@@ -247,32 +364,68 @@ def plan_import(rows: list[list[Any]], *, cycle: AssessmentCycle, user: Any,
                 if rank < 1 or rank > 999:
                     raise InvalidOperation
             except (InvalidOperation, ValueError):
-                err("priority_rank", _("The priority rank must be a whole number from 1 (found '{value}').").format(value=texts["priority_rank"]))
+                err(
+                    "priority_rank",
+                    _("The priority rank must be a whole number from 1 (found '{value}').").format(
+                        value=texts["priority_rank"]
+                    ),
+                )
         if len(texts["sub_area"]) > 120:
             err("sub_area", _("The sub-area is longer than 120 characters."))
         if state is not None and category is not None and reference:
             key = (state.pk, category.pk, reference)
             if key in seen:
-                err("reference", _("Duplicate of row {other}: the same state, category and reference.").format(other=seen[key]))
+                err(
+                    "reference",
+                    _("Duplicate of row {other}: the same state, category and reference.").format(
+                        other=seen[key]
+                    ),
+                )
             else:
                 seen[key] = number
         if errors:
             plan.errors.extend(errors)
             continue
-        assert state is not None and category is not None and amount is not None and amount_usd is not None
-        fields = {"sub_area": texts["sub_area"], "description": texts["description"], "severity": severity,
-                  "gap_type": gap_type, "amount": amount, "currency": currency, "priority_rank": rank,
-                  "evidence": texts["evidence"]}
+        assert (
+            state is not None
+            and category is not None
+            and amount is not None
+            and amount_usd is not None
+        )
+        fields = {
+            "sub_area": texts["sub_area"],
+            "description": texts["description"],
+            "severity": severity,
+            "gap_type": gap_type,
+            "amount": amount,
+            "currency": currency,
+            "priority_rank": rank,
+            "evidence": texts["evidence"],
+        }
         current = existing.get((state.pk, category.pk, reference))
         if current is None:
-            plan.create.append(Need(cycle=cycle, state=state, category=category, reference=reference,
-                                    owner_id=state.organisation_id, tlp=Need.default_tlp, amount_usd=amount_usd,
-                                    status=Need.Status.SUBMITTED, **fields))
-        elif any(getattr(current, k) != v for k, v in fields.items()) or current.amount_usd != amount_usd:
+            plan.create.append(
+                Need(
+                    cycle=cycle,
+                    state=state,
+                    category=category,
+                    reference=reference,
+                    owner_id=state.organisation_id,
+                    tlp=Need.default_tlp,
+                    amount_usd=amount_usd,
+                    status=Need.Status.SUBMITTED,
+                    **fields,
+                )
+            )
+        elif (
+            any(getattr(current, k) != v for k, v in fields.items())
+            or current.amount_usd != amount_usd
+        ):
             for k, v in fields.items():
                 setattr(current, k, v)
             current.amount_usd = amount_usd
             current.version += 1
+            current.updated_at = timezone.now()
             plan.update.append(current)
         else:
             plan.unchanged += 1
@@ -288,16 +441,31 @@ def apply_import(plan: ImportPlan, *, actor: Any, source: str = "") -> dict[str,
     reason = _("Imported from {source}").format(source=source or _("a workbook"))
     commission = Organisation.objects.filter(code="COMMISSION").first()
     with transaction.atomic():
-        created = bulk_create_with_history(plan.create, Need, batch_size=2000, default_user=actor,
-                                           default_change_reason=reason)
+        created = bulk_create_with_history(
+            plan.create, Need, batch_size=2000, default_user=actor, default_change_reason=reason
+        )
         if commission is not None and created:
             through = Need.releasable_to.through
-            through.objects.bulk_create([through(need_id=n.pk, organisation_id=commission.pk) for n in created],
-                                        batch_size=5000)
+            through.objects.bulk_create(
+                [through(need_id=n.pk, organisation_id=commission.pk) for n in created],
+                batch_size=5000,
+            )
         if plan.update:
-            bulk_update_with_history(plan.update, Need, COMPARED + ["amount_usd", "version"], batch_size=2000,
-                                     default_user=actor, default_change_reason=reason)
-        record_event("needs.imported", actor=actor, cycle=plan.cycle.year, source=source[:100], **plan.summary)
+            bulk_update_with_history(
+                plan.update,
+                Need,
+                COMPARED + ["amount_usd", "version", "updated_at"],
+                batch_size=2000,
+                default_user=actor,
+                default_change_reason=reason,
+            )
+        record_event(
+            "needs.imported",
+            actor=actor,
+            cycle=plan.cycle.year,
+            source=source[:100],
+            **plan.summary,
+        )
     return plan.summary
 
 
@@ -318,8 +486,11 @@ def template_workbook(user: Any, cycle: AssessmentCycle | None = None) -> bytes:
         ws.column_dimensions[get_column_letter(i)].width = width
     lists = wb.create_sheet(LISTS_SHEET)
     columns = {
-        "state": sorted(Party.objects.restrict(user, "view").filter(organisation__side="caribbean")
-                        .values_list("iso3", flat=True)),
+        "state": sorted(
+            Party.objects.restrict(user, "view")
+            .filter(organisation__side="caribbean")
+            .values_list("iso3", flat=True)
+        ),
         "category": list(Category.objects.restrict(user, "view").values_list("code", flat=True)),
         "gap_type": list(Need.GapType.values),
         "currency": sorted(CURRENCIES),
@@ -329,16 +500,24 @@ def template_workbook(user: Any, cycle: AssessmentCycle | None = None) -> bytes:
         for row, value in enumerate(values, start=2):
             lists.cell(row=row, column=col, value=value)
         letter = get_column_letter(col)
-        validation = DataValidation(type="list", formula1=f"={LISTS_SHEET}!${letter}$2:${letter}${len(values) + 1}",
-                                    allow_blank=False, showErrorMessage=True)
+        validation = DataValidation(
+            type="list",
+            formula1=f"={LISTS_SHEET}!${letter}$2:${letter}${len(values) + 1}",
+            allow_blank=False,
+            showErrorMessage=True,
+        )
         validation.error = _("Choose a value from the list.")
         ws.add_data_validation(validation)
         validation.add(f"{LETTER[name]}2:{LETTER[name]}5000")
-    severity = DataValidation(type="whole", operator="between", formula1="1", formula2="5", showErrorMessage=True)
+    severity = DataValidation(
+        type="whole", operator="between", formula1="1", formula2="5", showErrorMessage=True
+    )
     severity.error = _("Severity runs from 1 to 5.")
     ws.add_data_validation(severity)
     severity.add(f"{LETTER['severity']}2:{LETTER['severity']}5000")
-    cost = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", showErrorMessage=True)
+    cost = DataValidation(
+        type="decimal", operator="greaterThanOrEqual", formula1="0", showErrorMessage=True
+    )
     cost.error = _("A cost cannot be negative.")
     ws.add_data_validation(cost)
     cost.add(f"{LETTER['amount']}2:{LETTER['amount']}5000")

@@ -23,11 +23,16 @@ class AssessmentCycle(MarkedModel):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
-    year = models.PositiveSmallIntegerField(_("year"), unique=True,
-                                            validators=[MinValueValidator(2010), MaxValueValidator(2100)])
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
-    valuation_date = models.DateField(_("valuation date"), help_text=_(
-        "Costs are converted to USD at the exchange rate of this date."))
+    year = models.PositiveSmallIntegerField(
+        _("year"), unique=True, validators=[MinValueValidator(2010), MaxValueValidator(2100)]
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    valuation_date = models.DateField(
+        _("valuation date"),
+        help_text=_("Costs are converted to USD at the exchange rate of this date."),
+    )
 
     class Meta:
         ordering = ["-year"]
@@ -63,36 +68,63 @@ class Need(MarkedModel):
         VALIDATED = "validated", _("Validated by the Commission")
         RETURNED = "returned", _("Returned")
 
-    cycle = models.ForeignKey(AssessmentCycle, verbose_name=_("cycle"), on_delete=models.PROTECT,
-                              related_name="needs")
-    state = models.ForeignKey(Party, verbose_name=_("state"), on_delete=models.PROTECT, related_name="needs")
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
-                                 related_name="needs")
-    reference = models.CharField(_("reference"), max_length=40, help_text=_(
-        "The state's own reference; with cycle, state and category it identifies the need on re-import."))
+    cycle = models.ForeignKey(
+        AssessmentCycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="needs"
+    )
+    state = models.ForeignKey(
+        Party, verbose_name=_("state"), on_delete=models.PROTECT, related_name="needs"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="needs"
+    )
+    reference = models.CharField(
+        _("reference"),
+        max_length=40,
+        help_text=_(
+            "The state's own reference; with cycle, state and category it identifies the need on re-import."
+        ),
+    )
     sub_area = models.CharField(_("sub-area"), max_length=120, blank=True)
     description = models.TextField(_("description"))
-    severity = models.PositiveSmallIntegerField(_("severity (1-5)"),
-                                                validators=[MinValueValidator(1), MaxValueValidator(5)])
+    severity = models.PositiveSmallIntegerField(
+        _("severity (1-5)"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     gap_type = models.CharField(_("gap type"), max_length=16, choices=GapType.choices)
-    amount = models.DecimalField(_("estimated cost"), max_digits=16, decimal_places=2)
+    amount = models.DecimalField(_("estimated cost"), max_digits=15, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)
-    amount_usd = models.DecimalField(_("estimated cost (USD)"), max_digits=16, decimal_places=2, editable=False)
-    priority_rank = models.PositiveSmallIntegerField(_("state's priority rank"), null=True, blank=True)
+    amount_usd = models.DecimalField(
+        _("estimated cost (USD)"), max_digits=15, decimal_places=2, editable=False
+    )
+    priority_rank = models.PositiveSmallIntegerField(
+        _("state's priority rank"), null=True, blank=True
+    )
     evidence = models.TextField(_("evidence"), blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
+    )
 
     class Meta:
         ordering = ["cycle", "state__iso3", "category__code", "reference"]
         verbose_name = _("need")
         verbose_name_plural = _("needs")
         constraints = [
-            models.UniqueConstraint(fields=["cycle", "state", "category", "reference"], name="need_natural_key",
-                                    violation_error_message=_("This state already has a need with this reference in this category and cycle.")),
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="need_amount_not_negative",
-                                   violation_error_message=_("A cost cannot be negative.")),
-            models.CheckConstraint(condition=models.Q(severity__gte=1, severity__lte=5), name="need_severity_range",
-                                   violation_error_message=_("Severity runs from 1 to 5.")),
+            models.UniqueConstraint(
+                fields=["cycle", "state", "category", "reference"],
+                name="need_natural_key",
+                violation_error_message=_(
+                    "This state already has a need with this reference in this category and cycle."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0),
+                name="need_amount_not_negative",
+                violation_error_message=_("A cost cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(severity__gte=1, severity__lte=5),
+                name="need_severity_range",
+                violation_error_message=_("Severity runs from 1 to 5."),
+            ),
         ]
         indexes = [models.Index(fields=["cycle", "state", "category"], name="need_matrix_idx")]
 

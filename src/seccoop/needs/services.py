@@ -59,18 +59,29 @@ class Matrix:
     count: int
 
 
-def build_matrix(user: Any, cycle: AssessmentCycle, *, status: str | None = None,
-                 gap_type: str | None = None) -> Matrix:
+def build_matrix(
+    user: Any, cycle: AssessmentCycle, *, status: str | None = None, gap_type: str | None = None
+) -> Matrix:
     """States x categories: the USD total and count of the needs ``user`` may see (SQL aggregate)."""
     needs = Need.objects.restrict(user, "view").filter(cycle=cycle)
     if status:
         needs = needs.filter(status=status)
     if gap_type:
         needs = needs.filter(gap_type=gap_type)
-    rows = needs.values("state_id", "category_id").annotate(n=Count("id"), usd=Sum("amount_usd")).order_by()
-    states = list(Party.objects.restrict(user, "view").filter(organisation__side="caribbean")
-                  .select_related("organisation").order_by("iso3"))
-    categories = list(Category.objects.restrict(user, "view").order_by("priority__number", "letter"))
+    rows = (
+        needs.values("state_id", "category_id")
+        .annotate(n=Count("id"), usd=Sum("amount_usd"))
+        .order_by()
+    )
+    states = list(
+        Party.objects.restrict(user, "view")
+        .filter(organisation__side="caribbean")
+        .select_related("organisation")
+        .order_by("iso3")
+    )
+    categories = list(
+        Category.objects.restrict(user, "view").order_by("priority__number", "letter")
+    )
     by_state = {s.pk: s for s in states}
     by_category = {c.pk: c for c in categories}
     aggregates = [(r["state_id"], r["category_id"], r["n"], r["usd"] or Decimal(0)) for r in rows]
@@ -83,8 +94,9 @@ def build_matrix(user: Any, cycle: AssessmentCycle, *, status: str | None = None
         state, category = by_state.get(state_id), by_category.get(category_id)
         if state is None or category is None:
             continue
-        cells[(state_id, category_id)] = MatrixCell(state, category, n, usd,
-                                                    float(usd / peak) if peak else 0.0)
+        cells[(state_id, category_id)] = MatrixCell(
+            state, category, n, usd, float(usd / peak) if peak else 0.0
+        )
         row_totals[state_id] = row_totals.get(state_id, Decimal(0)) + usd
         column_totals[category_id] = column_totals.get(category_id, Decimal(0)) + usd
         total += usd

@@ -30,8 +30,15 @@ from seccoop.core.views import (
 )
 
 from .filters import NeedFilterSet
-from .forms import ImportForm, NeedForm
-from .importer import ImportRejected, apply_import, error_report, plan_import, read_workbook, template_workbook
+from .forms import CycleForm, ImportForm, NeedForm
+from .importer import (
+    ImportRejected,
+    apply_import,
+    error_report,
+    plan_import,
+    read_workbook,
+    template_workbook,
+)
 from .models import AssessmentCycle, Need
 from .services import Matrix, build_matrix
 
@@ -48,6 +55,9 @@ NEED_COLUMNS = [
     Column("amount_usd", gettext_lazy("Cost (USD)")),
     Column("get_status_display", gettext_lazy("Status")),
     Column("tlp", gettext_lazy("TLP")),
+    Column("sub_area", gettext_lazy("Sub-area")),
+    Column("priority_rank", gettext_lazy("State's priority rank")),
+    Column("evidence", gettext_lazy("Evidence")),
 ]
 
 
@@ -64,16 +74,20 @@ class NeedListView(ObjectListView):
 class NeedDetailView(ObjectDetailView):
     model = Need
     template_name = "needs/need_detail.html"
-    fields = [*NEED_COLUMNS, Column("sub_area", gettext_lazy("Sub-area")),
-              Column("priority_rank", gettext_lazy("State's priority rank")),
-              Column("evidence", gettext_lazy("Evidence")), Column("releasable_to", gettext_lazy("Released to"))]
+    fields = [
+        *NEED_COLUMNS,
+        Column("releasable_to", gettext_lazy("Released to")),
+    ]
     edit_url_name = "needs:need_edit"
     delete_url_name = "needs:need_delete"
     history_url_name = "needs:need_history"
 
     def get_base_queryset(self) -> Any:
-        return (Need.objects.restrict(self.request.user, "view")
-                .select_related("cycle", "state", "category", "owner").prefetch_related("releasable_to"))
+        return (
+            Need.objects.restrict(self.request.user, "view")
+            .select_related("cycle", "state", "category", "owner")
+            .prefetch_related("releasable_to")
+        )
 
 
 class NeedHistoryView(ObjectHistoryView):
@@ -94,6 +108,7 @@ class NeedDeleteView(ObjectDeleteView):
 
 # --- the matrix ------------------------------------------------------------------------------------
 
+
 def _short_usd(value: Decimal) -> str:
     v = float(value)
     if v >= 1e6:
@@ -111,31 +126,54 @@ def matrix_svg(matrix: Matrix, list_url: str, query: dict[str, Any]) -> str:
     parts = []
     for j, category in enumerate(matrix.categories):
         x = left + j * cell_w + cell_w // 2
-        parts.append(f'<text x="{x}" y="{top - 12}" text-anchor="middle" class="head">{escape(category.code)}</text>')
+        parts.append(
+            f'<text x="{x}" y="{top - 12}" text-anchor="middle" class="head">{escape(category.code)}</text>'
+        )
     for i, state in enumerate(matrix.states):
         y = top + i * cell_h
-        parts.append(f'<text x="{left - 8}" y="{y + 20}" text-anchor="end" class="head">{escape(state.iso3)}</text>')
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 20}" text-anchor="end" class="head">{escape(state.iso3)}</text>'
+        )
         for j, category in enumerate(matrix.categories):
             x = left + j * cell_w
             cell = matrix.cells.get((state.pk, category.pk))
             if cell is None:
-                parts.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" class="empty"/>')
+                parts.append(
+                    f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" class="empty"/>'
+                )
                 continue
             shade = int(235 - 185 * cell.intensity)
-            fill = f"rgb({shade},{int(245 - 120 * cell.intensity)},{int(250 - 90 * cell.intensity)})"
+            fill = (
+                f"rgb({shade},{int(245 - 120 * cell.intensity)},{int(250 - 90 * cell.intensity)})"
+            )
             ink = "#fff" if cell.intensity > 0.55 else "#0b2545"
-            href = list_url + "?" + urlencode({**query, "state": state.iso3, "category": category.code})
+            href = (
+                list_url
+                + "?"
+                + urlencode({**query, "state": state.iso3, "category": category.code})
+            )
             label = _("{state}, {category}: {count} needs, USD {usd}").format(
-                state=state.organisation.name, category=category.name, count=cell.count, usd=f"{cell.usd_total:,.0f}")
+                state=state.organisation.name,
+                category=category.name,
+                count=cell.count,
+                usd=f"{cell.usd_total:,.0f}",
+            )
             parts.append(
                 f'<a href="{escape(href)}" data-cell="{escape(state.iso3)}-{escape(category.code)}">'
-                f'<title>{escape(label)}</title>'
+                f"<title>{escape(label)}</title>"
                 f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{fill}"/>'
                 f'<text x="{x + cell_w // 2 - 1}" y="{y + 19}" text-anchor="middle" fill="{ink}" class="val">'
-                f'{_short_usd(cell.usd_total)}·{cell.count}</text></a>')
-    title = escape(_("Needs Assessment Matrix {year}: USD total and count per state and category").format(year=matrix.cycle.year))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="heatmap" '
-            f'aria-label="{title}"><title>{title}</title>' + "".join(parts) + "</svg>")
+                f"{_short_usd(cell.usd_total)}·{cell.count}</text></a>"
+            )
+    title = escape(
+        _("Needs Assessment Matrix {year}: USD total and count per state and category").format(
+            year=matrix.cycle.year
+        )
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="heatmap" '
+        f'aria-label="{title}"><title>{title}</title>' + "".join(parts) + "</svg>"
+    )
 
 
 @login_required
@@ -157,25 +195,45 @@ def matrix_view(request: HttpRequest) -> HttpResponse:
     if gap_type not in Need.GapType.values:
         gap_type = None
     matrix = build_matrix(request.user, cycle, status=status, gap_type=gap_type)
-    query = {k: v for k, v in {"cycle": cycle.year, "status": status, "gap_type": gap_type}.items() if v}
-    rows = [(state, [matrix.cells.get((state.pk, c.pk)) for c in matrix.categories], matrix.row_totals.get(state.pk))
-            for state in matrix.states]
-    return render(request, "needs/matrix.html", {
-        "cycles": cycles, "cycle": cycle, "matrix": matrix, "rows": rows,
-        "svg": matrix_svg(matrix, reverse("needs:need_list"), query),
-        "statuses": Need.Status.choices, "gap_types": Need.GapType.choices,
-        "status": status or "", "gap_type": gap_type or "",
-        "column_totals": [matrix.column_totals.get(c.pk) for c in matrix.categories],
-        "list_query": urlencode(query),
-    })
+    query = {
+        k: v for k, v in {"cycle": cycle.year, "status": status, "gap_type": gap_type}.items() if v
+    }
+    rows = [
+        (
+            state,
+            [matrix.cells.get((state.pk, c.pk)) for c in matrix.categories],
+            matrix.row_totals.get(state.pk),
+        )
+        for state in matrix.states
+    ]
+    return render(
+        request,
+        "needs/matrix.html",
+        {
+            "cycles": cycles,
+            "cycle": cycle,
+            "matrix": matrix,
+            "rows": rows,
+            "svg": matrix_svg(matrix, reverse("needs:need_list"), query),
+            "statuses": Need.Status.choices,
+            "gap_types": Need.GapType.choices,
+            "status": status or "",
+            "gap_type": gap_type or "",
+            "column_totals": [matrix.column_totals.get(c.pk) for c in matrix.categories],
+            "list_query": urlencode(query),
+        },
+    )
 
 
 # --- the workbook --------------------------------------------------------------------------------
 
+
 @login_required
 def template_download(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(template_workbook(request.user),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        template_workbook(request.user),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Content-Disposition"] = 'attachment; filename="needs-template.xlsx"'
     return response
 
@@ -205,7 +263,12 @@ def import_view(request: HttpRequest) -> HttpResponse:
         cycle = form.cleaned_data["cycle"]
         try:
             rows = read_workbook(data)
-            plan = plan_import(rows, cycle=cycle, user=request.user, allowed_owner_ids=_allowed_owner_ids(request.user))
+            plan = plan_import(
+                rows,
+                cycle=cycle,
+                user=request.user,
+                allowed_owner_ids=_allowed_owner_ids(request.user),
+            )
             errors = plan.errors
         except ImportRejected as exc:
             plan, errors = None, exc.errors
@@ -215,10 +278,18 @@ def import_view(request: HttpRequest) -> HttpResponse:
             return render(request, "needs/import.html", context, status=400)
         token = secrets.token_urlsafe(16)
         (_upload_dir() / f"{token}.xlsx").write_bytes(data)
-        request.session["needs_import"] = {"token": token, "cycle": cycle.pk, "name": form.cleaned_data["file"].name[:100]}
-        context.update(plan=plan, preview=(plan.create + plan.update)[:20] if plan else [], token=token)
+        request.session["needs_import"] = {
+            "token": token,
+            "cycle": cycle.pk,
+            "name": form.cleaned_data["file"].name[:100],
+        }
+        context.update(
+            plan=plan, preview=(plan.create + plan.update)[:20] if plan else [], token=token
+        )
         return render(request, "needs/import.html", context)
-    return render(request, "needs/import.html", context, status=400 if request.method == "POST" else 200)
+    return render(
+        request, "needs/import.html", context, status=400 if request.method == "POST" else 200
+    )
 
 
 @login_required
@@ -230,21 +301,40 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("This import preview has expired; upload the workbook again."))
         return HttpResponseRedirect(reverse("needs:import"))
     path = _upload_dir() / f"{pending['token']}.xlsx"
-    cycle = AssessmentCycle.objects.restrict(request.user, "view").filter(pk=pending["cycle"]).first()
+    cycle = (
+        AssessmentCycle.objects.restrict(request.user, "view").filter(pk=pending["cycle"]).first()
+    )
     if cycle is None or not path.exists():
         raise Http404
     try:
-        plan = plan_import(read_workbook(path.read_bytes()), cycle=cycle, user=request.user,
-                           allowed_owner_ids=_allowed_owner_ids(request.user))
+        plan = plan_import(
+            read_workbook(path.read_bytes()),
+            cycle=cycle,
+            user=request.user,
+            allowed_owner_ids=_allowed_owner_ids(request.user),
+        )
         summary = apply_import(plan, actor=request.user, source=pending.get("name", ""))
     except ImportRejected as exc:
         request.session["needs_import_errors"] = [e.as_dict() for e in exc.errors[:2000]]
-        return render(request, "needs/import.html", {"form": ImportForm(user=request.user), "errors": exc.errors[:200],
-                                                     "error_count": len(exc.errors)}, status=400)
+        return render(
+            request,
+            "needs/import.html",
+            {
+                "form": ImportForm(user=request.user),
+                "errors": exc.errors[:200],
+                "error_count": len(exc.errors),
+            },
+            status=400,
+        )
     finally:
         path.unlink(missing_ok=True)
         request.session.pop("needs_import", None)
-    messages.success(request, _("Imported: {created} created, {updated} updated, {unchanged} unchanged.").format(**summary))
+    messages.success(
+        request,
+        _("Imported: {created} created, {updated} updated, {unchanged} unchanged.").format(
+            **summary
+        ),
+    )
     return HttpResponseRedirect(reverse("needs:matrix") + f"?cycle={cycle.year}")
 
 
@@ -253,7 +343,27 @@ def import_errors(request: HttpRequest) -> HttpResponse:
     from .importer import RowError
 
     errors = [RowError(**e) for e in request.session.get("needs_import_errors", [])]
-    response = HttpResponse(error_report(errors),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        error_report(errors),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Content-Disposition"] = 'attachment; filename="needs-import-errors.xlsx"'
     return response
+
+
+class CycleListView(ObjectListView):
+    model = AssessmentCycle
+    title = gettext_lazy("Assessment cycles")
+    add_url_name = "needs:cycle_add"
+    detail_url_name = "needs:cycle_edit"
+    columns = [
+        Column("year", gettext_lazy("Year"), link=True),
+        Column("get_status_display", gettext_lazy("Status")),
+        Column("valuation_date", gettext_lazy("Valuation date")),
+    ]
+
+
+class CycleEditView(ObjectEditView):
+    model = AssessmentCycle
+    form_class = CycleForm
+    success_url_name = "needs:cycle_edit"

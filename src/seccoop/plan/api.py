@@ -12,13 +12,26 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
-from seccoop.core.api import ApiAuth, ErrorOut, Pagination, filter_queryset, get_visible, require_if_match
+from seccoop.core.api import (
+    ApiAuth,
+    ErrorOut,
+    Pagination,
+    filter_queryset,
+    get_visible,
+    require_if_match,
+)
 from seccoop.core.concurrency import etag_for
 from seccoop.framework.models import Organisation
 
 from .filters import MeasureFilterSet, PlanVersionFilterSet
 from .models import Measure, PlanVersion
-from .services import adopt_plan_version, diff_versions, progress_of, start_next_version, with_progress
+from .services import (
+    adopt_plan_version,
+    diff_versions,
+    progress_of,
+    start_next_version,
+    with_progress,
+)
 
 router = Router(tags=["plan"], auth=ApiAuth(anonymous=True))
 
@@ -104,20 +117,36 @@ class NextIn(Schema):
 
 
 def _versions(request: HttpRequest) -> Any:
-    from django.db.models import Count
+    """Versions, each with the number of its measures the caller may see."""
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
-    return (PlanVersion.objects.restrict(request.user, "view").select_related("adopted_by")
-            .annotate(measure_count=Count("measures")))
+    visible = (
+        Measure.objects.restrict(request.user, "view")
+        .filter(plan=OuterRef("pk"))
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        PlanVersion.objects.restrict(request.user, "view")
+        .select_related("adopted_by")
+        .annotate(measure_count=Coalesce(Subquery(visible), 0))
+    )
 
 
 def _measures(request: HttpRequest) -> Any:
-    return with_progress(Measure.objects.restrict(request.user, "view")
-                         .select_related("category", "lead", "parent"))
+    return with_progress(
+        Measure.objects.restrict(request.user, "view").select_related("category", "lead", "parent")
+    )
 
 
 @router.get("/versions", response=list[VersionOut])
 @paginate(Pagination)
-def list_versions(request: HttpRequest, q: str | None = None, status: str | None = None, year: int | None = None) -> Any:
+def list_versions(
+    request: HttpRequest, q: str | None = None, status: str | None = None, year: int | None = None
+) -> Any:
     return filter_queryset(request, PlanVersionFilterSet, _versions(request))
 
 
@@ -128,9 +157,19 @@ def get_version(request: HttpRequest, pk: int, response: HttpResponse) -> Any:
     return obj
 
 
-@router.post("/versions/{pk}/adopt", auth=ApiAuth(),
-             response={200: VersionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut,
-                       428: ErrorOut})
+@router.post(
+    "/versions/{pk}/adopt",
+    auth=ApiAuth(),
+    response={
+        200: VersionOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        412: ErrorOut,
+        428: ErrorOut,
+    },
+)
 def adopt(request: HttpRequest, pk: int, payload: AdoptIn) -> Any:
     version = get_visible(request, _versions(request), pk, "change")
     require_if_match(request, version, payload.version)
@@ -138,14 +177,21 @@ def adopt(request: HttpRequest, pk: int, payload: AdoptIn) -> Any:
     if body is None:
         raise HttpError(400, _("Unknown body '{code}'.").format(code=payload.body))
     if version.status != PlanVersion.Status.DRAFT:
-        raise HttpError(409, _("{label} is already {status}; only a draft can be adopted.").format(
-            label=version.label, status=version.get_status_display().lower()))
+        raise HttpError(
+            409,
+            _("{label} is already {status}; only a draft can be adopted.").format(
+                label=version.label, status=version.get_status_display().lower()
+            ),
+        )
     adopt_plan_version(version, actor=request.user, adopted_on=payload.adopted_on, body=body)
     return _versions(request).get(pk=pk)
 
 
-@router.post("/versions/{pk}/next", auth=ApiAuth(),
-             response={201: VersionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.post(
+    "/versions/{pk}/next",
+    auth=ApiAuth(),
+    response={201: VersionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
 def next_version(request: HttpRequest, pk: int, payload: NextIn) -> Any:
     from ninja import Status
 
@@ -156,9 +202,15 @@ def next_version(request: HttpRequest, pk: int, payload: NextIn) -> Any:
 
 @router.get("/measures", response=list[MeasureOut])
 @paginate(Pagination)
-def list_measures(request: HttpRequest, q: str | None = None, version: int | None = None,
-                  category: str | None = None, status: str | None = None, kind: str | None = None,
-                  state: str | None = None) -> Any:
+def list_measures(
+    request: HttpRequest,
+    q: str | None = None,
+    version: int | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    state: str | None = None,
+) -> Any:
     return filter_queryset(request, MeasureFilterSet, _measures(request))
 
 
@@ -174,4 +226,4 @@ def diff(request: HttpRequest, a: int, b: int) -> Any:
     """Measures added, removed and changed (field by field) from version ``a`` to version ``b``."""
     va = get_visible(request, PlanVersion.objects.restrict(request.user, "view"), a)
     vb = get_visible(request, PlanVersion.objects.restrict(request.user, "view"), b)
-    return diff_versions(va, vb)
+    return diff_versions(va, vb, user=request.user)

@@ -15,30 +15,64 @@ from .models import Benchmark, Measure, Milestone, PlanVersion
 from .services import adopt_plan_version, revise_benchmark, seed_first_version, start_next_version
 
 TITLES: dict[str, list[str]] = {
-    "I.a": ["Maritime interdiction capacity", "Port container control programme", "Drug-analysis laboratories",
-            "Aerial surveillance support"],
-    "I.b": ["Firearms tracing and ballistic identification", "Stockpile management and destruction",
-            "Border detection of firearms"],
-    "I.c": ["Financial intelligence unit strengthening", "Asset recovery and forfeiture", "AML supervision of banks"],
+    "I.a": [
+        "Maritime interdiction capacity",
+        "Port container control programme",
+        "Drug-analysis laboratories",
+        "Aerial surveillance support",
+    ],
+    "I.b": [
+        "Firearms tracing and ballistic identification",
+        "Stockpile management and destruction",
+        "Border detection of firearms",
+    ],
+    "I.c": [
+        "Financial intelligence unit strengthening",
+        "Asset recovery and forfeiture",
+        "AML supervision of banks",
+    ],
     "I.d": ["Victim identification and shelter", "Trafficking-in-persons investigation units"],
     "II.a": ["Community policing", "Forensic science capacity", "Homicide investigation support"],
-    "II.b": ["Advance passenger information at ports of entry", "Coast guard maintenance", "Migration data sharing"],
+    "II.b": [
+        "Advance passenger information at ports of entry",
+        "Coast guard maintenance",
+        "Migration data sharing",
+    ],
     "II.c": ["National cyber incident response teams", "Critical infrastructure protection"],
     "II.d": ["Anti-gang intelligence", "Prison intelligence and contraband control"],
     "II.e": ["Disaster emergency communications", "Search and rescue readiness"],
-    "III.a": ["Youth skills and employment", "School-based violence prevention", "Second-chance education"],
-    "III.b": ["Criminal case management and backlog reduction", "Legal aid and public defenders",
-              "Juvenile justice reform"],
-    "III.c": ["Integrity commissions", "E-procurement and open contracting", "Asset declaration systems"],
+    "III.a": [
+        "Youth skills and employment",
+        "School-based violence prevention",
+        "Second-chance education",
+    ],
+    "III.b": [
+        "Criminal case management and backlog reduction",
+        "Legal aid and public defenders",
+        "Juvenile justice reform",
+    ],
+    "III.c": [
+        "Integrity commissions",
+        "E-procurement and open contracting",
+        "Asset declaration systems",
+    ],
 }
-REGIONS = ["Eastern Caribbean", "Northern Caribbean", "Southern Caribbean", "Hispaniola", "Regional"]
+REGIONS = [
+    "Eastern Caribbean",
+    "Northern Caribbean",
+    "Southern Caribbean",
+    "Hispaniola",
+    "Regional",
+]
 KINDS = ["programme", "capacity", "equipment", "legislation", "programme"]
 
 
 def _add_measures(version: PlanVersion, rng: random.Random, count: int) -> None:
     categories = list(Category.objects.order_by("priority__number", "letter"))
     commission = Organisation.objects.get(code="COMMISSION")
-    leads = list(Organisation.objects.filter(code__in=["IMPACS", "RSS", "CARICOM-SEC", "CCC", "COMMISSION"]))
+    leads = list(
+        Organisation.objects.filter(code__in=["IMPACS", "RSS", "CARICOM-SEC", "CCC", "COMMISSION"])
+    )
     partners = list(Organisation.objects.filter(kind=Organisation.Kind.PARTNER))
     twg = Organisation.objects.get(code="TWG")
     states = list(Party.objects.filter(organisation__side="caribbean"))
@@ -55,12 +89,22 @@ def _add_measures(version: PlanVersion, rng: random.Random, count: int) -> None:
         counters[category.code] = counters.get(category.code, 0) + 1
         title = f"{rng.choice(TITLES[category.code])} — {rng.choice(REGIONS)}"
         start = date(2025, 1, 1) + timedelta(days=rng.randrange(0, 365))
-        measure = Measure(plan=version, code=f"{category.code}-{counters[category.code]:02d}", title=title,
-                          description=f"{title}: {category.objective}", category=category,
-                          kind=rng.choice(KINDS), lead=rng.choice(leads), twg=twg, start=start,
-                          end=start + timedelta(days=rng.choice([365, 730, 1095])),
-                          status=rng.choice(["pipeline", "implementation", "implementation", "finalisation"]),
-                          order=100 + i, owner=commission, tlp="CLEAR")
+        measure = Measure(
+            plan=version,
+            code=f"{category.code}-{counters[category.code]:02d}",
+            title=title,
+            description=f"{title}: {category.objective}",
+            category=category,
+            kind=rng.choice(KINDS),
+            lead=rng.choice(leads),
+            twg=twg,
+            start=start,
+            end=start + timedelta(days=rng.choice([365, 730, 1095])),
+            status=rng.choice(["pipeline", "implementation", "implementation", "finalisation"]),
+            order=100 + i,
+            owner=commission,
+            tlp="CLEAR",
+        )
         measure._change_reason = "Demo plan"
         measure.save()
         measure.participating_states.set(rng.sample(states, rng.randint(2, 6)))
@@ -70,11 +114,23 @@ def _add_measures(version: PlanVersion, rng: random.Random, count: int) -> None:
             measure.needs.set(rng.sample(pool, min(len(pool), rng.randint(1, 4))))
         for k in range(rng.randint(2, 4)):
             due = start + timedelta(days=120 * (k + 1))
-            Milestone.objects.create(measure=measure, title=f"Milestone {k + 1}: {['inception', 'procurement', 'delivery', 'evaluation'][k]}",
-                                     due=due, completed_on=due if due < date(2026, 6, 1) and rng.random() < 0.7 else None,
-                                     owner=commission, tlp="CLEAR")
-        Benchmark.objects.create(measure=measure, description="Officers trained", value=str(rng.choice([25, 50, 80, 120])),
-                                 proposed_by=twg, status="approved", owner=commission, tlp="CLEAR")
+            Milestone.objects.create(
+                measure=measure,
+                title=f"Milestone {k + 1}: {['inception', 'procurement', 'delivery', 'evaluation'][k]}",
+                due=due,
+                completed_on=due if due < date(2026, 6, 1) and rng.random() < 0.7 else None,
+                owner=commission,
+                tlp="CLEAR",
+            )
+        Benchmark.objects.create(
+            measure=measure,
+            description="Officers trained",
+            value=str(rng.choice([25, 50, 80, 120])),
+            proposed_by=twg,
+            status="approved",
+            owner=commission,
+            tlp="CLEAR",
+        )
 
 
 def load_demo_plan(ctx: DemoContext) -> None:
@@ -104,8 +160,14 @@ def load_demo_plan(ctx: DemoContext) -> None:
             m.save()
             benchmark = m.benchmarks.first()
             if benchmark is not None:
-                revise_benchmark(benchmark, actor=actor, value=str(int(benchmark.value) + 20),
-                                 reason="Target raised after the 2025 results")
+                revise_benchmark(
+                    benchmark,
+                    actor=actor,
+                    value=str(int(benchmark.value) + 20),
+                    reason="Target raised after the 2025 results",
+                )
         _add_measures(v2026, random.Random(ctx.seed + 1), 4)
-    ctx.log(f"  plan: {first.label}, {v2025.label} ({v2025.measures.count()} measures, adopted), "
-            f"{v2026.label} (draft)")
+    ctx.log(
+        f"  plan: {first.label}, {v2025.label} ({v2025.measures.count()} measures, adopted), "
+        f"{v2026.label} (draft)"
+    )

@@ -21,15 +21,23 @@ class PlanVersionFilterSet(BaseFilterSet):
 
 class MeasureFilterSet(BaseFilterSet):
     search_fields = ("code", "title", "description")
-    version = django_filters.ModelChoiceFilter(field_name="plan", label=_("Plan version (id)"),
-                                               queryset=visible(PlanVersion))
-    category = django_filters.CharFilter(field_name="category__code", lookup_expr="iexact", label=_("Category (code)"))
-    category_id = django_filters.ModelChoiceFilter(field_name="category", label=_("Category (id)"),
-                                                   queryset=visible(Category))
+    version = django_filters.ModelChoiceFilter(
+        field_name="plan", label=_("Plan version (id)"), queryset=visible(PlanVersion)
+    )
+    category = django_filters.CharFilter(
+        field_name="category__code", lookup_expr="iexact", label=_("Category (code)")
+    )
+    category_id = django_filters.ModelChoiceFilter(
+        field_name="category", label=_("Category (id)"), queryset=visible(Category)
+    )
     status = django_filters.ChoiceFilter(choices=Measure.Status.choices, label=_("Status"))
     kind = django_filters.ChoiceFilter(choices=Measure.Kind.choices, label=_("Kind"))
-    state = django_filters.CharFilter(field_name="participating_states__iso3", lookup_expr="iexact",
-                                      label=_("Participating state (ISO alpha-3)"), distinct=True)
+    state = django_filters.CharFilter(
+        field_name="participating_states__iso3",
+        lookup_expr="iexact",
+        label=_("Participating state (ISO alpha-3)"),
+        distinct=True,
+    )
 
     class Meta:
         model = Measure

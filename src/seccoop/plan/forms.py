@@ -17,15 +17,40 @@ from .models import Measure, PlanVersion
 LANGS = [code for code, _name in settings.LANGUAGES]
 
 
+def frozen_message(plan: PlanVersion) -> str:
+    return str(
+        _("{label} is {status} and frozen; start the next version to change it.").format(
+            label=plan.label, status=plan.get_status_display().lower()
+        )
+    )
+
+
 class MeasureForm(VersionedModelForm):
     class Meta:
         model = Measure
-        fields = ["code", *[f"title_{lang}" for lang in LANGS], *[f"description_{lang}" for lang in LANGS],
-                  "category", "kind", "lead", "twg", "implementing_agencies", "partners", "participating_states",
-                  "needs", "start", "end", "status", "order"]
-        widgets = {**{f"description_{lang}": forms.Textarea(attrs={"rows": 3}) for lang in LANGS},
-                   "start": forms.DateInput(attrs={"type": "date"}), "end": forms.DateInput(attrs={"type": "date"}),
-                   "participating_states": forms.CheckboxSelectMultiple}
+        fields = [
+            "code",
+            *[f"title_{lang}" for lang in LANGS],
+            *[f"description_{lang}" for lang in LANGS],
+            "category",
+            "kind",
+            "lead",
+            "twg",
+            "implementing_agencies",
+            "partners",
+            "participating_states",
+            "needs",
+            "start",
+            "end",
+            "status",
+            "order",
+        ]
+        widgets = {
+            **{f"description_{lang}": forms.Textarea(attrs={"rows": 3}) for lang in LANGS},
+            "start": forms.DateInput(attrs={"type": "date"}),
+            "end": forms.DateInput(attrs={"type": "date"}),
+            "participating_states": forms.CheckboxSelectMultiple,
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -34,29 +59,41 @@ class MeasureForm(VersionedModelForm):
         self.fields["twg"].queryset = orgs.filter(kind=Organisation.Kind.BODY)
         self.fields["implementing_agencies"].queryset = orgs
         self.fields["partners"].queryset = orgs.filter(kind=Organisation.Kind.PARTNER)
-        self.fields["participating_states"].queryset = Party.objects.restrict(self.user, "view").select_related("organisation")
+        self.fields["participating_states"].queryset = Party.objects.restrict(
+            self.user, "view"
+        ).select_related("organisation")
         needs = Need.objects.restrict(self.user, "view").select_related("state", "category")
         if self.instance.pk:
             needs = needs.filter(pk__in=self.instance.needs.values("pk")) | needs.filter(
-                category=self.instance.category_id)
+                category=self.instance.category_id
+            )
         self.fields["needs"].queryset = needs
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if self.instance.pk and self.instance.plan.is_frozen:
-            raise ValidationError(_("{label} is adopted and frozen; start the next version to change it.").format(
-                label=self.instance.plan.label))
+        plan = self.instance.plan if self.instance.plan_id else None
+        if plan is not None and plan.is_frozen:
+            raise ValidationError(frozen_message(plan))
+        code = data.get("code")
+        duplicate = Measure.objects.filter(plan=plan, code=code).exclude(pk=self.instance.pk)
+        if plan is not None and code and duplicate.exists():
+            self.add_error("code", _("This plan version already has a measure with this code."))
         return data
 
 
 class AdoptForm(forms.Form):
-    adopted_on = forms.DateField(label=_("Adopted on"), initial=timezone.localdate,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+    adopted_on = forms.DateField(
+        label=_("Adopted on"),
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     body = forms.ModelChoiceField(label=_("Adopted by"), queryset=Organisation.objects.none())
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body"].queryset = Organisation.objects.restrict(user, "view").filter(code__in=["DIALOGUE", "COMMISSION"])
+        self.fields["body"].queryset = Organisation.objects.restrict(user, "view").filter(
+            code__in=["DIALOGUE", "COMMISSION"]
+        )
         self.fields["body"].initial = self.fields["body"].queryset.filter(code="DIALOGUE").first()
 
 
@@ -80,3 +117,43 @@ class DiffForm(forms.Form):
         versions = PlanVersion.objects.restrict(user, "view")
         self.fields["a"].queryset = versions
         self.fields["b"].queryset = versions
+
+
+class MilestoneForm(VersionedModelForm):
+    class Meta:
+        from .models import Milestone
+
+        model = Milestone
+        fields = ["title", "due", "completed_on", "evidence"]
+        widgets = {
+            "due": forms.DateInput(attrs={"type": "date"}),
+            "completed_on": forms.DateInput(attrs={"type": "date"}),
+            "evidence": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        measure = self.instance.measure if self.instance.measure_id else None
+        if measure is not None and measure.plan.is_frozen:
+            raise ValidationError(frozen_message(measure.plan))
+        return data
+
+
+class BenchmarkForm(VersionedModelForm):
+    class Meta:
+        from .models import Benchmark
+
+        model = Benchmark
+        fields = ["description", "value", "proposed_by", "status"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["proposed_by"].queryset = Organisation.objects.restrict(
+            self.user, "view"
+        ).filter(kind=Organisation.Kind.BODY)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.instance.measure_id and self.instance.measure.plan.is_frozen:
+            raise ValidationError(frozen_message(self.instance.measure.plan))
+        return data

@@ -28,12 +28,26 @@ class PlanVersion(MarkedModel):
 
     year = models.PositiveSmallIntegerField(_("year"))
     label = models.CharField(_("label"), max_length=120, unique=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
     adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
-    adopted_by = models.ForeignKey(Organisation, verbose_name=_("adopted by"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    based_on = models.ForeignKey("self", verbose_name=_("based on"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="next_versions")
+    adopted_by = models.ForeignKey(
+        Organisation,
+        verbose_name=_("adopted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    based_on = models.ForeignKey(
+        "self",
+        verbose_name=_("based on"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="next_versions",
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
@@ -61,6 +75,7 @@ class Measure(MarkedModel):
 
     default_tlp = TLP.CLEAR
     editor_roles = frozenset({Role.SECRETARIAT, Role.TWG_MEMBER})
+    co_owner_field = "twg"
 
     class Kind(models.TextChoices):
         INSTITUTIONAL = "institutional", _("Institutional mechanism")
@@ -77,33 +92,79 @@ class Measure(MarkedModel):
         CANCELLED = "cancelled", _("Cancelled")
         SUSPENDED = "suspended", _("Suspended")
 
-    plan = models.ForeignKey(PlanVersion, verbose_name=_("plan version"), on_delete=models.CASCADE,
-                             related_name="measures")
-    lineage = models.UUIDField(_("lineage"), default=uuid.uuid4, editable=False, help_text=_(
-        "The same measure keeps its lineage from one plan version to the next."))
+    plan = models.ForeignKey(
+        PlanVersion,
+        verbose_name=_("plan version"),
+        on_delete=models.CASCADE,
+        related_name="measures",
+    )
+    lineage = models.UUIDField(
+        _("lineage"),
+        default=uuid.uuid4,
+        editable=False,
+        help_text=_("The same measure keeps its lineage from one plan version to the next."),
+    )
     code = models.CharField(_("code"), max_length=20)
     title = models.CharField(_("title"), max_length=250)
     description = models.TextField(_("description"), blank=True)
-    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="measures")
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="measures",
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.PROGRAMME)
-    mechanism = models.ForeignKey(Mechanism, verbose_name=_("mechanism (section III.A)"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="measures")
-    lead = models.ForeignKey(Organisation, verbose_name=_("lead body"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="+")
-    twg = models.ForeignKey(Organisation, verbose_name=_("Technical Working Group"), null=True, blank=True,
-                            on_delete=models.PROTECT, related_name="+")
-    implementing_agencies = models.ManyToManyField(Organisation, verbose_name=_("implementing agencies"),
-                                                   blank=True, related_name="+")
-    partners = models.ManyToManyField(Organisation, verbose_name=_("partners"), blank=True, related_name="+")
-    participating_states = models.ManyToManyField(Party, verbose_name=_("participating states"), blank=True,
-                                                  related_name="measures")
-    needs = models.ManyToManyField(Need, verbose_name=_("needs addressed"), blank=True, related_name="measures")
-    parent = models.ForeignKey("self", verbose_name=_("part of"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="children")
+    mechanism = models.ForeignKey(
+        Mechanism,
+        verbose_name=_("mechanism (section III.A)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="measures",
+    )
+    lead = models.ForeignKey(
+        Organisation,
+        verbose_name=_("lead body"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    twg = models.ForeignKey(
+        Organisation,
+        verbose_name=_("Technical Working Group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    implementing_agencies = models.ManyToManyField(
+        Organisation, verbose_name=_("implementing agencies"), blank=True, related_name="+"
+    )
+    partners = models.ManyToManyField(
+        Organisation, verbose_name=_("partners"), blank=True, related_name="+"
+    )
+    participating_states = models.ManyToManyField(
+        Party, verbose_name=_("participating states"), blank=True, related_name="measures"
+    )
+    needs = models.ManyToManyField(
+        Need, verbose_name=_("needs addressed"), blank=True, related_name="measures"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
     start = models.DateField(_("start"), null=True, blank=True)
     end = models.DateField(_("end"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PIPELINE)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PIPELINE
+    )
     order = models.PositiveIntegerField(_("order in the plan"), default=0)
 
     class Meta:
@@ -111,12 +172,21 @@ class Measure(MarkedModel):
         verbose_name = _("measure")
         verbose_name_plural = _("measures")
         constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="measure_unique_code",
-                                    violation_error_message=_("This plan version already has a measure with this code.")),
+            models.UniqueConstraint(
+                fields=["plan", "code"],
+                name="measure_unique_code",
+                violation_error_message=_(
+                    "This plan version already has a measure with this code."
+                ),
+            ),
             models.UniqueConstraint(fields=["plan", "lineage"], name="measure_unique_lineage"),
-            models.CheckConstraint(condition=models.Q(end__isnull=True) | models.Q(start__isnull=True)
-                                   | models.Q(end__gte=models.F("start")), name="measure_end_after_start",
-                                   violation_error_message=_("A measure cannot end before it starts.")),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True)
+                | models.Q(start__isnull=True)
+                | models.Q(end__gte=models.F("start")),
+                name="measure_end_after_start",
+                violation_error_message=_("A measure cannot end before it starts."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,9 +198,11 @@ class Milestone(MarkedModel):
 
     default_tlp = TLP.CLEAR
     editor_roles = frozenset({Role.SECRETARIAT, Role.TWG_MEMBER})
+    co_owner_field = "measure__twg"
 
-    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE,
-                                related_name="milestones")
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="milestones"
+    )
     title = models.CharField(_("title"), max_length=250)
     due = models.DateField(_("due"))
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
@@ -150,18 +222,28 @@ class Benchmark(MarkedModel):
 
     default_tlp = TLP.CLEAR
     editor_roles = frozenset({Role.SECRETARIAT, Role.TWG_MEMBER})
+    co_owner_field = "measure__twg"
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
         APPROVED = "approved", _("Approved")
 
-    measure = models.ForeignKey(Measure, verbose_name=_("measure"), on_delete=models.CASCADE,
-                                related_name="benchmarks")
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="benchmarks"
+    )
     description = models.CharField(_("benchmark"), max_length=250)
     value = models.CharField(_("value"), max_length=120)
-    proposed_by = models.ForeignKey(Organisation, verbose_name=_("proposed by"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        Organisation,
+        verbose_name=_("proposed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
 
     class Meta:
         ordering = ["measure", "id"]

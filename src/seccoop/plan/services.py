@@ -7,11 +7,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from seccoop.core.audit import record_event
 from seccoop.framework.models import Category, Mechanism, Organisation
+from seccoop.needs.models import Need
 
 from .models import Benchmark, Measure, Milestone, PlanVersion
 
@@ -21,8 +22,11 @@ FIRST_VERSION_LABEL = "Plan of Action 2010"
 def check_editable(version: PlanVersion) -> None:
     """An adopted or superseded version is frozen."""
     if version.is_frozen:
-        raise ValidationError(_("{label} is {status} and frozen; start the next version to change it.").format(
-            label=version.label, status=version.get_status_display().lower()))
+        raise ValidationError(
+            _("{label} is {status} and frozen; start the next version to change it.").format(
+                label=version.label, status=version.get_status_display().lower()
+            )
+        )
 
 
 def seed_first_version() -> PlanVersion:
@@ -31,11 +35,17 @@ def seed_first_version() -> PlanVersion:
     version = PlanVersion.objects.filter(label=FIRST_VERSION_LABEL).first()
     commission = Organisation.objects.get(code="COMMISSION")
     if version is None:
-        version = PlanVersion(year=2010, label=FIRST_VERSION_LABEL, status=PlanVersion.Status.ADOPTED,
-                              adopted_on=date(2010, 5, 27), adopted_by=Organisation.objects.get(code="DIALOGUE"),
-                              owner=commission, tlp="CLEAR",
-                              notes="Framework adopted at the Caribbean-U.S. Security Cooperation Dialogue, "
-                                    "Washington, D.C., 27 May 2010.")
+        version = PlanVersion(
+            year=2010,
+            label=FIRST_VERSION_LABEL,
+            status=PlanVersion.Status.ADOPTED,
+            adopted_on=date(2010, 5, 27),
+            adopted_by=Organisation.objects.get(code="DIALOGUE"),
+            owner=commission,
+            tlp="CLEAR",
+            notes="Framework adopted at the Caribbean-U.S. Security Cooperation Dialogue, "
+            "Washington, D.C., 27 May 2010.",
+        )
         version._change_reason = "Seeded from the Framework"
         version.save()
     leads = {1: "COMMISSION", 2: "TWG", 3: "CARICOM-SEC", 4: "CCC", 5: "CARICOM-SEC", 6: "IMPACS"}
@@ -43,12 +53,22 @@ def seed_first_version() -> PlanVersion:
     for order, mechanism in enumerate(Mechanism.objects.order_by("number"), start=1):
         if version.measures.filter(mechanism=mechanism).exists():
             continue
-        first_category = (mechanism.category_codes.split(",")[0] if mechanism.category_codes else "")
-        measure = Measure(plan=version, code=f"III.A-{mechanism.number}", title=mechanism.title_en or mechanism.title,
-                          description=mechanism.text_en or mechanism.text, category=categories.get(first_category),
-                          kind=Measure.Kind.INSTITUTIONAL, mechanism=mechanism, order=order,
-                          lead=Organisation.objects.filter(code=leads[mechanism.number]).first(),
-                          status=Measure.Status.IMPLEMENTATION, start=date(2010, 5, 27), owner=commission, tlp="CLEAR")
+        first_category = mechanism.category_codes.split(",")[0] if mechanism.category_codes else ""
+        measure = Measure(
+            plan=version,
+            code=f"III.A-{mechanism.number}",
+            title=mechanism.title_en or mechanism.title,
+            description=mechanism.text_en or mechanism.text,
+            category=categories.get(first_category),
+            kind=Measure.Kind.INSTITUTIONAL,
+            mechanism=mechanism,
+            order=order,
+            lead=Organisation.objects.filter(code=leads[mechanism.number]).first(),
+            status=Measure.Status.IMPLEMENTATION,
+            start=date(2010, 5, 27),
+            owner=commission,
+            tlp="CLEAR",
+        )
         for lang in ("es", "fr", "nl"):
             setattr(measure, f"title_{lang}", getattr(mechanism, f"title_{lang}", "") or "")
             setattr(measure, f"description_{lang}", getattr(mechanism, f"text_{lang}", "") or "")
@@ -57,17 +77,25 @@ def seed_first_version() -> PlanVersion:
     return version
 
 
-def adopt_plan_version(version: PlanVersion, *, actor: Any, adopted_on: date, body: Organisation,
-                       reason: str = "") -> PlanVersion:
+def adopt_plan_version(
+    version: PlanVersion, *, actor: Any, adopted_on: date, body: Organisation, reason: str = ""
+) -> PlanVersion:
     """Adopt a draft (freezing it); the version adopted before it is superseded."""
     with transaction.atomic():
         locked = PlanVersion.objects.select_for_update().get(pk=version.pk)
         if locked.status != PlanVersion.Status.DRAFT:
-            raise ValidationError(_("{label} is already {status}; only a draft can be adopted.").format(
-                label=locked.label, status=locked.get_status_display().lower()))
+            raise ValidationError(
+                _("{label} is already {status}; only a draft can be adopted.").format(
+                    label=locked.label, status=locked.get_status_display().lower()
+                )
+            )
         if body.kind != Organisation.Kind.BODY:
-            raise ValidationError({"adopted_by": [_("A plan version is adopted by a body of the Framework.")]})
-        for previous in PlanVersion.objects.select_for_update().filter(status=PlanVersion.Status.ADOPTED):
+            raise ValidationError(
+                {"adopted_by": [_("A plan version is adopted by a body of the Framework.")]}
+            )
+        for previous in PlanVersion.objects.select_for_update().filter(
+            status=PlanVersion.Status.ADOPTED
+        ):
             previous.status = PlanVersion.Status.SUPERSEDED
             previous.version += 1
             previous._change_reason = _("Superseded by {label}").format(label=locked.label)
@@ -80,23 +108,45 @@ def adopt_plan_version(version: PlanVersion, *, actor: Any, adopted_on: date, bo
         locked._change_reason = reason or _("Adopted by {body}").format(body=body)
         locked._history_user = actor
         locked.save()
-        record_event("plan.adopted", actor=actor, obj=locked, adopted_on=adopted_on.isoformat(), body=body.code)
+        record_event(
+            "plan.adopted",
+            actor=actor,
+            obj=locked,
+            adopted_on=adopted_on.isoformat(),
+            body=body.code,
+        )
     return locked
 
 
 def start_next_version(version: PlanVersion, *, actor: Any, year: int, label: str) -> PlanVersion:
     """A new draft that copies ``version``: measures (same lineage), links, milestones, benchmarks."""
     if PlanVersion.objects.filter(label=label).exists():
-        raise ValidationError({"label": [_("A plan version is already called '{label}'.").format(label=label)]})
+        raise ValidationError(
+            {"label": [_("A plan version is already called '{label}'.").format(label=label)]}
+        )
     with transaction.atomic():
-        draft = PlanVersion(year=year, label=label, status=PlanVersion.Status.DRAFT, based_on=version,
-                            owner=version.owner, tlp=version.tlp)
+        draft = PlanVersion(
+            year=year,
+            label=label,
+            status=PlanVersion.Status.DRAFT,
+            based_on=version,
+            owner=version.owner,
+            tlp=version.tlp,
+        )
         draft._change_reason = _("Started from {label}").format(label=version.label)
         draft._history_user = actor
         draft.save()
-        measures = list(version.measures.prefetch_related(
-            "implementing_agencies", "partners", "participating_states", "needs", "milestones", "benchmarks",
-            "releasable_to"))
+        measures = list(
+            version.measures.prefetch_related(
+                "implementing_agencies",
+                "partners",
+                "participating_states",
+                "needs",
+                "milestones",
+                "benchmarks",
+                "releasable_to",
+            )
+        )
         copies: dict[int, Measure] = {}
         for old in measures:
             new = Measure.objects.get(pk=old.pk)
@@ -116,12 +166,25 @@ def start_next_version(version: PlanVersion, *, actor: Any, year: int, label: st
             new.needs.set(old.needs.all())
             new.releasable_to.set(old.releasable_to.all())
             for m in old.milestones.all():
-                Milestone.objects.create(measure=new, title=m.title, due=m.due, completed_on=m.completed_on,
-                                         evidence=m.evidence, owner_id=m.owner_id, tlp=m.tlp)
+                Milestone.objects.create(
+                    measure=new,
+                    title=m.title,
+                    due=m.due,
+                    completed_on=m.completed_on,
+                    evidence=m.evidence,
+                    owner_id=m.owner_id,
+                    tlp=m.tlp,
+                )
             for b in old.benchmarks.all():
-                Benchmark.objects.create(measure=new, description=b.description, value=b.value,
-                                         proposed_by_id=b.proposed_by_id, status=b.status, owner_id=b.owner_id,
-                                         tlp=b.tlp)
+                Benchmark.objects.create(
+                    measure=new,
+                    description=b.description,
+                    value=b.value,
+                    proposed_by_id=b.proposed_by_id,
+                    status=b.status,
+                    owner_id=b.owner_id,
+                    tlp=b.tlp,
+                )
         for old in measures:
             if old.parent_id and old.parent_id in copies:
                 Measure.objects.filter(pk=copies[old.pk].pk).update(parent=copies[old.parent_id])
@@ -148,7 +211,9 @@ def with_progress(measures: Any) -> Any:
     """Annotate milestone counts; progress = completed / total milestones (measures without any: none)."""
     return measures.annotate(
         milestones_total=Count("milestones", distinct=True),
-        milestones_done=Count("milestones", filter=Q(milestones__completed_on__isnull=False), distinct=True),
+        milestones_done=Count(
+            "milestones", filter=Q(milestones__completed_on__isnull=False), distinct=True
+        ),
     )
 
 
@@ -162,48 +227,89 @@ def progress_of(measure: Any) -> int | None:
     return round(100 * done / total) if total else None
 
 
-DIFF_FIELDS = ["code", "title", "description", "category", "kind", "lead", "twg", "status", "start", "end",
-               "parent", "order"]
+DIFF_FIELDS = [
+    "code",
+    "title",
+    "description",
+    "category",
+    "kind",
+    "lead",
+    "twg",
+    "status",
+    "start",
+    "end",
+    "parent",
+    "order",
+]
 
 
 def _snapshot(measure: Measure) -> dict[str, Any]:
     snap: dict[str, Any] = {
-        "code": measure.code, "title": measure.title_en or measure.title,
+        "code": measure.code,
+        "title": measure.title_en or measure.title,
         "description": measure.description_en or measure.description,
         "category": measure.category.code if measure.category_id else None,
-        "kind": measure.kind, "lead": measure.lead.code if measure.lead_id else None,
-        "twg": measure.twg.code if measure.twg_id else None, "status": measure.status,
+        "kind": measure.kind,
+        "lead": measure.lead.code if measure.lead_id else None,
+        "twg": measure.twg.code if measure.twg_id else None,
+        "status": measure.status,
         "start": measure.start.isoformat() if measure.start else None,
         "end": measure.end.isoformat() if measure.end else None,
-        "parent": measure.parent.code if measure.parent_id else None, "order": measure.order,
+        "parent": measure.parent.code if measure.parent_id else None,
+        "order": measure.order,
         "participating_states": sorted(p.iso3 for p in measure.participating_states.all()),
         "partners": sorted(o.code for o in measure.partners.all()),
         "implementing_agencies": sorted(o.code for o in measure.implementing_agencies.all()),
         "needs": sorted(str(n.pk) for n in measure.needs.all()),
-        "milestones": sorted(f"{m.due.isoformat()} {m.title}{' (done)' if m.completed_on else ''}"
-                             for m in measure.milestones.all()),
+        "milestones": sorted(
+            f"{m.due.isoformat()} {m.title}{' (done)' if m.completed_on else ''}"
+            for m in measure.milestones.all()
+        ),
         "benchmarks": sorted(f"{b.description}: {b.value}" for b in measure.benchmarks.all()),
     }
     return snap
 
 
-def _measures_for_diff(version: PlanVersion) -> dict[Any, Measure]:
-    rows = version.measures.select_related("category", "lead", "twg", "parent").prefetch_related(
-        "participating_states", "partners", "implementing_agencies", "needs", "milestones", "benchmarks")
+def _measures_for_diff(version: PlanVersion, user: Any) -> dict[Any, Measure]:
+    rows = (
+        Measure.objects.restrict(user, "view")
+        .filter(plan=version)
+        .select_related("category", "lead", "twg", "parent")
+        .prefetch_related(
+            "participating_states",
+            "partners",
+            "implementing_agencies",
+            Prefetch("needs", queryset=Need.objects.restrict(user, "view")),
+            Prefetch("milestones", queryset=Milestone.objects.restrict(user, "view")),
+            Prefetch("benchmarks", queryset=Benchmark.objects.restrict(user, "view")),
+        )
+    )
     return {m.lineage: m for m in rows}
 
 
-def diff_versions(a: PlanVersion, b: PlanVersion) -> dict[str, Any]:
-    """What changed from version ``a`` to version ``b``: measures added, removed and changed (by field)."""
-    old, new = _measures_for_diff(a), _measures_for_diff(b)
+def diff_versions(a: PlanVersion, b: PlanVersion, *, user: Any) -> dict[str, Any]:
+    """What changed from version ``a`` to version ``b``: measures added, removed and changed (by field),
+    among the measures ``user`` may see."""
+    old, new = _measures_for_diff(a, user), _measures_for_diff(b, user)
     added = [{"code": m.code, "title": m.title, "id": m.pk} for k, m in new.items() if k not in old]
-    removed = [{"code": m.code, "title": m.title, "id": m.pk} for k, m in old.items() if k not in new]
+    removed = [
+        {"code": m.code, "title": m.title, "id": m.pk} for k, m in old.items() if k not in new
+    ]
     changed = []
     for key in old.keys() & new.keys():
         before, after = _snapshot(old[key]), _snapshot(new[key])
-        fields = [{"field": f, "from": before[f], "to": after[f]} for f in before if before[f] != after[f]]
+        fields = [
+            {"field": f, "from": before[f], "to": after[f]} for f in before if before[f] != after[f]
+        ]
         if fields:
-            changed.append({"code": new[key].code, "title": new[key].title, "id": new[key].pk, "changes": fields})
+            changed.append(
+                {
+                    "code": new[key].code,
+                    "title": new[key].title,
+                    "id": new[key].pk,
+                    "changes": fields,
+                }
+            )
     by_code = lambda row: row["code"]  # noqa: E731 - a sort key, named for readability
     return {
         "from": {"id": a.pk, "label": a.label, "status": a.status},

@@ -11,8 +11,12 @@ urlpatterns = [
     path("measures/<str:pk>/", views.MeasureDetailView.as_view(), name="measure_detail"),
     path("measures/<str:pk>/edit/", views.MeasureEditView.as_view(), name="measure_edit"),
     path("measures/<str:pk>/history/", views.MeasureHistoryView.as_view(), name="measure_history"),
+    path("measures/<str:pk>/milestones/", views.add_milestone, name="milestone_add"),
+    path("milestones/<str:pk>/edit/", views.MilestoneEditView.as_view(), name="milestone_edit"),
+    path("benchmarks/<str:pk>/edit/", views.BenchmarkEditView.as_view(), name="benchmark_edit"),
     path("<str:pk>/", views.PlanVersionDetailView.as_view(), name="version_detail"),
     path("<str:pk>/history/", views.PlanVersionHistoryView.as_view(), name="version_history"),
     path("<str:pk>/adopt/", views.adopt_version, name="version_adopt"),
+    path("<str:pk>/measures/add/", views.MeasureAddView.as_view(), name="measure_add"),
     path("<str:pk>/next/", views.next_version, name="version_next"),
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from seccoop.core.policy import get_policy
 from seccoop.core.views import (
     Column,
     ObjectDetailView,
@@ -21,12 +23,18 @@ from seccoop.core.views import (
     ObjectListView,
     get_restricted_object,
 )
-from seccoop.framework.models import StrategicPriority
+from seccoop.framework.models import Organisation, StrategicPriority
 
 from .filters import MeasureFilterSet, PlanVersionFilterSet
-from .forms import AdoptForm, DiffForm, MeasureForm, NextVersionForm
-from .models import Measure, PlanVersion
-from .services import adopt_plan_version, diff_versions, progress_of, start_next_version, with_progress
+from .forms import AdoptForm, BenchmarkForm, DiffForm, MeasureForm, MilestoneForm, NextVersionForm
+from .models import Benchmark, Measure, Milestone, PlanVersion
+from .services import (
+    adopt_plan_version,
+    diff_versions,
+    progress_of,
+    start_next_version,
+    with_progress,
+)
 
 
 class PlanVersionListView(ObjectListView):
@@ -53,33 +61,52 @@ class PlanVersionDetailView(ObjectDetailView):
     model = PlanVersion
     template_name = "plan/version_detail.html"
     history_url_name = "plan:version_history"
-    fields = [Column("year", gettext_lazy("Year")), Column("get_status_display", gettext_lazy("Status")),
-              Column("adopted_on", gettext_lazy("Adopted on")), Column("adopted_by", gettext_lazy("Adopted by")),
-              Column("based_on", gettext_lazy("Based on")), Column("notes", gettext_lazy("Notes"))]
+    fields = [
+        Column("year", gettext_lazy("Year")),
+        Column("get_status_display", gettext_lazy("Status")),
+        Column("adopted_on", gettext_lazy("Adopted on")),
+        Column("adopted_by", gettext_lazy("Adopted by")),
+        Column("based_on", gettext_lazy("Based on")),
+        Column("notes", gettext_lazy("Notes")),
+    ]
 
     def get_base_queryset(self) -> Any:
-        return PlanVersion.objects.restrict(self.request.user, "view").select_related("adopted_by", "based_on")
+        return PlanVersion.objects.restrict(self.request.user, "view").select_related(
+            "adopted_by", "based_on"
+        )
 
     def extra_context(self, obj: Any) -> dict[str, Any]:
         user = self.request.user
-        measures = list(with_progress(Measure.objects.restrict(user, "view").filter(plan=obj))
-                        .select_related("category", "lead").order_by("order", "code"))
+        measures = list(
+            with_progress(Measure.objects.restrict(user, "view").filter(plan=obj))
+            .select_related("category", "lead")
+            .order_by("order", "code")
+        )
         by_category: dict[int | None, list[Any]] = {}
         for m in measures:
             m.progress = progress_of(m)
             by_category.setdefault(m.category_id, []).append(m)
         institutional = [m for m in measures if m.kind == Measure.Kind.INSTITUTIONAL]
         tree = []
-        for priority in StrategicPriority.objects.restrict(user, "view").prefetch_related("categories"):
-            cats = [(c, [m for m in by_category.get(c.pk, []) if m.kind != Measure.Kind.INSTITUTIONAL])
-                    for c in priority.categories.all()]
+        for priority in StrategicPriority.objects.restrict(user, "view").prefetch_related(
+            "categories"
+        ):
+            cats = [
+                (c, [m for m in by_category.get(c.pk, []) if m.kind != Measure.Kind.INSTITUTIONAL])
+                for c in priority.categories.all()
+            ]
             tree.append((priority, cats))
         can_manage = PlanVersion.objects.restrict(user, "change").filter(pk=obj.pk).exists()
         return {
-            "tree": tree, "institutional": institutional, "measure_count": len(measures),
+            "tree": tree,
+            "institutional": institutional,
+            "measure_count": len(measures),
             "can_adopt": can_manage and obj.status == PlanVersion.Status.DRAFT,
+            "can_add_measure": obj.status == PlanVersion.Status.DRAFT
+            and get_policy().can_add(Measure, user),
             "can_start_next": can_manage and obj.status != PlanVersion.Status.DRAFT,
-            "adopt_form": AdoptForm(user=user), "next_form": NextVersionForm(base=obj),
+            "adopt_form": AdoptForm(user=user),
+            "next_form": NextVersionForm(base=obj),
             "others": PlanVersion.objects.restrict(user, "view").exclude(pk=obj.pk),
         }
 
@@ -115,22 +142,31 @@ class MeasureDetailView(ObjectDetailView):
     edit_url_name = "plan:measure_edit"
     history_url_name = "plan:measure_history"
     fields = [
-        Column("code", gettext_lazy("Code")), Column("plan", gettext_lazy("Plan version")),
-        Column("category", gettext_lazy("Category")), Column("get_kind_display", gettext_lazy("Kind")),
-        Column("mechanism", gettext_lazy("Mechanism (section III.A)")), Column("lead", gettext_lazy("Lead body")),
+        Column("code", gettext_lazy("Code")),
+        Column("plan", gettext_lazy("Plan version")),
+        Column("category", gettext_lazy("Category")),
+        Column("get_kind_display", gettext_lazy("Kind")),
+        Column("mechanism", gettext_lazy("Mechanism (section III.A)")),
+        Column("lead", gettext_lazy("Lead body")),
         Column("twg", gettext_lazy("Technical Working Group")),
         Column("implementing_agencies", gettext_lazy("Implementing agencies")),
         Column("partners", gettext_lazy("Partners")),
         Column("participating_states", gettext_lazy("Participating states")),
-        Column("start", gettext_lazy("Start")), Column("end", gettext_lazy("End")),
-        Column("get_status_display", gettext_lazy("Status")), Column("parent", gettext_lazy("Part of")),
+        Column("start", gettext_lazy("Start")),
+        Column("end", gettext_lazy("End")),
+        Column("get_status_display", gettext_lazy("Status")),
+        Column("parent", gettext_lazy("Part of")),
         Column("description", gettext_lazy("Description")),
     ]
 
     def get_base_queryset(self) -> Any:
-        return (Measure.objects.restrict(self.request.user, "view")
-                .select_related("plan", "category", "mechanism", "lead", "twg", "parent")
-                .prefetch_related("implementing_agencies", "partners", "participating_states__organisation"))
+        return (
+            Measure.objects.restrict(self.request.user, "view")
+            .select_related("plan", "category", "mechanism", "lead", "twg", "parent")
+            .prefetch_related(
+                "implementing_agencies", "partners", "participating_states__organisation"
+            )
+        )
 
     def extra_context(self, obj: Any) -> dict[str, Any]:
         user = self.request.user
@@ -141,6 +177,10 @@ class MeasureDetailView(ObjectDetailView):
             "benchmarks": obj.benchmarks.restrict(user, "view").select_related("proposed_by"),
             "progress": progress_of(obj),
             "frozen": obj.plan.is_frozen,
+            **({"edit_url": None} if obj.plan.is_frozen else {}),
+            "can_change": Measure.objects.restrict(user, "change").filter(pk=obj.pk).exists()
+            and not obj.plan.is_frozen,
+            "milestone_form": MilestoneForm(user=user, instance=Milestone(measure=obj)),
         }
 
 
@@ -156,14 +196,19 @@ class MeasureEditView(ObjectEditView):
     success_url_name = "plan:measure_detail"
 
 
+@login_required
 @require_POST
 def adopt_version(request: HttpRequest, pk: Any) -> HttpResponse:
     version = get_restricted_object(request, PlanVersion, pk, "change")
     form = AdoptForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            adopt_plan_version(version, actor=request.user, adopted_on=form.cleaned_data["adopted_on"],
-                               body=form.cleaned_data["body"])
+            adopt_plan_version(
+                version,
+                actor=request.user,
+                adopted_on=form.cleaned_data["adopted_on"],
+                body=form.cleaned_data["body"],
+            )
             messages.success(request, _("{label} is adopted.").format(label=version.label))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -172,6 +217,7 @@ def adopt_version(request: HttpRequest, pk: Any) -> HttpResponse:
     return HttpResponseRedirect(reverse("plan:version_detail", args=[version.pk]))
 
 
+@login_required
 @require_POST
 def next_version(request: HttpRequest, pk: Any) -> HttpResponse:
     version = get_restricted_object(request, PlanVersion, pk, "change")
@@ -180,12 +226,21 @@ def next_version(request: HttpRequest, pk: Any) -> HttpResponse:
         messages.error(request, _("Give the year and a label for the next version."))
         return HttpResponseRedirect(reverse("plan:version_detail", args=[version.pk]))
     try:
-        draft = start_next_version(version, actor=request.user, year=form.cleaned_data["year"],
-                                   label=form.cleaned_data["label"])
+        draft = start_next_version(
+            version,
+            actor=request.user,
+            year=form.cleaned_data["year"],
+            label=form.cleaned_data["label"],
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return HttpResponseRedirect(reverse("plan:version_detail", args=[version.pk]))
-    messages.success(request, _("{label} is started as a draft copy of {base}.").format(label=draft.label, base=version.label))
+    messages.success(
+        request,
+        _("{label} is started as a draft copy of {base}.").format(
+            label=draft.label, base=version.label
+        ),
+    )
     return HttpResponseRedirect(reverse("plan:version_detail", args=[draft.pk]))
 
 
@@ -195,6 +250,98 @@ def diff_view(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         if not form.is_valid():
             return render(request, "plan/diff.html", {"form": form}, status=400)
-        diff = diff_versions(form.cleaned_data["a"], form.cleaned_data["b"])
+        diff = diff_versions(form.cleaned_data["a"], form.cleaned_data["b"], user=request.user)
     return render(request, "plan/diff.html", {"form": form, "diff": diff})
 
+
+class MilestoneEditView(ObjectEditView):
+    model = Milestone
+    form_class = MilestoneForm
+
+    def success_url(self, obj: Any) -> str:
+        return reverse("plan:measure_detail", args=[obj.measure_id])
+
+
+class BenchmarkEditView(ObjectEditView):
+    """Revising a benchmark requires a reason; the earlier value stays in its history."""
+
+    model = Benchmark
+    form_class = BenchmarkForm
+    reason_required = True
+
+    def success_url(self, obj: Any) -> str:
+        return reverse("plan:measure_detail", args=[obj.measure_id])
+
+
+@login_required
+@require_POST
+def add_milestone(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Add a milestone to a measure of a draft version (the milestone inherits its marking)."""
+    measure = get_restricted_object(request, Measure, pk, "change")
+    form = MilestoneForm(request.POST, user=request.user, instance=Milestone(measure=measure))
+    if measure.plan.is_frozen:
+        messages.error(
+            request,
+            _("{label} is adopted and frozen; start the next version to change it.").format(
+                label=measure.plan.label
+            ),
+        )
+    elif form.is_valid():
+        milestone = form.save(commit=False)
+        milestone.owner_id, milestone.tlp = measure.owner_id, measure.tlp
+        milestone._change_reason = _("Added")
+        milestone.save()
+        messages.success(request, _("Milestone added."))
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return HttpResponseRedirect(reverse("plan:measure_detail", args=[measure.pk]))
+
+
+class MeasureAddView(ObjectEditView):
+    """Propose a new measure in a draft version (the secretariat, or a TWG member for their TWG)."""
+
+    model = Measure
+    form_class = MeasureForm
+    success_url_name = "plan:measure_detail"
+
+    def get_instance(self, request: HttpRequest, pk: Any) -> Any:
+        version = get_restricted_object(request, PlanVersion, pk, "view")
+        if version.is_frozen:
+            raise PermissionDenied
+        twg = next(
+            (
+                o
+                for o in get_policy().allowed_owners(Measure, request.user)
+                if o.kind == Organisation.Kind.BODY and o.code != version.owner.code
+            ),
+            None,
+        )
+        can_plan = (
+            PlanVersion.objects.restrict(request.user, "change").filter(pk=version.pk).exists()
+        )
+        if not can_plan and twg is None:
+            raise PermissionDenied
+        order = (
+            version.measures.order_by("-order").values_list("order", flat=True).first() or 0
+        ) + 1
+        return Measure(
+            plan=version, owner_id=version.owner_id, tlp=version.tlp, twg=twg, order=order
+        )
+
+    def get(self, request: HttpRequest, pk: Any = None) -> HttpResponse:
+        instance = self.get_instance(request, pk)
+        return self.render_form(request, self.get_form(request, instance), instance)
+
+    def post(self, request: HttpRequest, pk: Any = None) -> HttpResponse:
+        return self._save_new(request, self.get_instance(request, pk))
+
+    def _save_new(self, request: HttpRequest, instance: Any) -> HttpResponse:
+        form = self.get_form(request, instance, data=request.POST)
+        if not form.is_valid():
+            return self.render_form(request, form, instance, status=400)
+        measure = form.save(commit=False)
+        measure._change_reason = _("Proposed")
+        measure.save()
+        form.save_m2m()
+        messages.success(request, _("Saved."))
+        return HttpResponseRedirect(reverse("plan:measure_detail", args=[measure.pk]))

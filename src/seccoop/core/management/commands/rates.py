@@ -20,11 +20,17 @@ class Command(BaseCommand):
         imp.add_argument("file", nargs="?")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        text = Path(options["file"]).read_text(encoding="utf-8-sig") if options.get("file") else shipped_rates_text()
+        text = (
+            Path(options["file"]).read_text(encoding="utf-8-sig")
+            if options.get("file")
+            else shipped_rates_text()
+        )
         try:
             result = import_rates_csv(text)
         except ValidationError as exc:
             for message in exc.messages:
                 self.stderr.write(message)
             raise CommandError("The rates were not imported.") from None
-        self.stdout.write(f"rates: {result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+        self.stdout.write(
+            f"rates: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+        )

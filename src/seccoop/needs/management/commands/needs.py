@@ -7,24 +7,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from seccoop.accounts.models import User
+from seccoop.accounts.services import command_actor
 from seccoop.core.policy import get_policy
-from seccoop.needs.importer import CLI_LIMITS, ImportRejected, apply_import, plan_import, read_workbook, template_workbook
+from seccoop.needs.importer import (
+    CLI_LIMITS,
+    ImportRejected,
+    apply_import,
+    plan_import,
+    read_workbook,
+    template_workbook,
+)
 from seccoop.needs.models import AssessmentCycle, Need
-
-
-def command_actor(username: str | None) -> User:
-    """The account a command acts as: ``--as USERNAME``, or the platform's own system account."""
-    if username:
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"No active user {username!r}.")
-        return user
-    user, _created = User.objects.get_or_create(
-        username="system", defaults={"first_name": "seccoop", "last_name": "command line", "is_active": False,
-                                     "is_superuser": True})
-    user.is_superuser, user.is_active = True, True  # acts with platform rights for this command only
-    return user
 
 
 class Command(BaseCommand):
@@ -38,7 +31,9 @@ class Command(BaseCommand):
         imp.add_argument("file")
         imp.add_argument("--cycle", type=int, required=True, help="the cycle's year")
         imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-        imp.add_argument("--as", dest="username", help="act as this user (default: the system account)")
+        imp.add_argument(
+            "--as", dest="username", help="act as this user (default: the system account)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "template":
@@ -46,7 +41,10 @@ class Command(BaseCommand):
             Path(options["out"]).write_bytes(template_workbook(actor))
             self.stdout.write(f"wrote {options['out']}")
             return
-        actor = command_actor(options.get("username"))
+        try:
+            actor = command_actor(options.get("username"))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         cycle = AssessmentCycle.objects.filter(year=options["cycle"]).first()
         if cycle is None:
             raise CommandError(f"There is no {options['cycle']} assessment cycle.")
@@ -55,15 +53,20 @@ class Command(BaseCommand):
             raise CommandError(f"No file {path}.")
         try:
             rows = read_workbook(path.read_bytes(), CLI_LIMITS)
-            allowed = None if actor.is_superuser else set(
-                get_policy().allowed_owners(Need, actor).values_list("pk", flat=True))
+            allowed = (
+                None
+                if actor.is_superuser
+                else set(get_policy().allowed_owners(Need, actor).values_list("pk", flat=True))
+            )
             plan = plan_import(rows, cycle=cycle, user=actor, allowed_owner_ids=allowed)
             if plan.errors:
                 raise ImportRejected(plan.errors)
             if options["dry_run"]:
                 summary = plan.summary
-                self.stdout.write("dry run, nothing written: {created} to create, {updated} to update, "
-                                  "{unchanged} unchanged".format(**summary))
+                self.stdout.write(
+                    "dry run, nothing written: {created} to create, {updated} to update, "
+                    "{unchanged} unchanged".format(**summary)
+                )
                 return
             summary = apply_import(plan, actor=actor, source=path.name)
         except ImportRejected as exc:
@@ -71,4 +74,8 @@ class Command(BaseCommand):
                 where = f"row {e.row}, column {e.column} ({e.field})" if e.row else e.field
                 self.stderr.write(f"{where}: {e.message}")
             raise CommandError(f"{len(exc.errors)} problem(s); nothing was written.") from None
-        self.stdout.write("imported: {created} created, {updated} updated, {unchanged} unchanged".format(**summary))
+        self.stdout.write(
+            "imported: {created} created, {updated} updated, {unchanged} unchanged".format(
+                **summary
+            )
+        )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from seccoop.accounts.services import command_actor
 from seccoop.plan.models import PlanVersion
 from seccoop.plan.services import diff_versions
 
@@ -22,21 +23,29 @@ class Command(BaseCommand):
         diff.add_argument("--json", action="store_true", help="print the diff as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        versions = {v.pk: v for v in PlanVersion.objects.filter(pk__in=[options["v1"], options["v2"]])}
+        versions = {
+            v.pk: v for v in PlanVersion.objects.filter(pk__in=[options["v1"], options["v2"]])
+        }
         for key in ("v1", "v2"):
             if options[key] not in versions:
                 raise CommandError(f"No plan version with id {options[key]}.")
-        result = diff_versions(versions[options["v1"]], versions[options["v2"]])
+        result = diff_versions(
+            versions[options["v1"]], versions[options["v2"]], user=command_actor(None)
+        )
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False, default=str))
             return
-        self.stdout.write(f"{result['from']['label']} -> {result['to']['label']}: {len(result['added'])} added, "
-                          f"{len(result['removed'])} removed, {len(result['changed'])} changed, "
-                          f"{result['unchanged']} unchanged")
+        self.stdout.write(
+            f"{result['from']['label']} -> {result['to']['label']}: {len(result['added'])} added, "
+            f"{len(result['removed'])} removed, {len(result['changed'])} changed, "
+            f"{result['unchanged']} unchanged"
+        )
         for row in result["added"]:
             self.stdout.write(f"+ {row['code']} {row['title']}")
         for row in result["removed"]:
             self.stdout.write(f"- {row['code']} {row['title']}")
         for row in result["changed"]:
-            self.stdout.write(f"~ {row['code']}: " + "; ".join(
-                f"{c['field']}: {c['from']} -> {c['to']}" for c in row["changes"]))
+            self.stdout.write(
+                f"~ {row['code']}: "
+                + "; ".join(f"{c['field']}: {c['from']} -> {c['to']}" for c in row["changes"])
+            )
