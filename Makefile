@@ -40,7 +40,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_api.py
-	$(BIN)/python bench/bench_needs.py
+	$(BIN)/python bench/bench_needs_import.py
 
 ## regenerate the translation catalogues and the committed OpenAPI document
 messages: $(STAMP)
