@@ -41,6 +41,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_needs_import.py
+	$(BIN)/python bench/bench_smaa.py
 
 ## regenerate the translation catalogues and the committed OpenAPI document
 messages: $(STAMP)
