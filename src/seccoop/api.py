@@ -5,9 +5,11 @@ from seccoop.core.api import build_api
 from seccoop.framework.api import router as framework_router
 from seccoop.needs.api import router as needs_router
 from seccoop.plan.api import router as plan_router
+from seccoop.prioritization.api import router as prioritization_router
 
 api = build_api()
 api.add_router("/framework", framework_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/needs", needs_router)
 api.add_router("/plan", plan_router)
+api.add_router("/prioritization", prioritization_router)

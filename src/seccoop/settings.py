@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "seccoop.accounts",
     "seccoop.needs",
     "seccoop.plan",
+    "seccoop.prioritization",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("seccoop.accounts.urls")),
     path("needs/", include("seccoop.needs.urls")),
     path("plan/", include("seccoop.plan.urls")),
+    path("prioritization/", include("seccoop.prioritization.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

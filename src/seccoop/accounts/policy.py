@@ -11,6 +11,7 @@ Every model declares how it is governed with a class attribute ``access``:
   Add, change and delete: members of the owner organisation whose role is one of the model's
   ``editor_roles``, on records they can read. A model may name a ``co_owner_field`` (a measure's
   Technical Working Group): members of that organisation with an editing role may change it too.
+  A model may name an ``assignee_field`` (an assessor): that person reads and works on the record.
 * ``user``, ``membership``, ``owned_by_user``: people and their own credentials.
 
 Anything else is denied to everyone but platform administrators (fail closed). Platform
@@ -111,6 +112,9 @@ def marking_q(model: type[models.Model], user: Any) -> Q:
     if scope.orgs:
         q |= Q(tlp=TLP.AMBER_STRICT, owner_id__in=scope.orgs)
     q |= Q(tlp=TLP.RED) & _through_exists(model, "recipients", [user.pk])
+    assignee = getattr(model, "assignee_field", None)
+    if assignee:
+        q |= Q(**{assignee: user})
     return q
 
 
@@ -139,12 +143,15 @@ class FrameworkPolicy:
             if superuser:
                 return visible
             orgs = user_scope(user).orgs_with_roles(model.editor_roles)
-            if not orgs:
+            assignee = getattr(model, "assignee_field", None)
+            if not orgs and not assignee:
                 return queryset.none()
             editable = Q(owner_id__in=orgs)
             co_owner = getattr(model, "co_owner_field", None)
-            if co_owner:
+            if co_owner and orgs:
                 editable |= Q(**{f"{co_owner}_id__in": orgs})
+            if assignee:
+                editable |= Q(**{assignee: user})  # the person a record is assigned to works on it
             return visible.filter(editable)
         if not authenticated:
             return queryset.none()

@@ -1,0 +1,85 @@
+"""/api/v1/prioritization: cycles, ranking runs, and running a ranking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import ConfigDict, Field
+
+from seccoop.core.api import ErrorOut, Pagination, get_visible
+
+from .methods import MAX_SAMPLES
+from .models import PrioritizationCycle, Run
+from .services import run_ranking
+
+router = Router(tags=["prioritization"])
+
+
+class CycleOut(Schema):
+    id: int
+    year: int
+    plan: int
+    aggregation: str
+    is_open: bool
+
+    @staticmethod
+    def resolve_plan(obj: PrioritizationCycle) -> int:
+        return obj.plan_id
+
+
+class RunOut(Schema):
+    id: int
+    cycle: int = Field(description="The cycle's year")
+    cycle_id: int
+    method: str
+    samples: int | None
+    seed: int
+    seconds: float
+    results: dict[str, Any]
+
+    @staticmethod
+    def resolve_cycle(obj: Run) -> int:
+        return obj.cycle.year
+
+
+class RunIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    method: Run.Method
+    samples: int | None = Field(None, ge=1, le=MAX_SAMPLES)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+@router.get("/cycles", response=list[CycleOut])
+@paginate(Pagination)
+def list_cycles(request: HttpRequest) -> Any:
+    return PrioritizationCycle.objects.restrict(request.user, "view")
+
+
+@router.get("/runs", response=list[RunOut])
+@paginate(Pagination)
+def list_runs(request: HttpRequest, cycle: int | None = None) -> Any:
+    runs = Run.objects.restrict(request.user, "view").select_related("cycle")
+    return runs.filter(cycle__year=cycle) if cycle else runs
+
+
+@router.get("/runs/{pk}", response={200: RunOut, 404: ErrorOut})
+def get_run(request: HttpRequest, pk: int) -> Any:
+    return get_visible(
+        request, Run.objects.restrict(request.user, "view").select_related("cycle"), pk
+    )
+
+
+@router.post(
+    "/cycles/{pk}/runs", response={201: RunOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+)
+def create_run(request: HttpRequest, pk: int, payload: RunIn) -> Any:
+    cycle = get_visible(
+        request, PrioritizationCycle.objects.restrict(request.user, "view"), pk, "change"
+    )
+    run = run_ranking(
+        cycle, actor=request.user, method=payload.method, samples=payload.samples, seed=payload.seed
+    )
+    return Status(201, run)
