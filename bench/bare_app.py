@@ -18,9 +18,9 @@ settings.configure(
     INSTALLED_APPS=[],
 )
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
-from django.http import HttpRequest, HttpResponse  # noqa: E402
-from django.urls import path  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402 - Django must be configured before these imports
+from django.http import HttpRequest, HttpResponse  # noqa: E402 - Django must be configured before these imports
+from django.urls import path  # noqa: E402 - Django must be configured before these imports
 
 
 def reference(request: HttpRequest) -> HttpResponse:

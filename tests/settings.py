@@ -6,7 +6,7 @@ import tempfile
 os.environ.setdefault("SECCOOP_DEBUG", "1")
 os.environ.setdefault("SECCOOP_DATA_DIR", tempfile.mkdtemp(prefix="seccoop-test-"))
 
-from seccoop.settings import *  # noqa: E402,F403
+from seccoop.settings import *  # noqa: E402,F403 - the environment must be set before the settings load
 
 # Creating users with argon2 dominates the run time; production keeps argon2 (see settings).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303 - tests only
@@ -15,4 +15,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 - defined by the settings imported above

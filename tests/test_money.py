@@ -227,9 +227,9 @@ def test_rate_table_reads_the_rates_in_one_query(
 
 def test_an_unknown_currency_is_refused_by_name(world: None) -> None:
     with pytest.raises(ValidationError) as caught:
-        to_usd(Decimal(1), "XXX", date(2020, 1, 1))
+        to_usd(Decimal(1), "ZZZ", date(2020, 1, 1))
     assert not isinstance(caught.value, RateMissing)
-    assert "Unknown currency 'XXX'" in caught.value.messages[0]
+    assert "Unknown currency 'ZZZ'" in caught.value.messages[0]
 
 
 # --- importing rates -------------------------------------------------------------------------------
@@ -248,7 +248,7 @@ bad_rows = st.sampled_from(
     [
         (("2091-02-30", "EUR", "0.9", "x"), "date", "'2091-02-30' is not a date (YYYY-MM-DD)."),
         (("01/02/2091", "EUR", "0.9", "x"), "date", "'01/02/2091' is not a date (YYYY-MM-DD)."),
-        (("2091-01-01", "XXX", "1", "x"), "currency", "Unknown currency 'XXX'."),
+        (("2091-01-01", "ZZZ", "1", "x"), "currency", "Unknown currency 'ZZZ'."),
         (("2091-01-01", "", "1", "x"), "currency", "Unknown currency ''."),
         (("2091-01-01", "EUR", "0", "x"), "units_per_usd", "'0' is not a positive number."),
         (("2091-01-01", "EUR", "-1.5", "x"), "units_per_usd", "'-1.5' is not a positive number."),
@@ -279,7 +279,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(world: None) -> None:
         [
             ("2091-01-01", "EUR", "0.9", "good"),
             ("2091-13-01", "EUR", "0.9", "bad date"),
-            ("2091-02-01", "XXX", "1", "bad currency"),
+            ("2091-02-01", "ZZZ", "1", "bad currency"),
             ("2091-03-01", "GBP", "-1", "negative"),
             ("2091-04-01", "CAD", "abc", "not a number"),
             ("2091-01-01", "eur", "0.8", "twice"),
@@ -290,7 +290,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(world: None) -> None:
         import_rates_csv(text)
     messages = caught.value.messages
     assert messages[0] == "Row 3, column date: '2091-13-01' is not a date (YYYY-MM-DD)."
-    assert messages[1].startswith("Row 4, column currency: Unknown currency 'XXX'.")
+    assert messages[1].startswith("Row 4, column currency: Unknown currency 'ZZZ'.")
     assert messages[2] == "Row 5, column units_per_usd: '-1' is not a positive number."
     assert messages[3] == "Row 6, column units_per_usd: 'abc' is not a positive number."
     assert messages[4] == "Row 7: EUR on 2091-01-01 appears twice."

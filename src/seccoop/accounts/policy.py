@@ -80,7 +80,7 @@ def forget_scope(user: Any) -> None:
 
 
 def _through_exists(model: type[models.Model], m2m_name: str, target_ids: Any) -> Exists:
-    through = model._meta.get_field(m2m_name).remote_field.through  # type: ignore[union-attr]
+    through = model._meta.get_field(m2m_name).remote_field.through  # type: ignore[union-attr]  # an M2M field has one
     source = target = None
     for f in through._meta.fields:
         if f.is_relation and f.related_model is model and source is None:
@@ -185,7 +185,7 @@ class FrameworkPolicy:
                 and user.has_perm(f"{model._meta.app_label}.add_{model._meta.model_name}")
             )
         if access == "marked":
-            return bool(user_scope(user).orgs_with_roles(model.editor_roles))  # type: ignore[attr-defined]
+            return bool(user_scope(user).orgs_with_roles(model.editor_roles))  # type: ignore[attr-defined]  # marked models declare it
         return access == "owned_by_user"
 
     def allowed_owners(self, model: type[models.Model], user: Any) -> Any:

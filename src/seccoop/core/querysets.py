@@ -17,7 +17,7 @@ class RestrictedQuerySet(models.QuerySet[_M]):
     def restrict(self, user: Any, action: str = "view") -> RestrictedQuerySet[_M]:
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")
-        return get_policy().restrict(self, user, action)  # type: ignore[return-value]
+        return get_policy().restrict(self, user, action)  # type: ignore[return-value]  # the policy keeps the queryset class
 
 
 class RestrictedManager(models.Manager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]  # dynamic base from from_queryset

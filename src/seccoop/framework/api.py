@@ -70,7 +70,7 @@ class OrganisationOut(Schema):
 
     @staticmethod
     def resolve_parent_code(obj: Organisation) -> str | None:
-        return obj.parent.code if obj.parent_id else None  # type: ignore[union-attr]
+        return obj.parent.code if obj.parent_id else None  # type: ignore[union-attr]  # checked by the id
 
 
 class PartyOut(Schema):
@@ -182,7 +182,7 @@ class ReportingAuthorityOut(Schema):
 
     @staticmethod
     def resolve_reports_to(obj: ReportingAuthority) -> str | None:
-        return obj.reports_to.code if obj.reports_to_id else None  # type: ignore[union-attr]
+        return obj.reports_to.code if obj.reports_to_id else None  # type: ignore[union-attr]  # checked by the id
 
 
 class MechanismOut(Schema):

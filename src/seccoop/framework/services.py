@@ -87,7 +87,7 @@ def _upsert(
     values: dict[str, Any],
     actor: Any,
 ) -> Any:
-    obj = model.objects.filter(**lookup).first()  # type: ignore[attr-defined]
+    obj = model.objects.filter(**lookup).first()  # type: ignore[attr-defined]  # every reference model has the restricted manager
     if obj is None:
         obj = model(**lookup, **values)
         obj._change_reason = "Loaded from the Framework"

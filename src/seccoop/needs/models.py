@@ -45,7 +45,7 @@ class AssessmentCycle(MarkedModel):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.valuation_date is None:
             self.valuation_date = date(self.year, 1, 1)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]  # Model.save's own signature
 
 
 class Need(MarkedModel):
