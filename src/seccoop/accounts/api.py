@@ -12,7 +12,14 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
-from seccoop.core.api import ErrorOut, Pagination, filter_queryset, get_visible, require_if_match
+from seccoop.core.api import (
+    ErrorOut,
+    Pagination,
+    filter_queryset,
+    get_visible,
+    get_with_etag,
+    require_if_match,
+)
 from seccoop.core.audit import record_event
 from seccoop.core.concurrency import etag_for
 from seccoop.core.markings import TLP
@@ -160,9 +167,7 @@ def list_contacts(
 
 @router.get("/contacts/{pk}", response={200: ContactOut, 404: ErrorOut})
 def get_contact(request: HttpRequest, pk: int, response: HttpResponse) -> Any:
-    obj = get_visible(request, _contacts(request), pk)
-    response["ETag"] = etag_for(obj)
-    return obj
+    return get_with_etag(request, _contacts(request), pk, response)
 
 
 @router.post("/contacts", response={201: ContactOut, 400: ErrorOut, 403: ErrorOut})
@@ -229,9 +234,7 @@ def update_contact(
         locked.save()
         if released is not None:
             locked.releasable_to.set(_orgs(request.user, released, "releasable_to"))
-    obj = get_visible(request, _contacts(request), pk)
-    response["ETag"] = etag_for(obj)
-    return obj
+    return get_with_etag(request, _contacts(request), pk, response)
 
 
 @router.delete(

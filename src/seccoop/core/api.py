@@ -246,6 +246,8 @@ def require_if_match(
     raise HttpError(428, _("Send If-Match with the record's ETag (or its version) to change it."))
 
 
-def with_etag(response: HttpResponse, obj: Any) -> HttpResponse:
+def get_with_etag(request: HttpRequest, queryset: Any, pk: int, response: HttpResponse) -> Any:
+    """One object through the policy, with its version as a weak ``ETag`` on the response."""
+    obj = get_visible(request, queryset, pk)
     response["ETag"] = etag_for(obj)
-    return response
+    return obj

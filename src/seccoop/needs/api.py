@@ -14,7 +14,14 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
-from seccoop.core.api import ErrorOut, Pagination, filter_queryset, get_visible, require_if_match
+from seccoop.core.api import (
+    ErrorOut,
+    Pagination,
+    filter_queryset,
+    get_visible,
+    get_with_etag,
+    require_if_match,
+)
 from seccoop.core.concurrency import etag_for
 from seccoop.core.markings import TLP
 from seccoop.core.money import RateMissing, check_currency
@@ -153,9 +160,7 @@ def list_needs(
 
 @router.get("/needs/{pk}", response={200: NeedOut, 404: ErrorOut})
 def get_need(request: HttpRequest, pk: int, response: HttpResponse) -> Any:
-    obj = get_visible(request, _needs(request), pk)
-    response["ETag"] = etag_for(obj)
-    return obj
+    return get_with_etag(request, _needs(request), pk, response)
 
 
 @router.post("/needs", response={201: NeedOut, 400: ErrorOut, 403: ErrorOut})
@@ -256,9 +261,7 @@ def update_need(request: HttpRequest, pk: int, payload: NeedPatch, response: Htt
             actor=request.user,
             reason=request.headers.get("X-Change-Reason", "")[:250] or _("Edited through the API"),
         )
-    obj = get_visible(request, _needs(request), pk)
-    response["ETag"] = etag_for(obj)
-    return obj
+    return get_with_etag(request, _needs(request), pk, response)
 
 
 @router.get("/matrix", response={200: MatrixOut, 404: ErrorOut})

@@ -18,9 +18,9 @@ from seccoop.core.api import (
     Pagination,
     filter_queryset,
     get_visible,
+    get_with_etag,
     require_if_match,
 )
-from seccoop.core.concurrency import etag_for
 from seccoop.framework.models import Organisation
 
 from .filters import MeasureFilterSet, PlanVersionFilterSet
@@ -152,9 +152,7 @@ def list_versions(
 
 @router.get("/versions/{pk}", response={200: VersionOut, 404: ErrorOut})
 def get_version(request: HttpRequest, pk: int, response: HttpResponse) -> Any:
-    obj = get_visible(request, _versions(request), pk)
-    response["ETag"] = etag_for(obj)
-    return obj
+    return get_with_etag(request, _versions(request), pk, response)
 
 
 @router.post(
@@ -216,9 +214,7 @@ def list_measures(
 
 @router.get("/measures/{pk}", response={200: MeasureOut, 404: ErrorOut})
 def get_measure(request: HttpRequest, pk: int, response: HttpResponse) -> Any:
-    obj = get_visible(request, _measures(request), pk)
-    response["ETag"] = etag_for(obj)
-    return obj
+    return get_with_etag(request, _measures(request), pk, response)
 
 
 @router.get("/diff", response={200: dict[str, Any], 404: ErrorOut})
