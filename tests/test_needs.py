@@ -1093,3 +1093,22 @@ def test_query_count_does_not_grow_with_rows(
     assert len(many.captured_queries) <= len(few.captured_queries)
     if path.startswith("/api/"):
         assert len(response.json()["items"]) == (43 if persona == "secretariat" else 21)
+
+
+def test_a_preview_never_confirmed_is_removed_after_a_day(client_for: Any, open_cycle: Any) -> None:
+    import time
+
+    from django.conf import settings as django_settings
+
+    uploads = Path(django_settings.DATA_DIR) / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    stale, fresh = uploads / "stale-preview.xlsx", uploads / "fresh-preview.xlsx"
+    stale.write_bytes(b"PK")
+    fresh.write_bytes(b"PK")
+    day_old = time.time() - 25 * 3600
+    os.utime(stale, (day_old, day_old))
+    upload = SimpleUploadedFile("w.xlsx", nh.workbook_bytes([nh.row()]))
+    client_for("jam_focal").post(reverse("needs:import"), {"cycle": open_cycle.pk, "file": upload})
+    assert not stale.exists()
+    assert fresh.exists()
+    fresh.unlink()

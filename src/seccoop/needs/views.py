@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from decimal import Decimal
 from html import escape
 from pathlib import Path
@@ -238,9 +239,21 @@ def template_download(request: HttpRequest) -> HttpResponse:
     return response
 
 
+#: A previewed workbook that is never confirmed is removed after this long.
+UPLOAD_RETENTION_SECONDS = 24 * 3600
+
+
 def _upload_dir() -> Path:
+    """Where previewed workbooks wait for confirmation; stale ones are removed on the way."""
     path = Path(settings.DATA_DIR) / "uploads"
     path.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - UPLOAD_RETENTION_SECONDS
+    for stale in path.glob("*.xlsx"):
+        try:
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
+        except FileNotFoundError:  # another worker removed it first
+            continue
     return path
 
 
