@@ -9,7 +9,6 @@ plan. Re-import matches on the natural key (cycle, state, category, reference) a
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,6 +20,18 @@ from openpyxl.utils import get_column_letter
 
 from seccoop.core.audit import record_event
 from seccoop.core.money import CURRENCIES, RateMissing, RateTable
+from seccoop.core.workbooks import (
+    CLI_LIMITS,
+    WEB_LIMITS,
+    ImportRejected,
+    Limits,
+    RowError,
+    error_report,
+    file_error,
+    formula_like,
+    read_sheet,
+    text_cell,
+)
 from seccoop.framework.models import Category, Organisation, Party
 
 from .models import AssessmentCycle, Need
@@ -57,48 +68,6 @@ COMPARED = [
 MAX_AMOUNT = Decimal("9999999999999.99")
 
 
-@dataclass(frozen=True)
-class Limits:
-    """What an upload may be. The web form uses the defaults; the command line may allow more."""
-
-    max_bytes: int = 5 * 1024 * 1024
-    max_unpacked: int = 50 * 1024 * 1024
-    max_members: int = 1000
-    max_rows: int = 10_000
-
-
-WEB_LIMITS = Limits()
-CLI_LIMITS = Limits(max_bytes=200 * 1024 * 1024, max_unpacked=2 * 1024**3, max_rows=1_000_000)
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    field: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "row": self.row,
-            "column": self.column,
-            "field": self.field,
-            "message": self.message,
-        }
-
-
-class ImportRejected(Exception):
-    """The file cannot be imported; nothing was written."""
-
-    def __init__(self, errors: list[RowError]) -> None:
-        super().__init__("; ".join(e.message for e in errors[:3]))
-        self.errors = errors
-
-
-def _file_error(message: str) -> ImportRejected:
-    return ImportRejected([RowError(0, "", "file", message)])
-
-
 @dataclass
 class ImportPlan:
     cycle: AssessmentCycle
@@ -118,90 +87,8 @@ class ImportPlan:
 
 
 def read_workbook(data: bytes, limits: Limits = WEB_LIMITS) -> list[list[Any]]:
-    """Check the file and return the data rows of the Needs sheet (row 1 is the header)."""
-    if len(data) > limits.max_bytes:
-        raise _file_error(
-            _("The file is {size} MB; the limit is {limit} MB.").format(
-                size=round(len(data) / 1024 / 1024, 1), limit=limits.max_bytes // 1024 // 1024
-            )
-        )
-    if not data.startswith(b"PK\x03\x04"):
-        raise _file_error(
-            _("This is not an XLSX workbook (Excel 2007 or later). Save it as .xlsx and try again.")
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            if len(members) > limits.max_members:
-                raise _file_error(
-                    _("The workbook has too many parts ({count}).").format(count=len(members))
-                )
-            if sum(m.file_size for m in members) > limits.max_unpacked:
-                raise _file_error(
-                    _("The workbook unpacks to more than {limit} MB.").format(
-                        limit=limits.max_unpacked // 1024 // 1024
-                    )
-                )
-    except zipfile.BadZipFile:
-        raise _file_error(
-            _("The file is truncated or damaged; it cannot be opened as a workbook.")
-        ) from None
-    from python_calamine import CalamineWorkbook
-
-    try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        names = workbook.sheet_names
-        if SHEET not in names:
-            raise _file_error(
-                _(
-                    "The workbook has no sheet named '{sheet}' (it has: {names}). Start from the template."
-                ).format(sheet=SHEET, names=", ".join(names))
-            )
-        rows = workbook.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
-    except ImportRejected:
-        raise
-    except Exception as exc:  # calamine raises its own errors for damaged content
-        raise _file_error(
-            _("The workbook cannot be read: {reason}").format(reason=str(exc)[:200])
-        ) from None
-    if not rows:
-        raise _file_error(_("The sheet '{sheet}' is empty.").format(sheet=SHEET))
-    header = [str(c).strip() for c in rows[0]]
-    for index, (name, title) in enumerate(COLUMNS):
-        found = header[index] if index < len(header) else ""
-        if found.lower() not in (title.lower(), name.lower()):
-            raise ImportRejected(
-                [
-                    RowError(
-                        1,
-                        get_column_letter(index + 1),
-                        name,
-                        _(
-                            "Column {col} should be '{title}' but is '{found}'. Start from the template."
-                        ).format(col=get_column_letter(index + 1), title=title, found=found),
-                    )
-                ]
-            )
-    body = [r for r in rows[1:] if any(c not in (None, "") for c in r[: len(COLUMNS)])]
-    if len(body) > limits.max_rows:
-        raise _file_error(
-            _("The sheet has {count} rows; the limit is {limit}.").format(
-                count=len(body), limit=limits.max_rows
-            )
-        )
-    return rows
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _formula_like(text: str) -> bool:
-    return text.startswith(("=", "@"))
+    """Check the file and return the rows of the Needs sheet (row 1 is the header)."""
+    return read_sheet(data, SHEET, COLUMNS, limits)
 
 
 class _Lookups:
@@ -255,9 +142,9 @@ def plan_import(
         ) -> None:
             out.append(RowError(row, LETTER[field_name], field_name, message))
 
-        texts = {f: _text(values[f]) for f in FIELDS}
+        texts = {f: text_cell(values[f]) for f in FIELDS}
         for f, text in texts.items():
-            if _formula_like(text):
+            if formula_like(text):
                 err(
                     f,
                     _(
@@ -528,17 +415,12 @@ def template_workbook(user: Any, cycle: AssessmentCycle | None = None) -> bytes:
     return out.getvalue()
 
 
-def error_report(errors: list[RowError]) -> bytes:
-    """The errors as a workbook: row, column, field, message."""
-    from openpyxl import Workbook
-
-    from seccoop.core.exports import safe_cell
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Errors")
-    ws.append([_("Row"), _("Column"), _("Field"), _("Message")])
-    for e in errors:
-        ws.append([e.row, e.column, e.field, safe_cell(e.message)])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+__all__ = [
+    "CLI_LIMITS",
+    "WEB_LIMITS",
+    "ImportRejected",
+    "Limits",
+    "RowError",
+    "error_report",
+    "file_error",
+]

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import secrets
-import time
 from decimal import Decimal
 from html import escape
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -29,6 +26,7 @@ from seccoop.core.views import (
     ObjectHistoryView,
     ObjectListView,
 )
+from seccoop.core.workbooks import upload_dir
 
 from .filters import NeedFilterSet
 from .forms import CycleForm, ImportForm, NeedForm
@@ -239,24 +237,6 @@ def template_download(request: HttpRequest) -> HttpResponse:
     return response
 
 
-#: A previewed workbook that is never confirmed is removed after this long.
-UPLOAD_RETENTION_SECONDS = 24 * 3600
-
-
-def _upload_dir() -> Path:
-    """Where previewed workbooks wait for confirmation; stale ones are removed on the way."""
-    path = Path(settings.DATA_DIR) / "uploads"
-    path.mkdir(parents=True, exist_ok=True)
-    cutoff = time.time() - UPLOAD_RETENTION_SECONDS
-    for stale in path.glob("*.xlsx"):
-        try:
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink()
-        except FileNotFoundError:  # another worker removed it first
-            continue
-    return path
-
-
 def _allowed_owner_ids(user: Any) -> set[int] | None:
     if user.is_superuser:
         return None
@@ -290,7 +270,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
             context.update(errors=errors[:200], error_count=len(errors))
             return render(request, "needs/import.html", context, status=400)
         token = secrets.token_urlsafe(16)
-        (_upload_dir() / f"{token}.xlsx").write_bytes(data)
+        (upload_dir() / f"{token}.xlsx").write_bytes(data)
         request.session["needs_import"] = {
             "token": token,
             "cycle": cycle.pk,
@@ -313,7 +293,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     if not pending or request.POST.get("token") != pending.get("token"):
         messages.error(request, _("This import preview has expired; upload the workbook again."))
         return HttpResponseRedirect(reverse("needs:import"))
-    path = _upload_dir() / f"{pending['token']}.xlsx"
+    path = upload_dir() / f"{pending['token']}.xlsx"
     cycle = (
         AssessmentCycle.objects.restrict(request.user, "view").filter(pk=pending["cycle"]).first()
     )
