@@ -207,7 +207,14 @@ def test_every_api_route_keeps_secrets_from_anonymous_users_and_outsiders(
 ) -> None:
     secret = make_contact(owner="JAM", tlp="AMBER+STRICT", name="Zeta Secret Liaison")
     schema = api.get_openapi_schema(path_prefix="/api/v1")
-    public = ("/api/v1/framework/", "/api/v1/plan/")  # TLP:CLEAR reference data and the public plan
+    public = (  # TLP:CLEAR reference data, the public plan, and published (approved) figures
+        "/api/v1/framework/",
+        "/api/v1/plan/",
+        "/api/v1/monitoring/indicators",
+        "/api/v1/monitoring/values",
+        "/api/v1/monitoring/progress",
+        "/api/v1/monitoring/public",
+    )
     for path, operations in schema["paths"].items():
         url = path.replace("{pk}", str(secret.pk))
         for method in operations:

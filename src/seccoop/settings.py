@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "seccoop.needs",
     "seccoop.plan",
     "seccoop.prioritization",
+    "seccoop.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +269,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 # --- lists and the API ---------------------------------------------------------------------------
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+#: Public figures below this count are suppressed (an indicator may set its own threshold).
+SUPPRESSION_THRESHOLD = int(os.environ.get("SECCOOP_SUPPRESSION_THRESHOLD", "5"))
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 100
 API_TOKEN_DEFAULT_DAYS = 90

@@ -23,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("needs/", include("seccoop.needs.urls")),
     path("plan/", include("seccoop.plan.urls")),
     path("prioritization/", include("seccoop.prioritization.urls")),
+    path("monitoring/", include("seccoop.monitoring.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

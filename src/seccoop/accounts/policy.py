@@ -12,6 +12,8 @@ Every model declares how it is governed with a class attribute ``access``:
   ``editor_roles``, on records they can read. A model may name a ``co_owner_field`` (a measure's
   Technical Working Group): members of that organisation with an editing role may change it too.
   A model may name an ``assignee_field`` (an assessor): that person reads and works on the record.
+  Review (approve or return what was submitted): members holding one of the model's
+  ``reviewer_roles`` in an organisation that owns the record or that it is released to.
 * ``user``, ``membership``, ``owned_by_user``: people and their own credentials.
 
 Anything else is denied to everyone but platform administrators (fail closed). Platform
@@ -142,6 +144,8 @@ class FrameworkPolicy:
                 return visible
             if superuser:
                 return visible
+            if action == "review":
+                return self._reviewable(visible, model, user)
             orgs = user_scope(user).orgs_with_roles(model.editor_roles)
             assignee = getattr(model, "assignee_field", None)
             if not orgs and not assignee:
@@ -172,6 +176,17 @@ class FrameworkPolicy:
         if superuser:
             return queryset
         return queryset.none()
+
+    @staticmethod
+    def _reviewable(visible: Any, model: Any, user: Any) -> Any:
+        """Records a reviewer (a ``reviewer_roles`` holder) may approve or return: those owned by,
+        or released to, an organisation where the user holds such a role."""
+        orgs = user_scope(user).orgs_with_roles(getattr(model, "reviewer_roles", frozenset()))
+        if not orgs:
+            return visible.none()
+        return visible.filter(
+            Q(owner_id__in=orgs) | _through_exists(model, "releasable_to", list(orgs))
+        )
 
     def can_add(self, model: type[models.Model], user: Any) -> bool:
         if not getattr(user, "is_authenticated", False):

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
 
-Action = Literal["view", "change", "delete", "add"]
-ACTIONS: tuple[str, ...] = ("view", "change", "delete", "add")
+Action = Literal["view", "change", "delete", "add", "review"]
+#: ``review``: approve or return what others submitted (e.g. the Commission validating values).
+ACTIONS: tuple[str, ...] = ("view", "change", "delete", "add", "review")
 
 
 class AccessPolicy(Protocol):

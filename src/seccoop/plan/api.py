@@ -27,6 +27,7 @@ from .filters import MeasureFilterSet, PlanVersionFilterSet
 from .models import Measure, PlanVersion
 from .services import (
     adopt_plan_version,
+    attach_progress,
     diff_versions,
     progress_of,
     start_next_version,
@@ -99,8 +100,8 @@ class MeasureOut(Schema):
         return obj.parent.code if obj.parent_id else None  # type: ignore[union-attr]  # checked by the id
 
     @staticmethod
-    def resolve_progress(obj: Measure) -> int | None:
-        return progress_of(obj)
+    def resolve_progress(obj: Measure, context: Any) -> int | None:
+        return progress_of(obj, context["request"].user if context else None)
 
 
 class AdoptIn(Schema):
@@ -198,8 +199,19 @@ def next_version(request: HttpRequest, pk: int, payload: NextIn) -> Any:
     return Status(201, _versions(request).get(pk=draft.pk))
 
 
+class MeasurePagination(Pagination):
+    """Pages of measures, each with its blended progress computed for the whole page at once."""
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page[self.items_attribute] = attach_progress(list(page[self.items_attribute]), request.user)
+        return page
+
+
 @router.get("/measures", response=list[MeasureOut])
-@paginate(Pagination)
+@paginate(MeasurePagination)
 def list_measures(
     request: HttpRequest,
     q: str | None = None,

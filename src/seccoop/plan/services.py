@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -217,7 +218,7 @@ def with_progress(measures: Any) -> Any:
     )
 
 
-def progress_of(measure: Any) -> int | None:
+def milestone_progress(measure: Any) -> int | None:
     total = getattr(measure, "milestones_total", None)
     if total is None:
         total = measure.milestones.count()
@@ -225,6 +226,44 @@ def progress_of(measure: Any) -> int | None:
     else:
         done = measure.milestones_done
     return round(100 * done / total) if total else None
+
+
+#: Other modules' contributions to a measure's progress: (user, measure ids) -> {id: 0-100}.
+_progress_sources: list[Callable[[Any, list[int]], dict[int, float]]] = []
+
+
+def register_progress_source(source: Callable[[Any, list[int]], dict[int, float]]) -> None:
+    """Monitoring registers the indicator part of measure progress here (plan cannot import it)."""
+    if source not in _progress_sources:
+        _progress_sources.append(source)
+
+
+def blend(milestones: float | None, others: float | None) -> int | None:
+    """A measure's progress: the mean of the milestone part and the indicator part when both
+    exist, otherwise whichever exists (see the monitoring guide)."""
+    parts = [p for p in (milestones, others) if p is not None]
+    return round(sum(parts) / len(parts)) if parts else None
+
+
+def attach_progress(measures: list[Any], user: Any) -> list[Any]:
+    """Set ``blended_progress`` on each measure (one query per registered source, not per measure)."""
+    ids = [m.pk for m in measures]
+    extra: dict[int, list[float]] = {}
+    for source in _progress_sources:
+        for pk, value in source(user, ids).items():
+            extra.setdefault(pk, []).append(value)
+    for m in measures:
+        others = extra.get(m.pk)
+        m.blended_progress = blend(
+            milestone_progress(m), sum(others) / len(others) if others else None
+        )
+    return measures
+
+
+def progress_of(measure: Any, user: Any = None) -> int | None:
+    if not hasattr(measure, "blended_progress"):
+        attach_progress([measure], user)
+    return measure.blended_progress  # type: ignore[no-any-return]  # set just above
 
 
 DIFF_FIELDS = [

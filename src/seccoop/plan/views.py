@@ -30,6 +30,7 @@ from .forms import AdoptForm, BenchmarkForm, DiffForm, MeasureForm, MilestoneFor
 from .models import Benchmark, Measure, Milestone, PlanVersion
 from .services import (
     adopt_plan_version,
+    attach_progress,
     diff_versions,
     progress_of,
     start_next_version,
@@ -83,8 +84,9 @@ class PlanVersionDetailView(ObjectDetailView):
             .order_by("order", "code")
         )
         by_category: dict[int | None, list[Any]] = {}
+        attach_progress(measures, user)
         for m in measures:
-            m.progress = progress_of(m)
+            m.progress = m.blended_progress
             by_category.setdefault(m.category_id, []).append(m)
         institutional = [m for m in measures if m.kind == Measure.Kind.INSTITUTIONAL]
         tree = []
@@ -175,7 +177,7 @@ class MeasureDetailView(ObjectDetailView):
             "needs": needs,
             "milestones": obj.milestones.restrict(user, "view"),
             "benchmarks": obj.benchmarks.restrict(user, "view").select_related("proposed_by"),
-            "progress": progress_of(obj),
+            "progress": progress_of(obj, user),
             "frozen": obj.plan.is_frozen,
             **({"edit_url": None} if obj.plan.is_frozen else {}),
             "can_change": Measure.objects.restrict(user, "change").filter(pk=obj.pk).exists()

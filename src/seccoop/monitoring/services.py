@@ -1,0 +1,660 @@
+"""Monitoring services: values through their workflow, rules on submit, targets, progress, figures.
+
+Writes happen here and nowhere else; each leaves a history row with its actor and reason.
+
+Editing a value (the reporting state):
+
+* a draft or returned value changes freely; a submitted value that changes goes back to draft
+  (it must be submitted again, and the rules run again);
+* an approved value is locked: a change needs a reason and sends it back to submitted, after the
+  rules have run on the new figure (see :mod:`seccoop.monitoring.workflow`).
+
+Progress (the rule, written for officials in the monitoring guide):
+
+* ``pct``: the share of the distance from the baseline to the target covered by the approved
+  value, ``(actual - baseline) / (target - baseline) × 100``. Without a baseline it is
+  ``actual / target × 100`` when higher is better and ``target / actual × 100`` when lower is
+  better. When the target equals the baseline, 100 if the target is met, else 0.
+* status: **on track** at 90 % or more, **at risk** from 60 % to under 90 %, **off track** below
+  60 %; **no target** or **no data** when either is missing.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from seccoop.core.audit import record_event
+from seccoop.core.markings import TLP
+from seccoop.core.models import mark_history
+from seccoop.framework.models import Organisation, Party
+
+from . import workflow
+from .models import Baseline, Indicator, Target, ValidationRule, Value
+from .periods import Period
+from .rules import Finding, check
+
+ON_TRACK, AT_RISK = 90.0, 60.0
+
+
+class RulesFailed(Exception):
+    """A blocking rule failed; nothing was written."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__("; ".join(f.message for f in findings[:5]))
+        self.findings = findings
+
+
+def commission() -> Organisation | None:
+    return Organisation.objects.filter(code="COMMISSION").first()
+
+
+# --- the domain of a value ------------------------------------------------------------------
+
+
+def domain_errors(
+    indicator: Indicator,
+    value: Decimal | None,
+    text: str,
+    low: Decimal | None = None,
+    high: Decimal | None = None,
+) -> dict[str, str]:
+    """What no value of this indicator may be, whatever the rules say (field -> message)."""
+    errors: dict[str, str] = {}
+    if indicator.numeric:
+        if value is None:
+            errors["value"] = _("{indicator} needs a number.").format(indicator=indicator.code)
+        elif indicator.measure_type == Indicator.MeasureType.PERCENTAGE and not (0 <= value <= 100):
+            errors["value"] = _(
+                "{value} is not a percentage: {indicator} runs from 0 to 100."
+            ).format(value=f"{value.normalize():f}", indicator=indicator.code)
+    elif not text:
+        errors["value"] = _("{indicator} needs a text value.").format(indicator=indicator.code)
+    if low is not None and high is not None and low > high:
+        errors["low"] = _("The low end of the range is above the high end.")
+    if value is not None and low is not None and value < low:
+        errors["low"] = _("The value is below the low end of its range.")
+    if value is not None and high is not None and value > high:
+        errors["high"] = _("The value is above the high end of its range.")
+    return errors
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+def evaluate(values: list[Value]) -> dict[int, list[Finding]]:
+    """Run every active rule of the values' indicators; findings by position in ``values``.
+
+    Three queries whatever the number of values: the rules, the other indicators' values for the
+    same state, period and cell, and the same cells in the previous period.
+    """
+    if not values:
+        return {}
+    indicator_ids = {v.indicator_id for v in values}
+    rules: dict[int, list[ValidationRule]] = defaultdict(list)
+    for rule in ValidationRule.objects.filter(
+        indicator_id__in=indicator_ids, active=True
+    ).select_related("indicator", "other"):
+        rules[rule.indicator_id].append(rule)
+    if not rules:
+        return {}
+    others_needed = {r.other_id for rs in rules.values() for r in rs if r.other_id}
+    states = {v.state_id for v in values}
+    periods = {v.period for v in values}
+    other_values: dict[tuple[int, int, str, str], Decimal | None] = {}
+    if others_needed:
+        for row in Value.objects.filter(
+            indicator_id__in=others_needed, state_id__in=states, period__in=periods
+        ).values_list("indicator_id", "state_id", "period", "disaggregation", "value"):
+            other_values[row[:4]] = row[4]
+    previous: dict[tuple[int, int, str, str], Decimal | None] = {}
+    if any(r.kind == ValidationRule.RuleKind.COMPARE_PREVIOUS for rs in rules.values() for r in rs):
+        wanted = set()
+        for v in values:
+            period = v.indicator.parse_period(v.period)
+            wanted.add(str(period.previous()))
+        for row in Value.objects.filter(
+            indicator_id__in=indicator_ids, state_id__in=states, period__in=wanted
+        ).values_list("indicator_id", "state_id", "period", "disaggregation", "value"):
+            previous[row[:4]] = row[4]
+    out: dict[int, list[Finding]] = {}
+    for index, v in enumerate(values):
+        label = f"{v.indicator.code} {v.state.iso3} {v.period}" + (
+            f" [{v.disaggregation}]" if v.disaggregation else ""
+        )
+        found = []
+        prev_key = None
+        for rule in rules.get(v.indicator_id, []):
+            if rule.kind == ValidationRule.RuleKind.COMPARE_PREVIOUS and prev_key is None:
+                prev_period = str(v.indicator.parse_period(v.period).previous())
+                prev_key = (v.indicator_id, v.state_id, prev_period, v.disaggregation)
+            result = check(
+                rule,
+                v.value,
+                label=label,
+                other=other_values.get((rule.other_id, v.state_id, v.period, v.disaggregation))
+                if rule.other_id
+                else None,
+                previous=previous.get(prev_key) if prev_key else None,
+            )
+            if result is not None:
+                found.append(result)
+        if found:
+            out[index] = found
+    return out
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def new_value(
+    indicator: Indicator, state: Party, period: Period, disaggregation: str = ""
+) -> Value:
+    value = Value(indicator=indicator, state=state, disaggregation=disaggregation)
+    value.set_period(period)
+    value.owner_id = state.organisation_id
+    return value
+
+
+def save_value(obj: Value, *, actor: Any, reason: str = "") -> Value:
+    """Create or change one value (the state's editor); see the module docstring for the rules."""
+    creating = obj.pk is None
+    errors = domain_errors(obj.indicator, obj.value, obj.text_value, obj.low, obj.high)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if not creating:
+            current = Value.objects.select_for_update().get(pk=obj.pk)
+            if current.status == Value.Status.APPROVED:
+                if not reason.strip():
+                    raise ValidationError(
+                        {
+                            "change_reason": _(
+                                "This value is approved and locked; give a reason to change it."
+                            )
+                        }
+                    )
+                blocking = [f for fs in evaluate([obj]).values() for f in fs if f.blocks]
+                if blocking:
+                    raise RulesFailed(blocking)
+                obj.status = Value.Status.SUBMITTED
+                obj.submitted_at = timezone.now()
+                obj.approved_at = None
+                obj.approved_by = None
+            elif current.status == Value.Status.SUBMITTED:
+                obj.status = Value.Status.DRAFT
+            obj.version = current.version + 1
+        else:
+            obj.owner_id = obj.state.organisation_id
+        mark_history(
+            obj,
+            reason=reason.strip()[:250] or (_("Created") if creating else _("Edited")),
+            user=actor,
+        )
+        obj.save()
+        if creating:
+            body = commission()
+            if body is not None and obj.tlp == TLP.AMBER:
+                obj.releasable_to.add(body)
+    return obj
+
+
+def _check_right(values: Iterable[Value], actor: Any, kind: str) -> None:
+    action = "change" if kind == workflow.EDITOR else "review"
+    ids = [v.pk for v in values]
+    allowed = set(
+        Value.objects.restrict(actor, action).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    if set(ids) - allowed:
+        raise PermissionDenied
+
+
+def transition(values: list[Value], action: str, *, actor: Any, reason: str = "") -> list[Finding]:
+    """Move every value by ``action``, all or nothing. Returns the warnings of submitted values.
+
+    Raises ``workflow.TransitionError`` (the action is not open from a value's status),
+    ``PermissionDenied`` (not the actor's to do), ``ValidationError`` (a reason is missing) or
+    ``RulesFailed`` (a blocking rule fails on submission).
+    """
+    if not values:
+        return []
+    if action not in workflow.ACTIONS:
+        raise workflow.TransitionError(f"unknown action {action}")
+    with transaction.atomic():
+        locked = list(
+            Value.objects.select_for_update()
+            .filter(pk__in=[v.pk for v in values])
+            .select_related("indicator", "state")
+            .order_by("pk")
+        )
+        steps = [workflow.find(action, v.status) for v in locked]
+        _check_right(locked, actor, steps[0].actor)
+        if steps[0].needs_reason and not reason.strip():
+            raise ValidationError({"reason": _("Give a reason.")})
+        warnings: list[Finding] = []
+        if action in ("submit", "revise"):
+            findings = evaluate(locked)
+            blocking = [f for fs in findings.values() for f in fs if f.blocks]
+            if blocking:
+                raise RulesFailed(blocking)
+            for index, v in enumerate(locked):
+                v.warnings = [f.as_dict() for f in findings.get(index, [])]
+                warnings.extend(findings.get(index, []))
+        now = timezone.now()
+        for v, step in zip(locked, steps, strict=True):
+            v.status = step.target
+            v.version += 1
+            if step.target == workflow.SUBMITTED:
+                v.submitted_at = now
+                v.return_reason = ""
+            if step.target == workflow.APPROVED:
+                v.approved_at, v.approved_by = now, actor
+            if step.target == workflow.RETURNED:
+                v.return_reason = reason.strip()
+        from simple_history.utils import bulk_update_with_history
+
+        bulk_update_with_history(
+            locked,
+            Value,
+            [
+                "status",
+                "version",
+                "submitted_at",
+                "approved_at",
+                "approved_by",
+                "return_reason",
+                "warnings",
+                "updated_at",
+            ],
+            batch_size=1000,
+            default_user=actor,
+            default_change_reason=(reason.strip() or action)[:250],
+        )
+        record_event(f"monitoring.{action}", actor=actor, count=len(locked))
+    return warnings
+
+
+# --- targets and baselines ------------------------------------------------------------------
+
+
+def _set_point(
+    model: Any,
+    indicator: Indicator,
+    state: Party,
+    period: Period,
+    value: Decimal,
+    *,
+    actor: Any,
+    reason: str,
+    note: str,
+    by_period: bool,
+) -> Any:
+    key = {"indicator": indicator, "state": state}
+    if by_period:
+        key["period"] = str(period)
+    with transaction.atomic():
+        current = model.objects.select_for_update().filter(**key).first()
+        if current is None:
+            current = model(indicator=indicator, state=state, value=value, note=note)
+            current.set_period(period)
+            current.owner_id = state.organisation_id
+            current.steward = commission()
+            mark_history(current, reason=reason.strip()[:250] or _("Set"), user=actor)
+            current.save()
+            return current
+        if not reason.strip():
+            raise ValidationError({"change_reason": _("Give a reason for the revision.")})
+        current.value = value
+        current.note = note or current.note
+        current.set_period(period)
+        current.version += 1
+        mark_history(current, reason=reason.strip()[:250], user=actor)
+        current.save()
+        return current
+
+
+def set_target(
+    indicator: Indicator,
+    state: Party,
+    period: Period,
+    value: Decimal,
+    *,
+    actor: Any,
+    reason: str = "",
+    note: str = "",
+) -> Target:
+    """Set or revise a target; a revision needs a reason, and the history keeps the earlier value."""
+    return _set_point(
+        Target,
+        indicator,
+        state,
+        period,
+        value,
+        actor=actor,
+        reason=reason,
+        note=note,
+        by_period=True,
+    )
+
+
+def set_baseline(
+    indicator: Indicator,
+    state: Party,
+    period: Period,
+    value: Decimal,
+    *,
+    actor: Any,
+    reason: str = "",
+    note: str = "",
+) -> Baseline:
+    return _set_point(
+        Baseline,
+        indicator,
+        state,
+        period,
+        value,
+        actor=actor,
+        reason=reason,
+        note=note,
+        by_period=False,
+    )
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+def progress_pct(
+    direction: str, actual: Decimal | None, target: Decimal | None, baseline: Decimal | None
+) -> float | None:
+    if actual is None or target is None:
+        return None
+    a, t = float(actual), float(target)
+    higher = direction == Indicator.Direction.INCREASE
+    if baseline is not None:
+        b = float(baseline)
+        if t == b:
+            met = a >= t if higher else a <= t
+            return 100.0 if met else 0.0
+        return (a - b) / (t - b) * 100
+    if higher:
+        return a / t * 100 if t else (100.0 if a >= t else 0.0)
+    if a <= 0:
+        return 100.0
+    return t / a * 100
+
+
+def progress_status(pct: float | None, has_target: bool, has_value: bool) -> str:
+    if not has_value:
+        return "no_data"
+    if not has_target or pct is None:
+        return "no_target"
+    if pct >= ON_TRACK:
+        return "on_track"
+    if pct >= AT_RISK:
+        return "at_risk"
+    return "off_track"
+
+
+STATUS_LABELS = {
+    "on_track": _("On track"),
+    "at_risk": _("At risk"),
+    "off_track": _("Off track"),
+    "no_target": _("No target"),
+    "no_data": _("No data"),
+}
+
+
+@dataclass
+class ProgressRow:
+    indicator: Indicator
+    state: Party
+    period: str
+    actual: Decimal | None
+    target: Decimal | None
+    baseline: Decimal | None
+    pct: float | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+
+def approved_totals(user: Any) -> Any:
+    """Approved totals the user may see, each with its target (same period) and baseline."""
+    targets = Target.objects.restrict(user, "view").filter(
+        indicator=OuterRef("indicator"), state=OuterRef("state"), period=OuterRef("period")
+    )
+    baselines = Baseline.objects.restrict(user, "view").filter(
+        indicator=OuterRef("indicator"), state=OuterRef("state")
+    )
+    return (
+        Value.objects.restrict(user, "view")
+        .filter(status=Value.Status.APPROVED, disaggregation="")
+        .annotate(
+            target_value=Subquery(targets.values("value")[:1]),
+            baseline_value=Subquery(baselines.values("value")[:1]),
+        )
+    )
+
+
+def progress_rows(user: Any, indicators: list[Indicator], period: str) -> list[ProgressRow]:
+    """One row per state with a value or a target for each indicator in the period (2 queries)."""
+    by_id = {i.pk: i for i in indicators}
+    rows: dict[tuple[int, int], ProgressRow] = {}
+    for v in (
+        approved_totals(user).filter(indicator_id__in=by_id, period=period).select_related("state")
+    ):
+        ind = by_id[v.indicator_id]
+        pct = progress_pct(ind.direction, v.value, v.target_value, v.baseline_value)
+        rows[(v.indicator_id, v.state_id)] = ProgressRow(
+            ind,
+            v.state,
+            period,
+            v.value,
+            v.target_value,
+            v.baseline_value,
+            pct,
+            progress_status(pct, v.target_value is not None, True),
+        )
+    for t in (
+        Target.objects.restrict(user, "view")
+        .filter(indicator_id__in=by_id, period=period)
+        .select_related("state")
+    ):
+        if (t.indicator_id, t.state_id) not in rows:
+            rows[(t.indicator_id, t.state_id)] = ProgressRow(
+                by_id[t.indicator_id], t.state, period, None, t.value, None, None, "no_data"
+            )
+    return sorted(rows.values(), key=lambda r: (r.indicator.code, r.state.iso3))
+
+
+def measure_indicator_progress(user: Any, measure_ids: list[int]) -> dict[int, float]:
+    """For each measure, the mean over its linked indicators of the mean over states of the
+    progress (clamped to 0–100) at the latest period with both an approved value and a target."""
+    if not measure_ids:
+        return {}
+    through = Indicator.measures.through
+    links: dict[int, set[int]] = defaultdict(set)
+    for measure_id, indicator_id in through.objects.filter(measure_id__in=measure_ids).values_list(
+        "measure_id", "indicator_id"
+    ):
+        links[indicator_id].add(measure_id)
+    if not links:
+        return {}
+    visible = set(
+        Indicator.objects.restrict(user, "view").filter(pk__in=links).values_list("pk", flat=True)
+    )
+    latest: dict[tuple[int, int], tuple[Any, float]] = {}
+    rows = (
+        approved_totals(user)
+        .filter(indicator_id__in=visible)
+        .exclude(target_value=None)
+        .values_list(
+            "indicator_id",
+            "state_id",
+            "period_start",
+            "value",
+            "target_value",
+            "baseline_value",
+            "indicator__direction",
+        )
+    )
+    for ind, state, start, actual, target, baseline, direction in rows:
+        pct = progress_pct(direction, actual, target, baseline)
+        if pct is None:
+            continue
+        key = (ind, state)
+        if key not in latest or start > latest[key][0]:
+            latest[key] = (start, max(0.0, min(100.0, pct)))
+    per_indicator: dict[int, list[float]] = defaultdict(list)
+    for (ind, _state), (_start, pct) in latest.items():
+        per_indicator[ind].append(pct)
+    per_measure: dict[int, list[float]] = defaultdict(list)
+    for ind, pcts in per_indicator.items():
+        for measure_id in links[ind]:
+            per_measure[measure_id].append(statistics.fmean(pcts))
+    return {m: statistics.fmean(p) for m, p in per_measure.items()}
+
+
+# --- the regional dashboard -----------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    period: str
+    indicators: list[Indicator]
+    states: list[Party]
+    cells: dict[tuple[int, int], ProgressRow] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def dashboard(user: Any, period: Period) -> Dashboard:
+    """Every indicator of the period's kind × every state: approved value, target, status."""
+    indicators = list(
+        Indicator.objects.restrict(user, "view")
+        .filter(period_type=period.kind)
+        .select_related("category")
+    )
+    states = list(
+        Party.objects.restrict(user, "view")
+        .filter(organisation__side="caribbean")
+        .select_related("organisation")
+    )
+    board = Dashboard(str(period), indicators, states)
+    for row in progress_rows(user, indicators, str(period)):
+        board.cells[(row.indicator.pk, row.state.pk)] = row
+    counts: dict[str, int] = defaultdict(int)
+    for row in board.cells.values():
+        counts[row.status] += 1
+    board.counts = dict(counts)
+    return board
+
+
+# --- public figures -------------------------------------------------------------------------
+
+
+@dataclass
+class PublicTable:
+    indicator: Indicator
+    period: str
+    threshold: int
+    rows: list[Party]
+    columns: list[str]
+    cells: dict[tuple[int, str], Decimal | None]
+    hidden: set[tuple[int, str]]
+    row_totals: dict[int, Decimal | None]
+    column_totals: dict[str, Decimal | None]
+    total: Decimal | None
+
+
+def suppression_threshold(indicator: Indicator) -> int:
+    if indicator.suppression_threshold is not None:
+        return int(indicator.suppression_threshold)
+    return int(getattr(settings, "SUPPRESSION_THRESHOLD", 5))
+
+
+def public_table(user: Any, indicator: Indicator, period: str) -> PublicTable:
+    """Approved values the caller may see, states × disaggregation cells, with totals.
+
+    Counts (a sum-aggregated number indicator) are suppressed below the threshold, and enough
+    further cells are hidden that no hidden cell can be recovered from the published totals.
+    A total that would include a hidden cell is still published (it reveals nothing alone).
+    """
+    from .suppression import suppress
+
+    keys = [k for k in indicator.disaggregation_keys() if k] or [""]
+    values = (
+        Value.objects.restrict(user, "view")
+        .filter(
+            indicator=indicator,
+            period=period,
+            status=Value.Status.APPROVED,
+            disaggregation__in=keys,
+        )
+        .select_related("state")
+    )
+    cells: dict[tuple[int, str], Decimal | None] = {}
+    states: dict[int, Party] = {}
+    for v in values:
+        cells[(v.state_id, v.disaggregation)] = v.value
+        states[v.state_id] = v.state
+    rows = sorted(states.values(), key=lambda s: s.iso3)
+    row_ids = [s.pk for s in rows]
+    threshold = suppression_threshold(indicator)
+    counts = indicator.measure_type == Indicator.MeasureType.UNIT and indicator.aggregation == "sum"
+    hidden = (
+        suppress({c: float(v) for c, v in cells.items() if v is not None}, row_ids, keys, threshold)
+        if counts
+        else set()
+    )
+
+    def total(items: list[Decimal | None]) -> Decimal | None:
+        present = [x for x in items if x is not None]
+        return sum(present, Decimal(0)) if present and counts else None
+
+    row_totals = (
+        {s: total([cells.get((s, k)) for k in keys]) for s in row_ids} if len(keys) > 1 else {}
+    )
+    column_totals = {k: total([cells.get((s, k)) for s in row_ids]) for k in keys}
+    grand = total(list(cells.values()))
+    return PublicTable(
+        indicator,
+        period,
+        threshold if counts else 0,
+        rows,
+        keys,
+        cells,
+        hidden,
+        row_totals,
+        column_totals,
+        grand,
+    )
+
+
+def readable_values(user: Any) -> Any:
+    """Values the caller may read. The public (anonymous callers) sees approved values only: a
+    figure is published once the Commission has approved it, whatever its marking."""
+    values = Value.objects.restrict(user, "view")
+    if not getattr(user, "is_authenticated", False):
+        values = values.filter(status=Value.Status.APPROVED)
+    return values
+
+
+def visible_indicators(user: Any) -> Any:
+    return Indicator.objects.restrict(user, "view").select_related("category")
+
+
+def find_indicator(user: Any, code: str) -> Indicator | None:
+    return visible_indicators(user).filter(Q(code__iexact=code.strip())).first()

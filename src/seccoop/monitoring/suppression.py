@@ -1,0 +1,82 @@
+"""Small-cell suppression for public tables, so that no hidden cell can be recovered.
+
+A public table has rows (states) and columns (disaggregation cells), with every row total,
+every column total and the grand total published. A cell whose count is above zero and below the
+threshold is suppressed (primary suppression). Publishing totals would let a reader subtract the
+visible cells and recover a lone hidden one, so further cells are hidden (secondary suppression)
+until no hidden cell is determined by the published figures.
+
+"Determined" is checked exactly, by linear algebra: the published totals give linear equations
+in the hidden cells; a hidden cell is recoverable when its unit vector lies in the row space of
+those equations. Each extra cell is the smallest one, in the row or column of a recoverable cell, whose hiding
+protects it (or the smallest, when no single cell does). Pure numpy; nothing here reads the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+
+Cell = tuple[Hashable, Hashable]
+
+
+def recoverable(
+    hidden: set[Cell], rows: Sequence[Hashable], columns: Sequence[Hashable]
+) -> set[Cell]:
+    """The hidden cells that the published row and column totals determine exactly."""
+    cells = sorted(hidden, key=lambda c: (rows.index(c[0]), columns.index(c[1])))
+    if not cells:
+        return set()
+    # A row total is published only when the row has several cells (with one column the "row
+    # total" is the cell itself), and likewise for columns.
+    lines = ([("r", r) for r in rows] if len(columns) > 1 else []) + (
+        [("c", c) for c in columns] if len(rows) > 1 else []
+    )
+    if not lines:
+        return set()
+    matrix = np.zeros((len(lines), len(cells)))
+    for j, (r, c) in enumerate(cells):
+        for line in (("r", r), ("c", c)):
+            if line in lines:
+                matrix[lines.index(line), j] = 1
+    rank = np.linalg.matrix_rank(matrix)
+    out = set()
+    for j, cell in enumerate(cells):
+        unit = np.zeros((1, len(cells)))
+        unit[0, j] = 1
+        if np.linalg.matrix_rank(np.vstack([matrix, unit])) == rank:
+            out.add(cell)
+    return out
+
+
+def suppress(
+    table: dict[Cell, float], rows: Sequence[Hashable], columns: Sequence[Hashable], threshold: int
+) -> set[Cell]:
+    """The cells to hide: primary (0 < value < threshold), then secondary until none is recoverable."""
+    if threshold <= 0:
+        return set()
+    hidden = {cell for cell, v in table.items() if v is not None and 0 < v < threshold}
+    for _round in range(len(table) + 1):
+        exposed = recoverable(hidden, rows, columns)
+        if not exposed:
+            return hidden
+        target = min(exposed, key=lambda c: (rows.index(c[0]), columns.index(c[1])))
+        candidates = [
+            cell
+            for cell, v in table.items()
+            if cell not in hidden
+            and v is not None
+            and (cell[0] == target[0] or cell[1] == target[1])
+        ]
+        if not candidates:
+            # Nothing left to hide beside it: hide the whole table rather than expose a cell.
+            return {cell for cell, v in table.items() if v is not None}
+        candidates.sort(key=lambda c: (table[c], rows.index(c[0]), columns.index(c[1])))
+        # The smallest cell whose hiding protects the exposed one; else the smallest of all.
+        chosen = next(
+            (c for c in candidates if target not in recoverable(hidden | {c}, rows, columns)),
+            candidates[0],
+        )
+        hidden.add(chosen)
+    return {cell for cell, v in table.items() if v is not None}

@@ -1,0 +1,39 @@
+from django.urls import path
+
+from . import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("", views.IndicatorListView.as_view(), name="indicator_list"),
+    path("indicators/add/", views.IndicatorEditView.as_view(), name="indicator_add"),
+    path("indicators/<str:pk>/", views.IndicatorDetailView.as_view(), name="indicator_detail"),
+    path("indicators/<str:pk>/edit/", views.IndicatorEditView.as_view(), name="indicator_edit"),
+    path(
+        "indicators/<str:pk>/history/",
+        views.IndicatorHistoryView.as_view(),
+        name="indicator_history",
+    ),
+    path("indicators/<str:pk>/chart.svg", views.chart, name="chart"),
+    path("values/", views.ValueListView.as_view(), name="value_list"),
+    path("values/<str:pk>/", views.ValueDetailView.as_view(), name="value_detail"),
+    path("values/<str:pk>/edit/", views.value_edit, name="value_edit"),
+    path("values/<str:pk>/action/", views.value_action, name="value_action"),
+    path("values/<str:pk>/history/", views.ValueHistoryView.as_view(), name="value_history"),
+    path("entry/", views.entry, name="entry"),
+    path("review/", views.review, name="review"),
+    path("targets/", views.TargetListView.as_view(), name="target_list"),
+    path("targets/add/", views.TargetEditView.as_view(), name="target_add"),
+    path("targets/<str:pk>/", views.TargetEditView.as_view(), name="target_edit"),
+    path("targets/<str:pk>/history/", views.TargetHistoryView.as_view(), name="target_history"),
+    path("baselines/add/", views.BaselineEditView.as_view(), name="baseline_add"),
+    path("baselines/<str:pk>/", views.BaselineEditView.as_view(), name="baseline_edit"),
+    path("rules/add/", views.RuleEditView.as_view(), name="rule_add"),
+    path("rules/<str:pk>/", views.RuleEditView.as_view(), name="rule_edit"),
+    path("dashboard/", views.dashboard_view, name="dashboard"),
+    path("public/", views.public_view, name="public"),
+    path("import/", views.import_view, name="import"),
+    path("import/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/errors.xlsx", views.import_errors, name="import_errors"),
+    path("template.xlsx", views.template_download, name="template"),
+]
