@@ -22,12 +22,24 @@ def trend_spec(indicator: Any, state: Any, values: list[Any], targets: list[Any]
             "low": float(v.low) if v.low is not None else None,
             "high": float(v.high) if v.high is not None else None,
             "status": str(v.get_status_display()),
+            "label": _("{period}: {value} ({status})").format(
+                period=v.period,
+                value=f"{v.value.normalize():f}",
+                status=v.get_status_display(),
+            ),
         }
         for v in values
         if v.value is not None
     ]
     target = [
-        {"period": t.period, "start": t.period_start.isoformat(), "target": float(t.value)}
+        {
+            "period": t.period,
+            "start": t.period_start.isoformat(),
+            "target": float(t.value),
+            "label": _("{period}: target {value}").format(
+                period=t.period, value=f"{t.value.normalize():f}"
+            ),
+        }
         for t in targets
     ]
     order = sorted(
@@ -43,7 +55,7 @@ def trend_spec(indicator: Any, state: Any, values: list[Any], targets: list[Any]
     layers: list[dict[str, Any]] = [
         {
             "data": {"values": actual},
-            "mark": {"type": "line", "color": "#1f4e79"},
+            "mark": {"type": "line", "color": "#1f4e79", "aria": False},
             "encoding": {
                 "x": x,
                 "y": {"field": "value", "type": "quantitative", "title": value_title},
@@ -53,7 +65,7 @@ def trend_spec(indicator: Any, state: Any, values: list[Any], targets: list[Any]
             "data": {
                 "values": [r for r in actual if r["low"] is not None and r["high"] is not None]
             },
-            "mark": {"type": "rule", "color": "#7f9cbf"},
+            "mark": {"type": "rule", "color": "#7f9cbf", "aria": False},
             "encoding": {
                 "x": x,
                 "y": {"field": "low", "type": "quantitative"},
@@ -67,6 +79,7 @@ def trend_spec(indicator: Any, state: Any, values: list[Any], targets: list[Any]
                 "x": x,
                 "y": {"field": "value", "type": "quantitative"},
                 "shape": {"field": "status", "type": "nominal", "title": _("Status")},
+                "description": {"field": "label"},
                 "tooltip": [
                     {"field": "period", "title": _("Period")},
                     {"field": "value", "title": _("Value")},
@@ -89,6 +102,7 @@ def trend_spec(indicator: Any, state: Any, values: list[Any], targets: list[Any]
                 "encoding": {
                     "x": x,
                     "y": {"field": "target", "type": "quantitative"},
+                    "description": {"field": "label"},
                     "tooltip": [
                         {"field": "period", "title": _("Period")},
                         {"field": "target", "title": _("Target")},

@@ -102,8 +102,9 @@ class Period:
 
     # --- order and steps --------------------------------------------------------------------
 
-    def sort_key(self) -> tuple[date, date]:
-        return (self.start, self.end)
+    def sort_key(self) -> tuple[date, date, str, int]:
+        """First day, last day, then kind: two periods over the same days still order strictly."""
+        return (self.start, self.end, self.kind.value, self.fy_start)
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Period):
@@ -153,7 +154,10 @@ def parse(text: object, *, fy_start: int = 1) -> Period:
             continue
         year = int(match.group(1))
         index = int(match.group(2)) if match.lastindex and match.lastindex > 1 else 1
-        return Period(kind, year, index, fy_start if kind == Kind.FISCAL else 1)
+        try:
+            return Period(kind, year, index, fy_start if kind == Kind.FISCAL else 1)
+        except PeriodError as exc:
+            raise PeriodError(f"'{raw[:30]}' is not a period: {exc}") from None
     raise PeriodError(
         f"'{raw[:30]}' is not a period; write 2019, 2019-H1, 2019-Q3, 2019-07 or FY2019"
     )
@@ -165,5 +169,7 @@ def periods_between(first: Period, last: Period) -> list[Period]:
     current = first
     while current <= last and len(out) < 10_000:
         out.append(current)
+        if current.end >= last.end:
+            break
         current = current.next()
     return out

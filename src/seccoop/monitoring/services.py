@@ -42,7 +42,7 @@ from seccoop.framework.models import Organisation, Party
 
 from . import workflow
 from .models import Baseline, Indicator, Target, ValidationRule, Value
-from .periods import Period
+from .periods import Period, PeriodError
 from .rules import Finding, check
 
 ON_TRACK, AT_RISK = 90.0, 60.0
@@ -93,6 +93,14 @@ def domain_errors(
 # --- rules ----------------------------------------------------------------------------------
 
 
+def _previous(value: Value) -> str | None:
+    """The period before the value's (None before the first representable period)."""
+    try:
+        return str(value.indicator.parse_period(value.period).previous())
+    except PeriodError:
+        return None
+
+
 def evaluate(values: list[Value]) -> dict[int, list[Finding]]:
     """Run every active rule of the values' indicators; findings by position in ``values``.
 
@@ -120,10 +128,7 @@ def evaluate(values: list[Value]) -> dict[int, list[Finding]]:
             other_values[row[:4]] = row[4]
     previous: dict[tuple[int, int, str, str], Decimal | None] = {}
     if any(r.kind == ValidationRule.RuleKind.COMPARE_PREVIOUS for rs in rules.values() for r in rs):
-        wanted = set()
-        for v in values:
-            period = v.indicator.parse_period(v.period)
-            wanted.add(str(period.previous()))
+        wanted = {p for p in (_previous(v) for v in values) if p}
         for row in Value.objects.filter(
             indicator_id__in=indicator_ids, state_id__in=states, period__in=wanted
         ).values_list("indicator_id", "state_id", "period", "disaggregation", "value"):
@@ -137,8 +142,7 @@ def evaluate(values: list[Value]) -> dict[int, list[Finding]]:
         prev_key = None
         for rule in rules.get(v.indicator_id, []):
             if rule.kind == ValidationRule.RuleKind.COMPARE_PREVIOUS and prev_key is None:
-                prev_period = str(v.indicator.parse_period(v.period).previous())
-                prev_key = (v.indicator_id, v.state_id, prev_period, v.disaggregation)
+                prev_key = (v.indicator_id, v.state_id, _previous(v) or "", v.disaggregation)
             result = check(
                 rule,
                 v.value,

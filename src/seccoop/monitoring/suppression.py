@@ -8,8 +8,8 @@ until no hidden cell is determined by the published figures.
 
 "Determined" is checked exactly, by linear algebra: the published totals give linear equations
 in the hidden cells; a hidden cell is recoverable when its unit vector lies in the row space of
-those equations. Each extra cell is the smallest one, in the row or column of a recoverable cell, whose hiding
-protects it (or the smallest, when no single cell does). Pure numpy; nothing here reads the database.
+those equations. For a recoverable cell, the cheapest protection is added: another cell in its row or column, or the
+other corners of a rectangle through it, whichever hides the smallest total that works. Pure numpy; nothing here reads the database.
 """
 
 from __future__ import annotations
@@ -62,21 +62,40 @@ def suppress(
         if not exposed:
             return hidden
         target = min(exposed, key=lambda c: (rows.index(c[0]), columns.index(c[1])))
-        candidates = [
-            cell
-            for cell, v in table.items()
-            if cell not in hidden
-            and v is not None
-            and (cell[0] == target[0] or cell[1] == target[1])
-        ]
-        if not candidates:
-            # Nothing left to hide beside it: hide the whole table rather than expose a cell.
-            return {cell for cell, v in table.items() if v is not None}
-        candidates.sort(key=lambda c: (table[c], rows.index(c[0]), columns.index(c[1])))
-        # The smallest cell whose hiding protects the exposed one; else the smallest of all.
-        chosen = next(
-            (c for c in candidates if target not in recoverable(hidden | {c}, rows, columns)),
-            candidates[0],
-        )
-        hidden.add(chosen)
+        options = _protections(target, hidden, table, rows, columns)
+        if not options:
+            break  # nothing can protect it: hide the whole table, never expose a cell
+        hidden |= min(options, key=lambda cells: (sum(table[c] for c in cells), len(cells)))
     return {cell for cell, v in table.items() if v is not None}
+
+
+def _protections(
+    target: Cell,
+    hidden: set[Cell],
+    table: dict[Cell, float],
+    rows: Sequence[Hashable],
+    columns: Sequence[Hashable],
+) -> list[set[Cell]]:
+    """Sets of further cells whose hiding leaves ``target`` undetermined: one cell in its row or
+    column, or the other three corners of a rectangle through it (the classic complementary
+    pattern). Only cells that hold a figure are hidden."""
+
+    def present(cell: Cell) -> bool:
+        return table.get(cell) is not None
+
+    r, c = target
+    options: list[set[Cell]] = []
+    singles = [(r, c2) for c2 in columns if c2 != c] + [(r2, c) for r2 in rows if r2 != r]
+    for cell in singles:
+        if present(cell) and cell not in hidden:
+            options.append({cell})
+    for r2 in rows:
+        for c2 in columns:
+            if r2 == r or c2 == c:
+                continue
+            corners = {(r, c2), (r2, c), (r2, c2)}
+            if all(present(x) for x in corners):
+                extra = corners - hidden
+                if extra:
+                    options.append(extra)
+    return [o for o in options if target not in recoverable(hidden | o, rows, columns)]
