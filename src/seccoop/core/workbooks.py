@@ -8,6 +8,7 @@ nothing. ``ImportRejected`` carries the errors; ``error_report`` turns them into
 from __future__ import annotations
 
 import io
+import secrets
 import time
 import zipfile
 from dataclasses import dataclass
@@ -182,3 +183,48 @@ def upload_dir() -> Path:
         except FileNotFoundError:  # another worker removed it first
             continue
     return path
+
+
+class PendingUpload:
+    """The two-step upload wizard's memory: a previewed workbook waits (under a random token, in
+    ``upload_dir``) until the user confirms it; the errors of a rejected one stay in the session
+    for the downloadable error report. ``key`` names the wizard (e.g. ``needs_import``)."""
+
+    def __init__(self, request: Any, key: str) -> None:
+        self.request = request
+        self.key = key
+
+    def keep(self, data: bytes, name: str, **extra: Any) -> str:
+        token = secrets.token_urlsafe(16)
+        (upload_dir() / f"{token}.xlsx").write_bytes(data)
+        self.request.session[self.key] = {"token": token, "name": name[:100], **extra}
+        return token
+
+    def pending(self) -> dict[str, Any] | None:
+        """The waiting upload named by the posted token, or None (expired or not this one)."""
+        pending = self.request.session.get(self.key) or {}
+        if not pending or self.request.POST.get("token") != pending.get("token"):
+            return None
+        return dict(pending)
+
+    def read(self, pending: dict[str, Any]) -> bytes | None:
+        path = upload_dir() / f"{pending['token']}.xlsx"
+        return path.read_bytes() if path.exists() else None
+
+    def discard(self, pending: dict[str, Any]) -> None:
+        (upload_dir() / f"{pending['token']}.xlsx").unlink(missing_ok=True)
+        self.request.session.pop(self.key, None)
+
+    def remember_errors(self, errors: list[RowError]) -> None:
+        self.request.session[f"{self.key}_errors"] = [e.as_dict() for e in errors[:2000]]
+
+    def error_report_response(self, filename: str) -> Any:
+        from django.http import HttpResponse
+
+        errors = [RowError(**e) for e in self.request.session.get(f"{self.key}_errors", [])]
+        response = HttpResponse(
+            error_report(errors),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

@@ -353,8 +353,8 @@ def transition_values(request: HttpRequest, payload: TransitionIn) -> Any:
     except workflow.TransitionError:
         raise HttpError(
             409,
-            _("Some of these values cannot be {action}ed from their current status.").format(
-                action=payload.action.rstrip("e")
+            _("Some of these values do not allow '{action}' in their current status.").format(
+                action=payload.action
             ),
         ) from None
     except RulesFailed as exc:

@@ -179,20 +179,21 @@ class PeriodFields(models.Model):
         self.period_end = period.end
 
 
-class Baseline(MarkedModel, PeriodFields):
-    """Where a state started on an indicator."""
+class StatePoint(MarkedModel, PeriodFields):
+    """A figure agreed for one state on one indicator (a baseline or a target): owned by the
+    state, co-edited by its steward (the Commission), every revision kept in the history."""
 
     default_tlp = TLP.GREEN
     editor_roles = frozenset({Role.FOCAL_POINT, Role.SECRETARIAT})
     co_owner_field = "steward"
 
     indicator = models.ForeignKey(
-        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="baselines"
+        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="%(class)ss"
     )
     state = models.ForeignKey(
         Party, verbose_name=_("state"), on_delete=models.PROTECT, related_name="+"
     )
-    value = models.DecimalField(_("baseline value"), **VALUE_DIGITS)
+    value = models.DecimalField(_("value"), **VALUE_DIGITS)
     steward = models.ForeignKey(
         Organisation,
         verbose_name=_("steward"),
@@ -203,6 +204,16 @@ class Baseline(MarkedModel, PeriodFields):
         help_text=_("The body that agrees it with the state (the Commission)."),
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.state.iso3} {self.period}: {self.value}"
+
+
+class Baseline(StatePoint):
+    """Where a state started on an indicator."""
 
     class Meta:
         ordering = ["indicator__code", "state__iso3"]
@@ -216,34 +227,9 @@ class Baseline(MarkedModel, PeriodFields):
             )
         ]
 
-    def __str__(self) -> str:
-        return f"{self.indicator.code} {self.state.iso3} {self.period}: {self.value}"
 
-
-class Target(MarkedModel, PeriodFields):
+class Target(StatePoint):
     """What a state aims to reach in a period. Every revision keeps its reason in the history."""
-
-    default_tlp = TLP.GREEN
-    editor_roles = frozenset({Role.FOCAL_POINT, Role.SECRETARIAT})
-    co_owner_field = "steward"
-
-    indicator = models.ForeignKey(
-        Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE, related_name="targets"
-    )
-    state = models.ForeignKey(
-        Party, verbose_name=_("state"), on_delete=models.PROTECT, related_name="+"
-    )
-    value = models.DecimalField(_("target value"), **VALUE_DIGITS)
-    steward = models.ForeignKey(
-        Organisation,
-        verbose_name=_("steward"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("The body that agrees it with the state (the Commission)."),
-    )
-    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["indicator__code", "state__iso3", "period_start"]
@@ -257,9 +243,6 @@ class Target(MarkedModel, PeriodFields):
             )
         ]
         indexes = [models.Index(fields=["indicator", "period"], name="target_period_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.indicator.code} {self.state.iso3} {self.period}: {self.value}"
 
 
 class Value(MarkedModel, PeriodFields):

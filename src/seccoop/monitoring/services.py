@@ -262,6 +262,7 @@ def transition(values: list[Value], action: str, *, actor: Any, reason: str = ""
             if step.target == workflow.SUBMITTED:
                 v.submitted_at = now
                 v.return_reason = ""
+                v.approved_at, v.approved_by = None, None
             if step.target == workflow.APPROVED:
                 v.approved_at, v.approved_by = now, actor
             if step.target == workflow.RETURNED:
@@ -300,9 +301,9 @@ def _set_point(
     value: Decimal,
     *,
     actor: Any,
-    reason: str,
-    note: str,
     by_period: bool,
+    reason: str = "",
+    note: str = "",
 ) -> Any:
     key = {"indicator": indicator, "state": state}
     if by_period:
@@ -329,50 +330,18 @@ def _set_point(
 
 
 def set_target(
-    indicator: Indicator,
-    state: Party,
-    period: Period,
-    value: Decimal,
-    *,
-    actor: Any,
-    reason: str = "",
-    note: str = "",
+    indicator: Indicator, state: Party, period: Period, value: Decimal, **kwargs: Any
 ) -> Target:
-    """Set or revise a target; a revision needs a reason, and the history keeps the earlier value."""
-    return _set_point(
-        Target,
-        indicator,
-        state,
-        period,
-        value,
-        actor=actor,
-        reason=reason,
-        note=note,
-        by_period=True,
-    )
+    """Set or revise a target; a revision needs a reason, and the history keeps the earlier value.
+    Keyword arguments: ``actor`` (required), ``reason``, ``note``."""
+    return _set_point(Target, indicator, state, period, value, by_period=True, **kwargs)
 
 
 def set_baseline(
-    indicator: Indicator,
-    state: Party,
-    period: Period,
-    value: Decimal,
-    *,
-    actor: Any,
-    reason: str = "",
-    note: str = "",
+    indicator: Indicator, state: Party, period: Period, value: Decimal, **kwargs: Any
 ) -> Baseline:
-    return _set_point(
-        Baseline,
-        indicator,
-        state,
-        period,
-        value,
-        actor=actor,
-        reason=reason,
-        note=note,
-        by_period=False,
-    )
+    """Set or revise a state's baseline (one per indicator); as for targets."""
+    return _set_point(Baseline, indicator, state, period, value, by_period=False, **kwargs)
 
 
 # --- progress -------------------------------------------------------------------------------
@@ -596,7 +565,7 @@ def public_table(user: Any, indicator: Indicator, period: str) -> PublicTable:
     further cells are hidden that no hidden cell can be recovered from the published totals.
     A total that would include a hidden cell is still published (it reveals nothing alone).
     """
-    from .suppression import suppress
+    from .suppression import suppress_table
 
     keys = [k for k in indicator.disaggregation_keys() if k] or [""]
     values = (
@@ -618,21 +587,35 @@ def public_table(user: Any, indicator: Indicator, period: str) -> PublicTable:
     row_ids = [s.pk for s in rows]
     threshold = suppression_threshold(indicator)
     counts = indicator.measure_type == Indicator.MeasureType.UNIT and indicator.aggregation == "sum"
-    hidden = (
-        suppress({c: float(v) for c, v in cells.items() if v is not None}, row_ids, keys, threshold)
+    hidden, withheld = (
+        suppress_table(
+            {c: float(v) for c, v in cells.items() if v is not None}, row_ids, keys, threshold
+        )
         if counts
-        else set()
+        else (set(), set())
     )
 
     def total(items: list[Decimal | None]) -> Decimal | None:
         present = [x for x in items if x is not None]
         return sum(present, Decimal(0)) if present and counts else None
 
-    row_totals = (
-        {s: total([cells.get((s, k)) for k in keys]) for s in row_ids} if len(keys) > 1 else {}
+    # A total is published where it is a real sum of several cells and not withheld.
+    row_totals = {
+        s: None if ("r", s) in withheld else total([cells.get((s, k)) for k in keys])
+        for s in row_ids
+        if len(keys) > 1
+    }
+    column_totals = {
+        k: None
+        if ("c", k) in withheld or len(row_ids) < 2
+        else total([cells.get((s, k)) for s in row_ids])
+        for k in keys
+    }
+    grand = (
+        total(list(cells.values()))
+        if not withheld and (len(row_ids) > 1 or len(keys) > 1)
+        else None
     )
-    column_totals = {k: total([cells.get((s, k)) for s in row_ids]) for k in keys}
-    grand = total(list(cells.values()))
     return PublicTable(
         indicator,
         period,

@@ -14,25 +14,38 @@ other corners of a rectangle through it, whichever hides the smallest total that
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Collection, Hashable, Sequence
 
 import numpy as np
 
 Cell = tuple[Hashable, Hashable]
 
 
+Line = tuple[str, Hashable]  # ("r", row) or ("c", column): a published total
+
+
+def published_lines(
+    rows: Sequence[Hashable], columns: Sequence[Hashable], withheld: Collection[Line] = ()
+) -> list[Line]:
+    """The totals a table publishes: a row total when the row has several cells (with one column
+    the "row total" would be the cell itself), likewise for columns, less the withheld ones."""
+    lines = ([("r", r) for r in rows] if len(columns) > 1 else []) + (
+        [("c", c) for c in columns] if len(rows) > 1 else []
+    )
+    return [line for line in lines if line not in withheld]
+
+
 def recoverable(
-    hidden: set[Cell], rows: Sequence[Hashable], columns: Sequence[Hashable]
+    hidden: set[Cell],
+    rows: Sequence[Hashable],
+    columns: Sequence[Hashable],
+    withheld: Collection[Line] = (),
 ) -> set[Cell]:
     """The hidden cells that the published row and column totals determine exactly."""
     cells = sorted(hidden, key=lambda c: (rows.index(c[0]), columns.index(c[1])))
     if not cells:
         return set()
-    # A row total is published only when the row has several cells (with one column the "row
-    # total" is the cell itself), and likewise for columns.
-    lines = ([("r", r) for r in rows] if len(columns) > 1 else []) + (
-        [("c", c) for c in columns] if len(rows) > 1 else []
-    )
+    lines = published_lines(rows, columns, withheld)
     if not lines:
         return set()
     matrix = np.zeros((len(lines), len(cells)))
@@ -54,19 +67,33 @@ def suppress(
     table: dict[Cell, float], rows: Sequence[Hashable], columns: Sequence[Hashable], threshold: int
 ) -> set[Cell]:
     """The cells to hide: primary (0 < value < threshold), then secondary until none is recoverable."""
+    return suppress_table(table, rows, columns, threshold)[0]
+
+
+def suppress_table(
+    table: dict[Cell, float], rows: Sequence[Hashable], columns: Sequence[Hashable], threshold: int
+) -> tuple[set[Cell], set[Line]]:
+    """The cells to hide and the totals to withhold.
+
+    Cells are hidden first (primary, then the cheapest protection of each recoverable cell). Where
+    no cell can protect one (its row holds no other figure, say), the totals through it are
+    withheld instead. The grand total is published only when no total is withheld.
+    """
+    withheld: set[Line] = set()
     if threshold <= 0:
-        return set()
+        return set(), withheld
     hidden = {cell for cell, v in table.items() if v is not None and 0 < v < threshold}
-    for _round in range(len(table) + 1):
-        exposed = recoverable(hidden, rows, columns)
+    for _round in range(2 * len(table) + len(rows) + len(columns) + 1):
+        exposed = recoverable(hidden, rows, columns, withheld)
         if not exposed:
-            return hidden
+            return hidden, withheld
         target = min(exposed, key=lambda c: (rows.index(c[0]), columns.index(c[1])))
-        options = _protections(target, hidden, table, rows, columns)
-        if not options:
-            break  # nothing can protect it: hide the whole table, never expose a cell
-        hidden |= min(options, key=lambda cells: (sum(table[c] for c in cells), len(cells)))
-    return {cell for cell, v in table.items() if v is not None}
+        options = _protections(target, hidden, table, rows, columns, withheld)
+        if options:
+            hidden |= min(options, key=lambda cells: (sum(table[c] for c in cells), len(cells)))
+        else:
+            withheld |= {("r", target[0]), ("c", target[1])}
+    return {cell for cell, v in table.items() if v is not None}, set(published_lines(rows, columns))
 
 
 def _protections(
@@ -75,6 +102,7 @@ def _protections(
     table: dict[Cell, float],
     rows: Sequence[Hashable],
     columns: Sequence[Hashable],
+    withheld: Collection[Line],
 ) -> list[set[Cell]]:
     """Sets of further cells whose hiding leaves ``target`` undetermined: one cell in its row or
     column, or the other three corners of a rectangle through it (the classic complementary
@@ -98,4 +126,4 @@ def _protections(
                 extra = corners - hidden
                 if extra:
                     options.append(extra)
-    return [o for o in options if target not in recoverable(hidden | o, rows, columns)]
+    return [o for o in options if target not in recoverable(hidden | o, rows, columns, withheld)]

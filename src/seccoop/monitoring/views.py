@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -26,7 +25,7 @@ from seccoop.core.views import (
     bounded_pk,
     get_restricted_object,
 )
-from seccoop.core.workbooks import ImportRejected, RowError, error_report, upload_dir
+from seccoop.core.workbooks import ImportRejected, PendingUpload, RowError
 from seccoop.framework.models import Party
 
 from . import workflow
@@ -643,6 +642,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
+        upload = PendingUpload(request, "values_import")
         try:
             plan = plan_import(
                 read_workbook(data),
@@ -653,15 +653,10 @@ def import_view(request: HttpRequest) -> HttpResponse:
         except ImportRejected as exc:
             plan, errors = None, exc.errors
         if errors:
-            request.session["values_import_errors"] = [e.as_dict() for e in errors[:2000]]
+            upload.remember_errors(errors)
             context.update(errors=errors[:200], error_count=len(errors))
             return render(request, "monitoring/import.html", context, status=400)
-        token = secrets.token_urlsafe(16)
-        (upload_dir() / f"{token}.xlsx").write_bytes(data)
-        request.session["values_import"] = {
-            "token": token,
-            "name": form.cleaned_data["file"].name[:100],
-        }
+        token = upload.keep(data, form.cleaned_data["file"].name)
         context.update(
             plan=plan, preview=(plan.create + plan.update)[:20] if plan else [], token=token
         )
@@ -675,22 +670,23 @@ def import_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
     """Step 2: write the previewed file, all or nothing (validated again, in case data moved on)."""
-    pending = request.session.get("values_import") or {}
-    if not pending or request.POST.get("token") != pending.get("token"):
+    upload = PendingUpload(request, "values_import")
+    pending = upload.pending()
+    if pending is None:
         messages.error(request, _("This import preview has expired; upload the workbook again."))
         return HttpResponseRedirect(reverse("monitoring:import"))
-    path = upload_dir() / f"{pending['token']}.xlsx"
-    if not path.exists():
+    data = upload.read(pending)
+    if data is None:
         raise Http404
     try:
         plan = plan_import(
-            read_workbook(path.read_bytes()),
+            read_workbook(data),
             user=request.user,
             allowed_owner_ids=_allowed_owner_ids(request.user),
         )
         summary = apply_import(plan, actor=request.user, source=pending.get("name", ""))
     except ImportRejected as exc:
-        request.session["values_import_errors"] = [e.as_dict() for e in exc.errors[:2000]]
+        upload.remember_errors(exc.errors)
         return render(
             request,
             "monitoring/import.html",
@@ -698,8 +694,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     finally:
-        path.unlink(missing_ok=True)
-        request.session.pop("values_import", None)
+        upload.discard(pending)
     messages.success(
         request,
         _("Imported: {created} created, {updated} updated, {unchanged} unchanged.").format(
@@ -711,7 +706,6 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_errors(request: HttpRequest) -> HttpResponse:
-    errors = [RowError(**e) for e in request.session.get("values_import_errors", [])]
-    response = HttpResponse(error_report(errors), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="values-import-errors.xlsx"'
-    return response
+    return PendingUpload(request, "values_import").error_report_response(
+        "values-import-errors.xlsx"
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from decimal import Decimal
 from html import escape
 from typing import Any
@@ -26,14 +25,13 @@ from seccoop.core.views import (
     ObjectHistoryView,
     ObjectListView,
 )
-from seccoop.core.workbooks import upload_dir
+from seccoop.core.workbooks import PendingUpload
 
 from .filters import NeedFilterSet
 from .forms import CycleForm, ImportForm, NeedForm
 from .importer import (
     ImportRejected,
     apply_import,
-    error_report,
     plan_import,
     read_workbook,
     template_workbook,
@@ -254,6 +252,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
         cycle = form.cleaned_data["cycle"]
+        upload = PendingUpload(request, "needs_import")
         try:
             rows = read_workbook(data)
             plan = plan_import(
@@ -266,16 +265,10 @@ def import_view(request: HttpRequest) -> HttpResponse:
         except ImportRejected as exc:
             plan, errors = None, exc.errors
         if errors:
-            request.session["needs_import_errors"] = [e.as_dict() for e in errors[:2000]]
+            upload.remember_errors(errors)
             context.update(errors=errors[:200], error_count=len(errors))
             return render(request, "needs/import.html", context, status=400)
-        token = secrets.token_urlsafe(16)
-        (upload_dir() / f"{token}.xlsx").write_bytes(data)
-        request.session["needs_import"] = {
-            "token": token,
-            "cycle": cycle.pk,
-            "name": form.cleaned_data["file"].name[:100],
-        }
+        token = upload.keep(data, form.cleaned_data["file"].name, cycle=cycle.pk)
         context.update(
             plan=plan, preview=(plan.create + plan.update)[:20] if plan else [], token=token
         )
@@ -289,26 +282,27 @@ def import_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
     """Step 2: write the previewed file, all or nothing (validated again, in case data moved on)."""
-    pending = request.session.get("needs_import") or {}
-    if not pending or request.POST.get("token") != pending.get("token"):
+    upload = PendingUpload(request, "needs_import")
+    pending = upload.pending()
+    if pending is None:
         messages.error(request, _("This import preview has expired; upload the workbook again."))
         return HttpResponseRedirect(reverse("needs:import"))
-    path = upload_dir() / f"{pending['token']}.xlsx"
     cycle = (
         AssessmentCycle.objects.restrict(request.user, "view").filter(pk=pending["cycle"]).first()
     )
-    if cycle is None or not path.exists():
+    data = upload.read(pending)
+    if cycle is None or data is None:
         raise Http404
     try:
         plan = plan_import(
-            read_workbook(path.read_bytes()),
+            read_workbook(data),
             cycle=cycle,
             user=request.user,
             allowed_owner_ids=_allowed_owner_ids(request.user),
         )
         summary = apply_import(plan, actor=request.user, source=pending.get("name", ""))
     except ImportRejected as exc:
-        request.session["needs_import_errors"] = [e.as_dict() for e in exc.errors[:2000]]
+        upload.remember_errors(exc.errors)
         return render(
             request,
             "needs/import.html",
@@ -320,8 +314,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     finally:
-        path.unlink(missing_ok=True)
-        request.session.pop("needs_import", None)
+        upload.discard(pending)
     messages.success(
         request,
         _("Imported: {created} created, {updated} updated, {unchanged} unchanged.").format(
@@ -333,15 +326,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_errors(request: HttpRequest) -> HttpResponse:
-    from .importer import RowError
-
-    errors = [RowError(**e) for e in request.session.get("needs_import_errors", [])]
-    response = HttpResponse(
-        error_report(errors),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="needs-import-errors.xlsx"'
-    return response
+    return PendingUpload(request, "needs_import").error_report_response("needs-import-errors.xlsx")
 
 
 class CycleListView(ObjectListView):
