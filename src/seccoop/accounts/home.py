@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from seccoop.core.panels import panels_for
 from seccoop.framework.models import Body, Category, Mechanism, Party, StrategicPriority
 
 from .models import Contact, Membership, Role
@@ -54,6 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "coordination_centre": Mechanism.objects.restrict(user, "view")
                 .filter(number=4)
                 .first(),
+                "panels": panels_for(request),
                 "commission": Body.objects.restrict(user, "view")
                 .filter(organisation__code="COMMISSION")
                 .select_related("organisation")

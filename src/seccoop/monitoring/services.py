@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from seccoop.core.audit import record_event
 from seccoop.core.markings import TLP
 from seccoop.core.models import mark_history
+from seccoop.core.policy import get_policy
 from seccoop.framework.models import Organisation, Party
 
 from . import workflow
@@ -645,3 +646,47 @@ def visible_indicators(user: Any) -> Any:
 
 def find_indicator(user: Any, code: str) -> Indicator | None:
     return visible_indicators(user).filter(Q(code__iexact=code.strip())).first()
+
+
+def home_panel(request: Any) -> Any:
+    """The home page's monitoring work: what to enter or correct, and what waits for approval."""
+    from django.urls import reverse
+
+    from seccoop.core.panels import Panel, PanelItem
+
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    items = []
+    own = Value.objects.restrict(user, "change")
+    returned = own.filter(status=Value.Status.RETURNED).count()
+    drafts = own.filter(status=Value.Status.DRAFT).count()
+    if get_policy().can_add(Value, user):
+        items.append(PanelItem(str(_("Enter values")), reverse("monitoring:entry")))
+        items.append(
+            PanelItem(
+                str(_("Values returned to you for correction")),
+                reverse("monitoring:value_list") + "?status=returned",
+                returned,
+            )
+        )
+        items.append(
+            PanelItem(
+                str(_("Draft values not yet submitted")),
+                reverse("monitoring:value_list") + "?status=draft",
+                drafts,
+            )
+        )
+    waiting = Value.objects.restrict(user, "review").filter(status=Value.Status.SUBMITTED)
+    if waiting.exists():
+        items.append(
+            PanelItem(
+                str(_("Values waiting for your approval")),
+                reverse("monitoring:review"),
+                waiting.count(),
+            )
+        )
+    if not items:
+        return None
+    return Panel("monitoring", str(_("Monitoring")), items)
+
