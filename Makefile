@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_needs_import.py
 	$(BIN)/python bench/bench_smaa.py
+	$(BIN)/python bench/bench_monitoring.py
 
 ## regenerate the translation catalogues and the committed OpenAPI document
 messages: $(STAMP)

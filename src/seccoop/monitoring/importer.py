@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from seccoop.core.audit import record_event
+from seccoop.core.db import refresh_statistics
 from seccoop.core.markings import TLP
 from seccoop.core.workbooks import (
     WEB_LIMITS,
@@ -326,6 +327,8 @@ def apply_import(plan: ValuesPlan, *, actor: Any, source: str = "") -> dict[str,
                 mark_history(v, reason=f"{revised[id(v)]} ({reason})"[:250], user=actor)
                 v.save()
         record_event("monitoring.imported", actor=actor, source=source[:100], **plan.summary)
+    if len(plan.create) >= 1000:
+        refresh_statistics()
     return plan.summary
 
 

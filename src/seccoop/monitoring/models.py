@@ -125,6 +125,10 @@ class Indicator(MarkedModel):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.code = self.code.strip().upper()  # codes match exactly (and on an index) everywhere
+        super().save(*args, **kwargs)
+
     @property
     def numeric(self) -> bool:
         return self.measure_type in (
@@ -299,7 +303,8 @@ class Value(MarkedModel, PeriodFields):
     )
 
     class Meta:
-        ordering = ["indicator__code", "state__iso3", "period_start", "disaggregation"]
+        # The natural key's unique index serves this order at any size (see the API guide).
+        ordering = ["indicator_id", "state_id", "period", "disaggregation"]
         verbose_name = _("value")
         verbose_name_plural = _("values")
         constraints = [

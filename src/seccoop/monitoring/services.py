@@ -31,7 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -417,39 +417,57 @@ def approved_totals(user: Any) -> Any:
         Value.objects.restrict(user, "view")
         .filter(status=Value.Status.APPROVED, disaggregation="")
         .annotate(
-            target_value=Subquery(targets.values("value")[:1]),
-            baseline_value=Subquery(baselines.values("value")[:1]),
+            target_value=Subquery(targets.order_by().values("value")[:1]),
+            baseline_value=Subquery(baselines.order_by().values("value")[:1]),
         )
     )
 
 
-def progress_rows(user: Any, indicators: list[Indicator], period: str) -> list[ProgressRow]:
-    """One row per state with a value or a target for each indicator in the period (2 queries)."""
+def progress_rows(
+    user: Any, indicators: list[Indicator], period: str, states: dict[int, Party] | None = None
+) -> list[ProgressRow]:
+    """One row per state with a value or a target for each indicator in the period.
+
+    Three queries at most (values with their targets and baselines, targets without a value, and
+    the states unless given); only the figures are read, never whole rows.
+    """
     by_id = {i.pk: i for i in indicators}
+    if states is None:
+        states = {p.pk: p for p in Party.objects.restrict(user, "view")}
     rows: dict[tuple[int, int], ProgressRow] = {}
-    for v in (
-        approved_totals(user).filter(indicator_id__in=by_id, period=period).select_related("state")
-    ):
-        ind = by_id[v.indicator_id]
-        pct = progress_pct(ind.direction, v.value, v.target_value, v.baseline_value)
-        rows[(v.indicator_id, v.state_id)] = ProgressRow(
+    figures = (
+        approved_totals(user)
+        .filter(indicator_id__in=by_id, period=period)
+        .order_by()
+        .values_list("indicator_id", "state_id", "value", "target_value", "baseline_value")
+    )
+    for ind_id, state_id, actual, target, baseline in figures:
+        state = states.get(state_id)
+        if state is None:
+            continue
+        ind = by_id[ind_id]
+        pct = progress_pct(ind.direction, actual, target, baseline)
+        rows[(ind_id, state_id)] = ProgressRow(
             ind,
-            v.state,
+            state,
             period,
-            v.value,
-            v.target_value,
-            v.baseline_value,
+            actual,
+            target,
+            baseline,
             pct,
-            progress_status(pct, v.target_value is not None, True),
+            progress_status(pct, target is not None, True),
         )
-    for t in (
+    targets = (
         Target.objects.restrict(user, "view")
         .filter(indicator_id__in=by_id, period=period)
-        .select_related("state")
-    ):
-        if (t.indicator_id, t.state_id) not in rows:
-            rows[(t.indicator_id, t.state_id)] = ProgressRow(
-                by_id[t.indicator_id], t.state, period, None, t.value, None, None, "no_data"
+        .order_by()
+        .values_list("indicator_id", "state_id", "value")
+    )
+    for ind_id, state_id, target in targets:
+        state = states.get(state_id)
+        if (ind_id, state_id) not in rows and state is not None:
+            rows[(ind_id, state_id)] = ProgressRow(
+                by_id[ind_id], state, period, None, target, None, None, "no_data"
             )
     return sorted(rows.values(), key=lambda r: (r.indicator.code, r.state.iso3))
 
@@ -527,7 +545,8 @@ def dashboard(user: Any, period: Period) -> Dashboard:
         .select_related("organisation")
     )
     board = Dashboard(str(period), indicators, states)
-    for row in progress_rows(user, indicators, str(period)):
+    by_id = {s.pk: s for s in states}
+    for row in progress_rows(user, indicators, str(period), by_id):
         board.cells[(row.indicator.pk, row.state.pk)] = row
     counts: dict[str, int] = defaultdict(int)
     for row in board.cells.values():
@@ -658,35 +677,33 @@ def home_panel(request: Any) -> Any:
     if not getattr(user, "is_authenticated", False):
         return None
     items = []
-    own = Value.objects.restrict(user, "change")
-    returned = own.filter(status=Value.Status.RETURNED).count()
-    drafts = own.filter(status=Value.Status.DRAFT).count()
     if get_policy().can_add(Value, user):
+        own = Value.objects.restrict(user, "change").aggregate(
+            returned=Count("pk", filter=Q(status=Value.Status.RETURNED)),
+            drafts=Count("pk", filter=Q(status=Value.Status.DRAFT)),
+        )
         items.append(PanelItem(str(_("Enter values")), reverse("monitoring:entry")))
         items.append(
             PanelItem(
                 str(_("Values returned to you for correction")),
                 reverse("monitoring:value_list") + "?status=returned",
-                returned,
+                own["returned"],
             )
         )
         items.append(
             PanelItem(
                 str(_("Draft values not yet submitted")),
                 reverse("monitoring:value_list") + "?status=draft",
-                drafts,
+                own["drafts"],
             )
         )
-    waiting = Value.objects.restrict(user, "review").filter(status=Value.Status.SUBMITTED)
-    if waiting.exists():
+    waiting = Value.objects.restrict(user, "review").filter(status=Value.Status.SUBMITTED).count()
+    if waiting:
         items.append(
             PanelItem(
-                str(_("Values waiting for your approval")),
-                reverse("monitoring:review"),
-                waiting.count(),
+                str(_("Values waiting for your approval")), reverse("monitoring:review"), waiting
             )
         )
     if not items:
         return None
     return Panel("monitoring", str(_("Monitoring")), items)
-

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from seccoop.core.audit import record_event
+from seccoop.core.db import refresh_statistics
 from seccoop.core.money import CURRENCIES, RateMissing, RateTable
 from seccoop.core.workbooks import (
     CLI_LIMITS,
@@ -353,6 +354,8 @@ def apply_import(plan: ImportPlan, *, actor: Any, source: str = "") -> dict[str,
             source=source[:100],
             **plan.summary,
         )
+    if len(plan.create) >= 1000:
+        refresh_statistics()
     return plan.summary
 
 

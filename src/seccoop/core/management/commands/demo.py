@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from seccoop.core.db import refresh_statistics
 from seccoop.core.demo import DemoContext, providers
 
 
@@ -29,3 +30,4 @@ class Command(BaseCommand):
         for name, provider in providers():
             self.stdout.write(f"demo: {name}")
             provider(ctx)
+        refresh_statistics()

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from seccoop.core.db import refresh_statistics
 from seccoop.core.demo import reference_loaders
 from seccoop.framework.services import load_framework
 
@@ -20,3 +21,4 @@ class Command(BaseCommand):
         for name, loader in reference_loaders():
             loader()
             self.stdout.write(f"reference data: {name} loaded")
+        refresh_statistics()
