@@ -88,6 +88,7 @@ def test_focal_point_enters_fixes_and_submits_and_the_secretariat_approves(
         page.get_by_label("Period", exact=True).fill("2026-Q3")
         page.get_by_role("button", name="Open").click()
         grid = page.get_by_test_id("entry-grid")
+        page.evaluate("window.stillTheSamePage = true")  # gone if the page reloads
         row = grid.locator('tr[data-indicator="IIA-SHOOT"]')
         value = row.get_by_label("Value of IIA-SHOOT")
         value.fill("29000")
@@ -100,6 +101,8 @@ def test_focal_point_enters_fixes_and_submits_and_the_secretariat_approves(
         expect(alert).to_contain_text("IIA-SHOOT/RANGE")
         expect(alert).to_contain_text("29000")
         expect(alert).to_contain_text("Nothing was submitted")
+        # The grid answered in place (htmx swapped the page's main part; no reload).
+        assert page.evaluate("window.stillTheSamePage") is True
         assert not Value.objects.filter(indicator=indicator, status="submitted").exists()
 
         row = page.get_by_test_id("entry-grid").locator('tr[data-indicator="IIA-SHOOT"]')
@@ -109,6 +112,7 @@ def test_focal_point_enters_fixes_and_submits_and_the_secretariat_approves(
         expect(page.get_by_role("status").first).to_contain_text("done")
         row = page.get_by_test_id("entry-grid").locator('tr[data-indicator="IIA-SHOOT"]')
         expect(row).to_contain_text("Submitted")
+        assert page.evaluate("window.stillTheSamePage") is True
 
         page.get_by_role("button", name="Sign out").click()
         sign_in(page, base, "secretariat")

@@ -28,6 +28,9 @@ urlpatterns = [
     path("targets/<str:pk>/history/", views.TargetHistoryView.as_view(), name="target_history"),
     path("baselines/add/", views.BaselineEditView.as_view(), name="baseline_add"),
     path("baselines/<str:pk>/", views.BaselineEditView.as_view(), name="baseline_edit"),
+    path(
+        "baselines/<str:pk>/history/", views.BaselineHistoryView.as_view(), name="baseline_history"
+    ),
     path("rules/add/", views.RuleEditView.as_view(), name="rule_add"),
     path("rules/<str:pk>/", views.RuleEditView.as_view(), name="rule_edit"),
     path("dashboard/", views.dashboard_view, name="dashboard"),

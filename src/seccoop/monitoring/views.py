@@ -537,7 +537,12 @@ class BaselineEditView(ObjectEditView):
     model = Baseline
     form_class = BaselineForm
     reason_required = True
-    success_url_name = "monitoring:baseline_edit"
+    success_url_name = "monitoring:baseline_history"
+
+
+class BaselineHistoryView(ObjectHistoryView):
+    model = Baseline
+    detail_url_name = "monitoring:baseline_edit"
 
 
 class RuleEditView(ObjectEditView):

@@ -170,7 +170,7 @@ def smaa2(
     width = (hi_x - lo_x).astype(np.float32)
     base = lo_x.astype(np.float32)
     uncertain = bool(np.any(width > 0))
-    counts = np.zeros((m, m), dtype=np.int64)
+    counts_by_rank = np.zeros((m, m), dtype=np.int64)  # [rank - 1, measure]
     winners_weight = np.zeros((m, n))
     winners_count = np.zeros(m, dtype=np.int64)
     chunk = max(1, min(samples, MAX_CELLS_PER_CHUNK // max(m, 1)))
@@ -188,30 +188,57 @@ def smaa2(
             utility = np.matmul(x, w32[:, :, None])[..., 0]  # (s, m)
         else:
             utility = w32 @ base.T
-        _accumulate_ranks(counts, utility)
-        best = np.argmax(utility, axis=1)
+        order = descending_order(utility)
+        _accumulate_ranks(counts_by_rank, order)
+        best = order[:, 0]
         np.add.at(winners_weight, best, w)
         winners_count += np.bincount(best, minlength=m)
         done += size
-    acceptability = counts / samples
+    acceptability = counts_by_rank.T / samples
     with np.errstate(invalid="ignore", divide="ignore"):
         central = winners_weight / winners_count[:, None]
     confidence = _confidence(lo_x, width, central, winners_count > 0, samples, rng)
     return Smaa(acceptability, central, confidence, samples)
 
 
-def _accumulate_ranks(
-    counts: NDArray[np.int64], utility: NDArray[np.float32], block: int = 256
-) -> None:
-    """Add each sample's ranking to ``counts[measure, rank - 1]`` (block-wise, cache friendly)."""
-    size, m = utility.shape
-    ranks = ranks_from_scores(utility) - 1  # (s, m), 0-based
+def descending_order(utility: NDArray[np.float32]) -> NDArray[np.int64]:
+    """Per row, the measures from the highest utility down; equal utilities keep their order of
+    appearance (as a stable sort of ``-utility`` would).
+
+    Each utility becomes a 64-bit key, its order-preserving bit pattern (descending) above its
+    column number, so one plain integer sort (vectorised; no indirection, no stability needed)
+    gives the same order as a stable argsort, several times faster.
+    """
+    m = utility.shape[-1]
+    u = np.ascontiguousarray(utility, dtype=np.float32) + np.float32(0)  # -0.0 becomes +0.0
+    bits = u.view(np.int32)
+    flip = (bits >> 31).view(np.uint32) | np.uint32(0x80000000)  # negatives: all bits; else sign
+    keys = (~(bits.view(np.uint32) ^ flip)).astype(np.uint64)
+    keys <<= np.uint64(32)
+    keys |= np.arange(m, dtype=np.uint64)
+    keys.sort(axis=-1)
+    return (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+
+
+def _accumulate_ranks(counts_by_rank: NDArray[np.int64], order: NDArray[np.int64]) -> None:
+    """Add each sample's ranking: ``counts_by_rank[r, measure]`` counts the samples in which the
+    measure came at rank r + 1 (one contiguous bincount per rank)."""
+    m = order.shape[1]
+    by_rank = np.ascontiguousarray(order.T)
+    for rank in range(m):
+        counts_by_rank[rank] += np.bincount(by_rank[rank], minlength=m)
+
+
+def undominated(low: Array, high: Array, block: int = 256) -> NDArray[np.bool_]:
+    """Measures that can be best for some weights and scores: not beaten by another measure's low
+    scores on every criterion by their own high scores (such a measure is always worse)."""
+    m = low.shape[0]
+    keep = np.ones(m, dtype=bool)
     for start in range(0, m, block):
-        stop = min(m, start + block)
-        local = ranks[:, start:stop] + (np.arange(stop - start, dtype=np.int64) * m)[None, :]
-        counts[start:stop] += np.bincount(local.ravel(), minlength=(stop - start) * m).reshape(
-            stop - start, m
-        )
+        part = high[start : start + block]
+        beaten = np.any(np.all(low[None, :, :] > part[:, None, :], axis=2), axis=1)
+        keep[start : start + block] = ~beaten
+    return keep
 
 
 def _confidence(
@@ -232,14 +259,17 @@ def _confidence(
     samples = min(samples, CONFIDENCE_SAMPLES)
     weights = central[candidates].T.astype(np.float32)  # (n, k)
     base, span = lo_x.astype(np.float32), width.astype(np.float32)
+    # Only measures that can ever be best compete (a candidate always can): same winners, less work.
+    rivals = np.flatnonzero(undominated(lo_x, lo_x + width))
     chunk = max(1, min(samples, 50_000_000 // max(m * candidates.size, 1)))
     wins = np.zeros(candidates.size)
     done = 0
     while done < samples:
         size = min(chunk, samples - done)
-        x = rng.random((size, m, n), dtype=np.float32) * span + base
-        utility = (x.reshape(size * m, n) @ weights).reshape(size, m, candidates.size)
-        wins += (np.argmax(utility, axis=1) == candidates).sum(axis=0)
+        x = (rng.random((size, m, n), dtype=np.float32) * span + base)[:, rivals, :]
+        r = rivals.size
+        utility = (x.reshape(size * r, n) @ weights).reshape(size, r, candidates.size)
+        wins += (rivals[np.argmax(utility, axis=1)] == candidates).sum(axis=0)
         done += size
     confidence[candidates] = wins / samples
     return confidence
