@@ -142,3 +142,33 @@ def test_bounds_check_and_sensitivity_sweep() -> None:
     assert sweep.weights[0] == 0 and sweep.weights[-1] == 1
     assert sweep.ranks[-1].tolist()[0] == 1  # all weight on criterion 0: measure 0 first
     assert sweep.ranks[0].tolist()[0] == 3
+
+
+def test_descending_order_equals_a_stable_argsort_with_ties_and_signs() -> None:
+    """The integer-key sort gives exactly the order of a stable argsort of -utility."""
+    from seccoop.prioritization.methods import descending_order
+
+    rng = np.random.default_rng(11)
+    for values in (
+        rng.uniform(1, 5, (40, 300)),
+        np.round(rng.uniform(-3, 3, (40, 300)), 1),  # many ties, negatives and zeros
+        np.where(rng.random((40, 300)) < 0.1, -0.0, rng.uniform(0, 1, (40, 300))),
+    ):
+        utility = values.astype(np.float32)
+        expected = np.argsort(-utility, axis=-1, kind="stable")
+        assert np.array_equal(descending_order(utility), expected)
+
+
+def test_smaa_gives_the_same_result_whatever_the_number_of_threads(monkeypatch: Any) -> None:
+    from seccoop.prioritization import methods
+
+    rng = np.random.default_rng(5)
+    low = rng.uniform(1, 4, (60, 3))
+    high = np.minimum(low + rng.uniform(0, 1, (60, 3)), 5)
+    monkeypatch.setattr(methods.os, "cpu_count", lambda: 1)
+    one = methods.smaa2(low, high, samples=3000, seed=9)
+    monkeypatch.setattr(methods.os, "cpu_count", lambda: 8)
+    many = methods.smaa2(low, high, samples=3000, seed=9)
+    assert np.array_equal(one.rank_acceptability, many.rank_acceptability)
+    assert np.array_equal(one.central_weights, many.central_weights, equal_nan=True)
+    assert np.array_equal(one.confidence, many.confidence)
