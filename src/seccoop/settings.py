@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "seccoop.plan",
     "seccoop.prioritization",
     "seccoop.monitoring",
+    "seccoop.meetings",
 ]
 
 MIDDLEWARE = [

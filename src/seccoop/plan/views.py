@@ -110,6 +110,12 @@ class PlanVersionDetailView(ObjectDetailView):
             "adopt_form": AdoptForm(user=user),
             "next_form": NextVersionForm(base=obj),
             "others": PlanVersion.objects.restrict(user, "view").exclude(pk=obj.pk),
+            # Decisions of meetings that adopted this version (the meetings module adds them).
+            "adopting_decisions": obj.decisions.restrict(user, "view").select_related(
+                "meeting__body__organisation"
+            )
+            if hasattr(obj, "decisions")
+            else [],
         }
 
 

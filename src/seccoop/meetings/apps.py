@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MeetingsConfig(AppConfig):
+    name = "seccoop.meetings"
+    label = "meetings"
+    verbose_name = _("Meetings")
+
+    def ready(self) -> None:
+        from seccoop.core.demo import register_demo
+
+        from .demo import load_demo_meetings
+
+        register_demo(70, "meetings", load_demo_meetings)

@@ -1,0 +1,260 @@
+"""Meetings services: scheduling, the parts of a meeting, decisions (and plan adoption), action
+items carried forward, the cadence rules, and calendar feeds."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from seccoop.core.markings import TLP
+from seccoop.core.models import mark_history
+from seccoop.framework.cadence import BodyRule, MeetingRecord, check, next_host_side
+from seccoop.framework.models import Body, Organisation
+from seccoop.plan.services import adopt_plan_version
+
+from .models import ActionItem, AgendaItem, CalendarFeed, Decision, Meeting
+
+FIRST_YEAR = 2010
+
+
+def check_time_zone(name: str) -> ZoneInfo:
+    """The IANA time zone ``name``, or a ValidationError naming the field."""
+    if name not in available_timezones():
+        raise ValidationError(
+            {
+                "time_zone": _(
+                    "Unknown time zone '{value}'. Use an IANA name such as America/Port_of_Spain."
+                ).format(value=name[:60])
+            }
+        )
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            {"time_zone": _("Unknown time zone '{value}'.").format(value=name[:60])}
+        ) from None
+
+
+def local_to_utc(day: date, hour: int, minute: int, zone: str) -> datetime:
+    """A wall-clock time at the venue, as an aware datetime (10:00 in Port of Spain is 14:00 UTC)."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=check_time_zone(zone))
+
+
+def schedule(meeting: Meeting, *, actor: Any, reason: str = "") -> Meeting:
+    """Create or change a meeting: checks its time zone and times, numbers it within its body and
+    year, makes the Commission its owner, and keeps a TLP:RED meeting's recipients in step with its
+    participants (and its parts' markings in step with it)."""
+    check_time_zone(meeting.time_zone)
+    if meeting.start is None or meeting.end is None or meeting.end <= meeting.start:
+        raise ValidationError({"end": _("A meeting must end after it starts.")})
+    year = meeting.start.astimezone(ZoneInfo(meeting.time_zone)).year
+    with transaction.atomic():
+        if meeting.pk is None or meeting.year != year:
+            last = (
+                Meeting.objects.select_for_update()
+                .filter(body=meeting.body, year=year)
+                .aggregate(n=Max("sequence"))["n"]
+            )
+            meeting.year, meeting.sequence = year, (last or 0) + 1
+        if meeting.owner_id is None:
+            owner = Organisation.objects.filter(code="COMMISSION").first()
+            meeting.owner_id = owner.pk if owner else meeting.body.organisation_id
+        creating = meeting.pk is None
+        if not creating:
+            meeting.version += 1
+        mark_history(
+            meeting, reason=reason or (_("Scheduled") if creating else _("Edited")), user=actor
+        )
+        meeting.save()
+        sync_marking(meeting)
+    return meeting
+
+
+def sync_marking(meeting: Meeting) -> None:
+    """A TLP:RED meeting is for its participants only; its parts carry its owner and marking."""
+    if meeting.tlp == TLP.RED:
+        meeting.recipients.set(meeting.participants.all())
+    recipients = list(meeting.recipients.all())
+    releases = list(meeting.releasable_to.all())
+    for model in (AgendaItem, Decision, ActionItem):
+        parts = list(model.objects.filter(meeting=meeting))
+        for part in parts:
+            part.owner_id, part.tlp = meeting.owner_id, meeting.tlp
+        if parts:
+            model.objects.bulk_update(parts, ["owner", "tlp"])
+        for part in parts:
+            part.recipients.set(recipients)
+            part.releasable_to.set(releases)
+
+
+def save_part(part: Any, *, actor: Any, reason: str = "") -> Any:
+    """Save an agenda item, decision or action item with its meeting's owner and marking."""
+    meeting = part.meeting
+    part.owner_id, part.tlp = meeting.owner_id, meeting.tlp
+    creating = part.pk is None
+    if not creating:
+        part.version += 1
+    mark_history(part, reason=reason or (_("Created") if creating else _("Edited")), user=actor)
+    part.save()
+    if creating:
+        part.recipients.set(meeting.recipients.all())
+        part.releasable_to.set(meeting.releasable_to.all())
+    return part
+
+
+def record_decision(decision: Decision, *, actor: Any, number: int | None = None) -> Decision:
+    """Number a decision (the next free number, or the one given, which must be free) and save it.
+    A decision adopting a plan version calls the plan's adoption service: the version is adopted
+    by the meeting's body on the meeting's day, and its page then shows this decision."""
+    with transaction.atomic():
+        taken = set(
+            Decision.objects.select_for_update()
+            .filter(meeting=decision.meeting)
+            .exclude(pk=decision.pk)
+            .values_list("number", flat=True)
+        )
+        if number is not None:
+            if number in taken:
+                raise ValidationError(
+                    {
+                        "number": _("{code}/D{number} already exists.").format(
+                            code=decision.meeting.code, number=number
+                        )
+                    }
+                )
+            decision.number = number
+        elif decision.pk is None:
+            decision.number = max(taken, default=0) + 1
+        if decision.kind == Decision.Kind.ADOPT_PLAN:
+            if decision.plan_version is None:
+                raise ValidationError(
+                    {"plan_version": _("Name the plan version this decision adopts.")}
+                )
+            adopt_plan_version(
+                decision.plan_version,
+                actor=actor,
+                adopted_on=decision.meeting.local_start.date(),
+                body=decision.meeting.body.organisation,
+                reason=_("Adopted by decision {code}").format(
+                    code=f"{decision.meeting.code}/D{decision.number}"
+                ),
+            )
+        save_part(decision, actor=actor)
+    return decision
+
+
+def add_action_item(item: ActionItem, *, actor: Any) -> ActionItem:
+    if item.owner_party_id is None and item.owner_body_id is None and item.owner_user_id is None:
+        raise ValidationError(
+            {"owner": _("An action item needs an owner: a party, a body or a person.")}
+        )
+    return save_part(item, actor=actor)
+
+
+def close_action_item(
+    item: ActionItem, *, actor: Any, status: str = ActionItem.Status.DONE, on: date | None = None
+) -> ActionItem:
+    item.status = status
+    item.closed_on = on or timezone.localdate()
+    return save_part(item, actor=actor, reason=_("Closed"))
+
+
+def overdue(items: Any, today: date | None = None) -> Any:
+    return items.filter(status=ActionItem.Status.OPEN, due__lt=today or timezone.localdate())
+
+
+def carried_forward(meeting: Meeting, user: Any) -> Any:
+    """Open action items from earlier meetings of the same body: they show on this meeting until
+    they are closed."""
+    return (
+        ActionItem.objects.restrict(user, "view")
+        .filter(
+            meeting__body=meeting.body,
+            meeting__start__lt=meeting.start,
+            status=ActionItem.Status.OPEN,
+        )
+        .select_related("meeting", "owner_party", "owner_body", "owner_user")
+    )
+
+
+# --- cadence --------------------------------------------------------------------------------
+
+
+def _records(user: Any) -> list[MeetingRecord]:
+    rows = Meeting.objects.restrict(user, "view").select_related(
+        "body__organisation", "host__organisation"
+    )
+    return [
+        MeetingRecord(m.body.organisation.code, m.local_start.date(), m.status, m.host_side)
+        for m in rows
+    ]
+
+
+def body_rules(user: Any) -> list[BodyRule]:
+    return [
+        BodyRule(
+            b.organisation.code,
+            b.body_type,
+            b.meetings_per_year,
+            b.venue_rule == Body.VenueRule.ALTERNATE,
+        )
+        for b in Body.objects.restrict(user, "view").select_related("organisation")
+    ]
+
+
+def next_dialogue(user: Any) -> Any:
+    return next_host_side(_records(user), "DIALOGUE")
+
+
+def cadence_findings(user: Any, today: date | None = None) -> Any:
+    return check(
+        body_rules(user), _records(user), first_year=FIRST_YEAR, today=today or timezone.localdate()
+    )
+
+
+# --- calendar feeds -------------------------------------------------------------------------
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def create_feed(user: Any) -> tuple[CalendarFeed, str]:
+    """A new private feed; the token is returned once and only its digest is stored."""
+    raw = secrets.token_urlsafe(32)
+    return CalendarFeed.objects.create(user=user, digest=_digest(raw)), raw
+
+
+def resolve_feed(raw: str) -> CalendarFeed | None:
+    if not raw or len(raw) > 100:
+        return None
+    feed = CalendarFeed.objects.select_related("user").filter(digest=_digest(raw)).first()
+    if feed is None or feed.revoked_at is not None or not feed.user.is_active:
+        return None
+    return feed
+
+
+def revoke_feed(feed: CalendarFeed) -> None:
+    feed.revoked_at = timezone.now()
+    feed.save(update_fields=["revoked_at"])
+
+
+def visible_meetings(user: Any) -> Any:
+    return Meeting.objects.restrict(user, "view").select_related(
+        "body__organisation", "host__organisation"
+    )
+
+
+def upcoming_for(user: Any) -> Any:
+    return visible_meetings(user).filter(
+        Q(end__gte=timezone.now()) | Q(status=Meeting.Status.CANCELLED)
+    )
