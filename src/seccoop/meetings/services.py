@@ -45,7 +45,8 @@ def check_time_zone(name: str) -> ZoneInfo:
 
 
 def local_to_utc(day: date, hour: int, minute: int, zone: str) -> datetime:
-    """A wall-clock time at the venue, as an aware datetime (10:00 in Port of Spain is 14:00 UTC)."""
+    """A wall-clock time at the venue as an aware datetime: the instant to store (10:00 in Port of
+    Spain is 14:00 UTC; the database keeps it in UTC)."""
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=check_time_zone(zone))
 
 
@@ -58,7 +59,12 @@ def schedule(meeting: Meeting, *, actor: Any, reason: str = "") -> Meeting:
         raise ValidationError({"end": _("A meeting must end after it starts.")})
     year = meeting.start.astimezone(ZoneInfo(meeting.time_zone)).year
     with transaction.atomic():
-        if meeting.pk is None or meeting.year != year:
+        stored = Meeting.objects.filter(pk=meeting.pk).values("body_id", "year").first()
+        moved = stored is not None and (stored["body_id"], stored["year"]) != (
+            meeting.body_id,
+            year,
+        )
+        if meeting.pk is None or moved:
             last = (
                 Meeting.objects.select_for_update()
                 .filter(body=meeting.body, year=year)
@@ -80,7 +86,8 @@ def schedule(meeting: Meeting, *, actor: Any, reason: str = "") -> Meeting:
 
 
 def sync_marking(meeting: Meeting) -> None:
-    """A TLP:RED meeting is for its participants only; its parts carry its owner and marking."""
+    """A TLP:RED meeting is for its participants only (the Framework's rule; an organiser who is
+    not a participant does not see it); its parts carry its owner and marking."""
     if meeting.tlp == TLP.RED:
         meeting.recipients.set(meeting.participants.all())
     recipients = list(meeting.recipients.all())
@@ -134,11 +141,18 @@ def record_decision(decision: Decision, *, actor: Any, number: int | None = None
             decision.number = number
         elif decision.pk is None:
             decision.number = max(taken, default=0) + 1
-        if decision.kind == Decision.Kind.ADOPT_PLAN:
-            if decision.plan_version is None:
-                raise ValidationError(
-                    {"plan_version": _("Name the plan version this decision adopts.")}
-                )
+        stored = Decision.objects.filter(pk=decision.pk).values("kind", "plan_version_id").first()
+        adopts_now = decision.kind == Decision.Kind.ADOPT_PLAN and (
+            stored is None
+            or (stored["kind"], stored["plan_version_id"])
+            != (decision.kind, decision.plan_version_id)
+        )
+        if decision.kind == Decision.Kind.ADOPT_PLAN and decision.plan_version is None:
+            raise ValidationError(
+                {"plan_version": _("Name the plan version this decision adopts.")}
+            )
+        if adopts_now:
+            assert decision.plan_version is not None  # checked just above
             adopt_plan_version(
                 decision.plan_version,
                 actor=actor,
