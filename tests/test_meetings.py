@@ -664,3 +664,23 @@ def test_the_meeting_list_endpoint_has_a_fixed_number_of_queries(
     assert len(items) == 10
     assert {i["body"] for i in items} == {"COMMISSION", "DIALOGUE", "TWG"}
     assert {i["host"] for i in items} == {"TTO", "JAM", None}
+
+
+def test_the_home_page_lists_the_users_open_action_items(
+    secretariat: User, client_for: Any
+) -> None:
+    meeting = make_meeting(secretariat)
+    action(meeting, secretariat, "Send the national firearms data", date(2020, 1, 1))
+    action(meeting, secretariat, "Host the next working group", date(2099, 1, 1))
+    done = action(meeting, secretariat, "Already done", date(2020, 1, 1))
+    services.close_action_item(done, actor=secretariat)
+    action(meeting, secretariat, "Barbados's item", date(2020, 1, 1), owner="BRB")
+    page = client(client_for, "jam_focal").get("/").content.decode()
+    assert 'data-testid="panel-action-items"' in page
+    assert f"{meeting.code}: Send the national firearms data (due 2020-01-01, overdue)" in page
+    assert f"{meeting.code}: Host the next working group (due 2099-01-01)" in page
+    assert "Already done" not in page and "Barbados&#x27;s item" not in page
+    assert (
+        'data-testid="panel-action-items"'
+        not in client(client_for, "viewer").get("/").content.decode()
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -23,13 +24,16 @@ ROLE_FOCUS = {
 
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    priorities = list(
+        StrategicPriority.objects.restrict(user, "view").prefetch_related(
+            Prefetch("categories", queryset=Category.objects.restrict(user, "view"))
+        )
+    )
     context = {
-        "priorities": StrategicPriority.objects.restrict(user, "view").prefetch_related(
-            "categories"
-        ),
+        "priorities": priorities,
         "bodies": Body.objects.restrict(user, "view").select_related("organisation"),
         "party_count": Party.objects.restrict(user, "view").count(),
-        "category_count": Category.objects.restrict(user, "view").count(),
+        "category_count": sum(len(p.categories.all()) for p in priorities),
     }
     if user.is_authenticated:
         memberships = list(

@@ -9,7 +9,10 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from seccoop.core.demo import register_demo
+        from seccoop.core.panels import register_panel
 
         from .demo import load_demo_meetings
+        from .services import home_panel
 
         register_demo(70, "meetings", load_demo_meetings)
+        register_panel(home_panel)

@@ -272,3 +272,49 @@ def upcoming_for(user: Any) -> Any:
     return visible_meetings(user).filter(
         Q(end__gte=timezone.now()) | Q(status=Meeting.Status.CANCELLED)
     )
+
+
+def my_action_items(user: Any) -> Any:
+    """Open action items the user answers for: their own, or their party's or body's."""
+    from seccoop.accounts.policy import user_scope
+
+    orgs = user_scope(user).orgs
+    return (
+        ActionItem.objects.restrict(user, "view")
+        .filter(status=ActionItem.Status.OPEN)
+        .filter(
+            Q(owner_user=user)
+            | Q(owner_party__organisation_id__in=orgs)
+            | Q(owner_body__organisation_id__in=orgs)
+        )
+        .select_related("meeting__body__organisation")
+        .order_by("due", "pk")
+    )
+
+
+def home_panel(request: Any) -> Any:
+    """The home page's list of the user's open action items, overdue ones first."""
+    from django.urls import reverse
+
+    from seccoop.core.panels import Panel, PanelItem
+
+    user = request.user
+    if not getattr(user, "is_authenticated", False):
+        return None
+    items = list(my_action_items(user)[:10])
+    if not items:
+        return None
+    today = timezone.localdate()
+    entries = [
+        PanelItem(
+            _("{code}: {title} (due {due}{late})").format(
+                code=item.meeting.code,
+                title=item.title,
+                due=f"{item.due:%Y-%m-%d}",
+                late=_(", overdue") if item.due < today else "",
+            ),
+            reverse("meetings:meeting_detail", args=[item.meeting_id]),
+        )
+        for item in items
+    ]
+    return Panel("action-items", str(_("Your open action items")), entries)
