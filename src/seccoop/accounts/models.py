@@ -173,7 +173,8 @@ class Contact(MarkedModel):
         return self.name
 
 
-def _hash_token(raw: str) -> str:
+def hash_token(raw: str) -> str:
+    """The SHA-256 of a secret token: what is stored instead of the token."""
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
@@ -220,7 +221,7 @@ class ApiToken(models.Model):
             user=user,
             name=name,
             prefix=prefix,
-            digest=_hash_token(raw),
+            digest=hash_token(raw),
             scope=scope,
             expires_at=timezone.now() + timedelta(days=days),
         )
@@ -232,7 +233,7 @@ class ApiToken(models.Model):
         if len(parts) < 3 or parts[0] != "scp":
             return None
         token = cls.objects.select_related("user").filter(prefix=parts[1]).first()
-        if token is None or not secrets.compare_digest(token.digest, _hash_token(raw)):
+        if token is None or not secrets.compare_digest(token.digest, hash_token(raw)):
             return None
         if not token.is_active or not token.user.is_active:
             return None

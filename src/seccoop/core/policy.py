@@ -46,3 +46,11 @@ def get_policy() -> AccessPolicy:
             "No access policy is registered; is 'seccoop.accounts' installed?"
         )
     return _policy
+
+
+def allowed_owner_ids(model: type[Model], user: Any) -> set[int] | None:
+    """The ids of the owners ``user`` may create ``model`` records for; None means any owner
+    (platform administrators). Bulk writers (imports, API batches) check each row against it."""
+    if getattr(user, "is_superuser", False):
+        return None
+    return set(get_policy().allowed_owners(model, user).values_list("pk", flat=True))

@@ -108,7 +108,8 @@ class Meeting(MarkedModel):
 
     @property
     def host_side(self) -> str:
-        return self.host.organisation.side if self.host_id else ""  # type: ignore[union-attr]  # checked by the id
+        host = self.host
+        return host.organisation.side if host is not None else ""
 
 
 class MeetingPart(MarkedModel):

@@ -3,7 +3,6 @@ items carried forward, the cadence rules, and calendar feeds."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import date, datetime
 from typing import Any
@@ -14,7 +13,9 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
+from seccoop.accounts.models import hash_token
 from seccoop.core.markings import TLP
 from seccoop.core.models import mark_history
 from seccoop.framework.cadence import BodyRule, MeetingRecord, check, next_host_side
@@ -81,26 +82,45 @@ def schedule(meeting: Meeting, *, actor: Any, reason: str = "") -> Meeting:
             meeting, reason=reason or (_("Scheduled") if creating else _("Edited")), user=actor
         )
         meeting.save()
-        sync_marking(meeting)
+        sync_marking(meeting, actor)
     return meeting
 
 
-def sync_marking(meeting: Meeting) -> None:
+def sync_marking(meeting: Meeting, actor: Any = None) -> None:
     """A TLP:RED meeting is for its participants only (the Framework's rule; an organiser who is
     not a participant does not see it); its parts carry its owner and marking."""
     if meeting.tlp == TLP.RED:
         meeting.recipients.set(meeting.participants.all())
-    recipients = list(meeting.recipients.all())
-    releases = list(meeting.releasable_to.all())
+    recipients = list(meeting.recipients.values_list("pk", flat=True))
+    releases = list(meeting.releasable_to.values_list("pk", flat=True))
     for model in (AgendaItem, Decision, ActionItem):
-        parts = list(model.objects.filter(meeting=meeting))
-        for part in parts:
+        ids = list(model.objects.filter(meeting=meeting).values_list("pk", flat=True))
+        if not ids:
+            continue
+        changed = list(
+            model.objects.filter(pk__in=ids).exclude(owner_id=meeting.owner_id, tlp=meeting.tlp)
+        )
+        for part in changed:
             part.owner_id, part.tlp = meeting.owner_id, meeting.tlp
-        if parts:
-            model.objects.bulk_update(parts, ["owner", "tlp"])
-        for part in parts:
-            part.recipients.set(recipients)
-            part.releasable_to.set(releases)
+        if changed:
+            bulk_update_with_history(
+                changed,
+                model,
+                ["owner", "tlp"],
+                default_user=actor,
+                default_change_reason=_("The marking follows the meeting's"),
+            )
+        # Replace the parts' recipients and releases with the meeting's: two queries each.
+        for field, targets in (("recipients", recipients), ("releasable_to", releases)):
+            through = model._meta.get_field(field).remote_field.through
+            source, target = (
+                f"{model._meta.model_name}_id",
+                ("user_id" if field == "recipients" else "organisation_id"),
+            )
+            through.objects.filter(**{f"{source}__in": ids}).delete()
+            through.objects.bulk_create(
+                [through(**{source: i, target: t}) for i in ids for t in targets]
+            )
 
 
 def save_part(part: Any, *, actor: Any, reason: str = "") -> Any:
@@ -238,20 +258,16 @@ def cadence_findings(user: Any, today: date | None = None) -> Any:
 # --- calendar feeds -------------------------------------------------------------------------
 
 
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
-
-
 def create_feed(user: Any) -> tuple[CalendarFeed, str]:
     """A new private feed; the token is returned once and only its digest is stored."""
     raw = secrets.token_urlsafe(32)
-    return CalendarFeed.objects.create(user=user, digest=_digest(raw)), raw
+    return CalendarFeed.objects.create(user=user, digest=hash_token(raw)), raw
 
 
 def resolve_feed(raw: str) -> CalendarFeed | None:
     if not raw or len(raw) > 100:
         return None
-    feed = CalendarFeed.objects.select_related("user").filter(digest=_digest(raw)).first()
+    feed = CalendarFeed.objects.select_related("user").filter(digest=hash_token(raw)).first()
     if feed is None or feed.revoked_at is not None or not feed.user.is_active:
         return None
     return feed

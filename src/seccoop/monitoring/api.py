@@ -15,12 +15,12 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
 from seccoop.core.api import ApiAuth, ErrorOut, Pagination, filter_queryset, get_with_etag
-from seccoop.core.policy import get_policy
+from seccoop.core.policy import allowed_owner_ids, get_policy
 from seccoop.core.workbooks import ImportRejected
 
 from . import workflow
 from .filters import IndicatorFilterSet, TargetFilterSet, ValueFilterSet
-from .importer import COLUMNS, apply_import, plan_import
+from .importer import value_row, write_rows
 from .models import Indicator, Target, Value
 from .periods import PeriodError
 from .services import (
@@ -314,24 +314,18 @@ def push_values(request: HttpRequest, payload: BatchIn) -> Any:
     user = request.user
     if not get_policy().can_add(Value, user):
         raise HttpError(403, _("You cannot report values."))
-    fields = [name for name, _title in COLUMNS]
-    rows: list[list[Any]] = [fields]
-    for item in payload.items:
-        data = item.model_dump()
-        rows.append([data.get(name) if data.get(name) is not None else "" for name in fields])
-    allowed = (
-        None
-        if user.is_superuser
-        else set(get_policy().allowed_owners(Value, user).values_list("pk", flat=True))
-    )
+    allowed = allowed_owner_ids(Value, user)
     with transaction.atomic():
-        plan = plan_import(rows, user=user, allowed_owner_ids=allowed)
-        if plan.errors:
-            raise _batch_errors(plan.errors)
         try:
-            summary = apply_import(plan, actor=user, source="API")
+            plan = write_rows(
+                [value_row(**item.model_dump()) for item in payload.items],
+                actor=user,
+                allowed_owner_ids=allowed,
+                source="API",
+            )
         except ImportRejected as exc:
             raise _batch_errors(exc.errors) from None
+        summary = plan.summary
         touched = [plan.by_row[n] for n in sorted(plan.by_row)]
         warnings: list[dict[str, str]] = []
         submitted = 0

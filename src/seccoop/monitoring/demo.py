@@ -331,7 +331,8 @@ def load_demo_monitoring(ctx: DemoContext) -> None:
     measures_by_cat: dict[int, list[Measure]] = {}
     if adopted is not None:
         for m in Measure.objects.filter(plan=adopted).exclude(category=None):
-            measures_by_cat.setdefault(m.category_id, []).append(m)  # type: ignore[arg-type]  # category set: filtered above
+            if m.category_id is not None:
+                measures_by_cat.setdefault(m.category_id, []).append(m)
     now = timezone.now()
     values: list[Value] = []
     targets: list[Target] = []

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from seccoop.core.audit import record_event
 from seccoop.core.db import refresh_statistics
 from seccoop.core.markings import TLP
+from seccoop.core.models import mark_history
 from seccoop.core.workbooks import (
     WEB_LIMITS,
     Limits,
@@ -322,14 +323,28 @@ def apply_import(plan: ValuesPlan, *, actor: Any, source: str = "") -> dict[str,
             )
         for v in plan.update:
             if id(v) in revised:
-                from seccoop.core.models import mark_history
-
                 mark_history(v, reason=f"{revised[id(v)]} ({reason})"[:250], user=actor)
                 v.save()
         record_event("monitoring.imported", actor=actor, source=source[:100], **plan.summary)
     if len(plan.create) >= 1000:
         refresh_statistics()
     return plan.summary
+
+
+def value_row(**cells: Any) -> list[Any]:
+    """One data row in the template's column order; missing cells are empty."""
+    return ["" if cells.get(name) is None else cells[name] for name in FIELDS]
+
+
+def write_rows(
+    rows: list[list[Any]], *, actor: Any, allowed_owner_ids: set[int] | None, source: str
+) -> ValuesPlan:
+    """Validate and write data rows (no header) all or nothing: the one path of every writer of
+    values (the grid, the value form, the API batch, the service). Raises ``ImportRejected``
+    with every row error, having written nothing."""
+    plan = plan_import([FIELDS, *rows], user=actor, allowed_owner_ids=allowed_owner_ids)
+    apply_import(plan, actor=actor, source=source)
+    return plan
 
 
 def template_workbook(user: Any) -> bytes:

@@ -151,7 +151,7 @@ class Indicator(MarkedModel):
                         "{indicator} takes {kind} periods (such as {example}); '{period}' is not one."
                     ).format(
                         indicator=self.code,
-                        kind=self.get_period_type_display().lower(),  # type: ignore[attr-defined]  # Django adds it
+                        kind=str(self.PeriodType(self.period_type).label).lower(),
                         example=EXAMPLES[Kind(self.period_type)],
                         period=text,
                     )

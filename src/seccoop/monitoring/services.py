@@ -36,7 +36,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from seccoop.core.audit import record_event
-from seccoop.core.markings import TLP
 from seccoop.core.models import mark_history
 from seccoop.core.policy import get_policy
 from seccoop.framework.models import Organisation, Party
@@ -173,45 +172,32 @@ def new_value(
 
 
 def save_value(obj: Value, *, actor: Any, reason: str = "") -> Value:
-    """Create or change one value (the state's editor); see the module docstring for the rules."""
-    creating = obj.pk is None
-    errors = domain_errors(obj.indicator, obj.value, obj.text_value, obj.low, obj.high)
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        if not creating:
-            current = Value.objects.select_for_update().get(pk=obj.pk)
-            if current.status == Value.Status.APPROVED:
-                if not reason.strip():
-                    raise ValidationError(
-                        {
-                            "change_reason": _(
-                                "This value is approved and locked; give a reason to change it."
-                            )
-                        }
-                    )
-                blocking = [f for fs in evaluate([obj]).values() for f in fs if f.blocks]
-                if blocking:
-                    raise RulesFailed(blocking)
-                obj.status = Value.Status.SUBMITTED
-                obj.submitted_at = timezone.now()
-                obj.approved_at = None
-                obj.approved_by = None
-            elif current.status == Value.Status.SUBMITTED:
-                obj.status = Value.Status.DRAFT
-            obj.version = current.version + 1
-        else:
-            obj.owner_id = obj.state.organisation_id
-        mark_history(
-            obj,
-            reason=reason.strip()[:250] or (_("Created") if creating else _("Edited")),
-            user=actor,
-        )
-        obj.save()
-        if creating:
-            body = commission()
-            if body is not None and obj.tlp == TLP.AMBER:
-                obj.releasable_to.add(body)
+    """Create or change one value through the same validated path as every other writer
+    (``importer.write_rows``); see the module docstring for what a change does to its status.
+    Raises ``ValidationError`` keyed by field, having written nothing."""
+    from seccoop.core.workbooks import ImportRejected
+
+    from .importer import value_row, write_rows
+
+    row = value_row(
+        indicator=obj.indicator.code,
+        state=obj.state.iso3,
+        period=obj.period,
+        disaggregation=obj.disaggregation,
+        value=obj.value if obj.value is not None else obj.text_value,
+        low=obj.low,
+        high=obj.high,
+        quality=obj.quality,
+        comment=obj.comment,
+        evidence=obj.evidence,
+        reason=reason,
+    )
+    try:
+        plan = write_rows([row], actor=actor, allowed_owner_ids=None, source=_("a service"))
+    except ImportRejected as exc:
+        raise ValidationError({e.field: e.message for e in exc.errors}) from None
+    obj.pk = plan.by_row[2].pk
+    obj.refresh_from_db()  # the caller's instance now holds what was written
     return obj
 
 

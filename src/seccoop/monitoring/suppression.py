@@ -64,14 +64,20 @@ def recoverable(
 
 
 def suppress(
-    table: dict[Cell, float], rows: Sequence[Hashable], columns: Sequence[Hashable], threshold: int
+    table: dict[Cell, float | None],
+    rows: Sequence[Hashable],
+    columns: Sequence[Hashable],
+    threshold: int,
 ) -> set[Cell]:
     """The cells to hide: primary (0 < value < threshold), then secondary until none is recoverable."""
     return suppress_table(table, rows, columns, threshold)[0]
 
 
 def suppress_table(
-    table: dict[Cell, float], rows: Sequence[Hashable], columns: Sequence[Hashable], threshold: int
+    table: dict[Cell, float | None],
+    rows: Sequence[Hashable],
+    columns: Sequence[Hashable],
+    threshold: int,
 ) -> tuple[set[Cell], set[Line]]:
     """The cells to hide and the totals to withhold.
 
@@ -90,7 +96,9 @@ def suppress_table(
         target = min(exposed, key=lambda c: (rows.index(c[0]), columns.index(c[1])))
         options = _protections(target, hidden, table, rows, columns, withheld)
         if options:
-            hidden |= min(options, key=lambda cells: (sum(table[c] for c in cells), len(cells)))
+            hidden |= min(
+                options, key=lambda cells: (sum(table[c] or 0.0 for c in cells), len(cells))
+            )
         else:
             withheld |= {("r", target[0]), ("c", target[1])}
     return {cell for cell, v in table.items() if v is not None}, set(published_lines(rows, columns))
@@ -99,7 +107,7 @@ def suppress_table(
 def _protections(
     target: Cell,
     hidden: set[Cell],
-    table: dict[Cell, float],
+    table: dict[Cell, float | None],
     rows: Sequence[Hashable],
     columns: Sequence[Hashable],
     withheld: Collection[Line],

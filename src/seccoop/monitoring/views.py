@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seccoop.core.policy import get_policy
+from seccoop.core.policy import allowed_owner_ids, get_policy
 from seccoop.core.views import (
     Column,
     ObjectDetailView,
@@ -32,7 +32,14 @@ from . import workflow
 from .charts import render_svg, trend_spec
 from .filters import IndicatorFilterSet, TargetFilterSet, ValueFilterSet
 from .forms import BaselineForm, ImportForm, IndicatorForm, RuleForm, TargetForm
-from .importer import COLUMNS, apply_import, plan_import, read_workbook, template_workbook
+from .importer import (
+    apply_import,
+    plan_import,
+    read_workbook,
+    template_workbook,
+    value_row,
+    write_rows,
+)
 from .models import Baseline, Indicator, Target, ValidationRule, Value
 from .periods import Period, PeriodError, parse
 from .services import (
@@ -49,9 +56,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _allowed_owner_ids(user: Any) -> set[int] | None:
-    if user.is_superuser:
-        return None
-    return set(get_policy().allowed_owners(Value, user).values_list("pk", flat=True))
+    return allowed_owner_ids(Value, user)
 
 
 # --- indicators -----------------------------------------------------------------------------
@@ -273,35 +278,26 @@ def value_edit(request: HttpRequest, pk: str) -> HttpResponse:
             f: request.POST.get(f, "").strip()
             for f in ("value", "low", "high", "quality", "comment", "evidence")
         }
-        rows = [
-            [n for n, _t in COLUMNS],
-            [
-                value.indicator.code,
-                value.state.iso3,
-                value.period,
-                value.disaggregation,
-                raw["value"],
-                raw["low"],
-                raw["high"],
-                raw["quality"],
-                raw["comment"],
-                raw["evidence"],
-                request.POST.get("reason", ""),
-            ],
-        ]
-        plan = plan_import(
-            rows, user=request.user, allowed_owner_ids=_allowed_owner_ids(request.user)
+        row = value_row(
+            indicator=value.indicator.code,
+            state=value.state.iso3,
+            period=value.period,
+            disaggregation=value.disaggregation,
+            reason=request.POST.get("reason", ""),
+            **raw,
         )
-        if plan.errors:
-            errors = {e.field: e.message for e in plan.errors}
+        try:
+            write_rows(
+                [row],
+                actor=request.user,
+                allowed_owner_ids=_allowed_owner_ids(request.user),
+                source=_("the value form"),
+            )
+        except ImportRejected as exc:
+            errors = {e.field: e.message for e in exc.errors}
         else:
-            try:
-                apply_import(plan, actor=request.user, source=_("the value form"))
-            except ImportRejected as exc:
-                errors = {e.field: e.message for e in exc.errors}
-            else:
-                messages.success(request, _("Saved."))
-                return HttpResponseRedirect(reverse("monitoring:value_detail", args=[value.pk]))
+            messages.success(request, _("Saved."))
+            return HttpResponseRedirect(reverse("monitoring:value_detail", args=[value.pk]))
     return render(
         request,
         "monitoring/value_edit.html",
@@ -390,8 +386,7 @@ def entry(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        header = [n for n, _t in COLUMNS]
-        sheet: list[list[Any]] = [header]
+        sheet: list[list[Any]] = []
         row_of: dict[int, dict[str, Any]] = {}
         for row in rows:
             prefix = row["name"]
@@ -410,29 +405,24 @@ def entry(request: HttpRequest) -> HttpResponse:
             ):
                 continue
             sheet.append(
-                [
-                    row["indicator"].code,
-                    state.iso3,
-                    str(period),
-                    row["key"],
-                    cell["value"],
-                    cell["low"],
-                    cell["high"],
-                    cell["quality"],
-                    cell["comment"],
-                    current.evidence if current else "",
-                    cell["reason"],
-                ]
+                value_row(
+                    indicator=row["indicator"].code,
+                    state=state.iso3,
+                    period=str(period),
+                    disaggregation=row["key"],
+                    evidence=current.evidence if current else "",
+                    **cell,
+                )
             )
-            row_of[len(sheet)] = row
+            row_of[len(sheet) + 1] = row  # the data row number (row 1 is the header)
             row["posted"] = cell
-        plan = plan_import(sheet, user=user, allowed_owner_ids=allowed)
-        errors = plan.errors
-        if not errors:
-            try:
-                apply_import(plan, actor=user, source=_("the entry grid"))
-            except ImportRejected as exc:
-                errors = exc.errors
+        summary: dict[str, int] = {}
+        try:
+            summary = write_rows(
+                sheet, actor=user, allowed_owner_ids=allowed, source=_("the entry grid")
+            ).summary
+        except ImportRejected as exc:
+            errors = exc.errors
         if errors:
             for e in errors:
                 if e.row in row_of:
@@ -459,7 +449,7 @@ def entry(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Saved as drafts: {created} new, {updated} changed.").format(**plan.summary),
+                _("Saved as drafts: {created} new, {updated} changed.").format(**summary),
             )
         return HttpResponseRedirect(
             reverse("monitoring:entry")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seccoop.core.policy import get_policy
+from seccoop.core.policy import allowed_owner_ids, get_policy
 from seccoop.core.views import (
     Column,
     ObjectDeleteView,
@@ -236,9 +236,7 @@ def template_download(request: HttpRequest) -> HttpResponse:
 
 
 def _allowed_owner_ids(user: Any) -> set[int] | None:
-    if user.is_superuser:
-        return None
-    return set(get_policy().allowed_owners(Need, user).values_list("pk", flat=True))
+    return allowed_owner_ids(Need, user)
 
 
 @login_required

@@ -263,7 +263,8 @@ def attach_progress(measures: list[Any], user: Any) -> list[Any]:
 def progress_of(measure: Any, user: Any = None) -> int | None:
     if not hasattr(measure, "blended_progress"):
         attach_progress([measure], user)
-    return measure.blended_progress  # type: ignore[no-any-return]  # set just above
+    progress: int | None = measure.blended_progress
+    return progress
 
 
 DIFF_FIELDS = [

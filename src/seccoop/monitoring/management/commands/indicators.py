@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from seccoop.accounts.services import command_actor
-from seccoop.core.policy import get_policy
+from seccoop.core.policy import allowed_owner_ids
 from seccoop.core.workbooks import CLI_LIMITS, ImportRejected
 from seccoop.monitoring.importer import apply_import, plan_import, read_workbook, template_workbook
 from seccoop.monitoring.models import Value
@@ -44,11 +44,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No file {path}.")
-        allowed = (
-            None
-            if actor.is_superuser
-            else set(get_policy().allowed_owners(Value, actor).values_list("pk", flat=True))
-        )
+        allowed = allowed_owner_ids(Value, actor)
         try:
             plan = plan_import(
                 read_workbook(path.read_bytes(), CLI_LIMITS), user=actor, allowed_owner_ids=allowed

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from seccoop.accounts.services import command_actor
-from seccoop.core.policy import get_policy
+from seccoop.core.policy import allowed_owner_ids
 from seccoop.needs.importer import (
     CLI_LIMITS,
     ImportRejected,
@@ -53,11 +53,7 @@ class Command(BaseCommand):
             raise CommandError(f"No file {path}.")
         try:
             rows = read_workbook(path.read_bytes(), CLI_LIMITS)
-            allowed = (
-                None
-                if actor.is_superuser
-                else set(get_policy().allowed_owners(Need, actor).values_list("pk", flat=True))
-            )
+            allowed = allowed_owner_ids(Need, actor)
             plan = plan_import(rows, cycle=cycle, user=actor, allowed_owner_ids=allowed)
             if plan.errors:
                 raise ImportRejected(plan.errors)
