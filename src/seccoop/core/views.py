@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import InterfaceError, OperationalError, models, transaction
 from django.http import (
@@ -324,18 +324,20 @@ class ObjectEditView(LoginRequiredIfNeeded, View):
                         .get(pk=instance.pk)
                     )
                     check_version(locked, form.cleaned_data.get("form_version"))
-                obj = form.save(commit=False)
-                if not creating:
-                    obj.version = locked.version + 1
-                obj._change_reason = reason or (_("Created") if creating else _("Edited"))
-                obj.save()
-                form.save_m2m()
+                obj = self.save_object(
+                    form,
+                    version=None if creating else locked.version,
+                    reason=reason or (_("Created") if creating else _("Edited")),
+                )
                 # Re-check inside the transaction that the author can still see what they wrote.
                 if not type(obj).objects.restrict(request.user, "view").filter(pk=obj.pk).exists():
                     raise _OutOfScope
         except ConflictError as exc:
             form.add_error(None, str(exc))
             return self.render_form(request, form, instance, status=409)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.render_form(request, form, instance, status=400)
         except _OutOfScope:
             form.add_error(
                 None, _("You would no longer be able to see this record; nothing was saved.")
@@ -344,8 +346,32 @@ class ObjectEditView(LoginRequiredIfNeeded, View):
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(self.success_url(obj))
 
+    def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
+        """Write the form's object (``version`` is the stored one when editing). A module whose
+        writes go through a service overrides this; a ValidationError it raises is shown on the
+        form and nothing is written."""
+        obj = form.save(commit=False)
+        if version is not None:
+            obj.version = version + 1
+        obj._change_reason = reason
+        obj.save()
+        form.save_m2m()
+        return obj
+
     def success_url(self, obj: Any) -> str:
         return reverse(self.success_url_name, args=[obj.pk])
+
+
+def add_service_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field it names when the form has that
+    field, otherwise at the top of the form."""
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for name, messages_ in exc.message_dict.items():
+        for message in messages_:
+            form.add_error(name if name in form.fields else None, message)
 
 
 class _OutOfScope(Exception):

@@ -43,6 +43,7 @@ class Organisation(ReferenceModel):
         BODY = "body", _("Framework body")
         PARTNER = "partner", _("Partner organisation")
         AUTHORITY = "authority", _("Authority")
+        NGO = "ngo", _("Non-governmental organisation")
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -175,6 +176,25 @@ class Body(ReferenceModel):
         _("may include non-governmental stakeholders"), default=False
     )
     source = models.CharField(_("source in the Framework"), max_length=100, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("established under"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="groups",
+        help_text=_("A Technical Working Group is one of the ad hoc Technical Working Groups."),
+    )
+    categories = models.ManyToManyField(
+        "Category", verbose_name=_("categories of engagement"), blank=True, related_name="bodies"
+    )
+    established = models.DateField(_("established"), null=True, blank=True)
+    sunset = models.DateField(
+        _("sunset date"),
+        null=True,
+        blank=True,
+        help_text=_("An ad hoc Technical Working Group ends on this date unless renewed."),
+    )
 
     class Meta:
         ordering = ["organisation__code"]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from seccoop.accounts.models import MarkedModel, Role, User
 from seccoop.core.markings import TLP
 from seccoop.core.querysets import RestrictedManager
-from seccoop.framework.models import Body, Party
+from seccoop.framework.models import Body, Organisation, Party, ReferenceModel
 from seccoop.plan.models import Benchmark, Measure, PlanVersion
 
 ORGANISERS = frozenset({Role.SECRETARIAT})
@@ -105,6 +105,12 @@ class Meeting(MarkedModel):
     @property
     def local_end(self) -> Any:
         return self.end.astimezone(ZoneInfo(self.time_zone))
+
+    @property
+    def local_start_text(self) -> str:
+        """The start as the venue's wall-clock time (what a list shows, whatever the reader's
+        time zone)."""
+        return f"{self.local_start:%Y-%m-%d %H:%M}"
 
     @property
     def host_side(self) -> str:
@@ -268,6 +274,123 @@ class ActionItem(MeetingPart):
     def owner_label(self) -> str:
         owner = self.owner_user or self.owner_party or self.owner_body
         return str(owner) if owner else ""
+
+
+class WorkingGroupMember(MeetingPart):
+    """An organisation taking part in a Technical Working Group: a State, an international partner
+    or a non-governmental stakeholder. Partners and NGOs are invited first; the invitation is
+    accepted or declined."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACTIVE = "active", _("Member")
+        DECLINED = "declined", _("Declined")
+        LEFT = "left", _("Left")
+
+    body = models.ForeignKey(
+        Body, verbose_name=_("working group"), on_delete=models.CASCADE, related_name="members"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.INVITED
+    )
+    invited_on = models.DateField(_("invited on"), null=True, blank=True)
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["body", "organisation__kind", "organisation__code"]
+        verbose_name = _("working group member")
+        verbose_name_plural = _("working group members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "organisation"],
+                name="working_group_member_once",
+                violation_error_message=_("This organisation is already on this working group."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ({self.get_status_display()})"
+
+    @property
+    def kind_label(self) -> str:
+        kind = self.organisation.kind
+        if kind == Organisation.Kind.PARTY:
+            return str(_("State"))
+        if kind == Organisation.Kind.NGO:
+            return str(_("Non-governmental stakeholder"))
+        if kind == Organisation.Kind.PARTNER:
+            return str(_("International partner"))
+        return self.organisation.get_kind_display()
+
+
+class PreparationTemplate(ReferenceModel):
+    """A default task of the Dialogue preparations checklist, due a number of days before the
+    Dialogue. Administrators configure the defaults; each Dialogue gets its own copy."""
+
+    title = models.CharField(_("title"), max_length=200)
+    days_before = models.PositiveSmallIntegerField(_("days before the Dialogue"))
+    owner = models.ForeignKey(
+        Organisation,
+        verbose_name=_("responsible"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["-days_before", "pk"]
+        verbose_name = _("Dialogue preparation task (default)")
+        verbose_name_plural = _("Dialogue preparation tasks (defaults)")
+
+    def __str__(self) -> str:
+        return f"{self.title} (D-{self.days_before})"
+
+
+class PreparationTask(MeetingPart):
+    """One task of a Dialogue's preparations checklist, due relative to the Dialogue's date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="preparations"
+    )
+    template = models.ForeignKey(
+        PreparationTemplate,
+        verbose_name=_("default task"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    days_before = models.PositiveSmallIntegerField(_("days before the Dialogue"))
+    due = models.DateField(_("due"))
+    responsible = models.ForeignKey(
+        Organisation,
+        verbose_name=_("responsible"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due", "pk"]
+        verbose_name = _("preparation task")
+        verbose_name_plural = _("preparation tasks")
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class CalendarFeed(models.Model):

@@ -4,7 +4,7 @@ items carried forward, the cadence rules, and calendar feeds."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -22,7 +22,16 @@ from seccoop.framework.cadence import BodyRule, MeetingRecord, check, next_host_
 from seccoop.framework.models import Body, Organisation
 from seccoop.plan.services import adopt_plan_version
 
-from .models import ActionItem, AgendaItem, CalendarFeed, Decision, Meeting
+from .models import (
+    ActionItem,
+    AgendaItem,
+    CalendarFeed,
+    Decision,
+    Meeting,
+    PreparationTask,
+    PreparationTemplate,
+    WorkingGroupMember,
+)
 
 FIRST_YEAR = 2010
 
@@ -83,6 +92,8 @@ def schedule(meeting: Meeting, *, actor: Any, reason: str = "") -> Meeting:
         )
         meeting.save()
         sync_marking(meeting, actor)
+        if meeting.body.body_type == Body.BodyType.DIALOGUE:
+            prepare_dialogue(meeting, actor=actor)
     return meeting
 
 
@@ -93,7 +104,7 @@ def sync_marking(meeting: Meeting, actor: Any = None) -> None:
         meeting.recipients.set(meeting.participants.all())
     recipients = list(meeting.recipients.values_list("pk", flat=True))
     releases = list(meeting.releasable_to.values_list("pk", flat=True))
-    for model in (AgendaItem, Decision, ActionItem):
+    for model in (AgendaItem, Decision, ActionItem, PreparationTask):
         ids = list(model.objects.filter(meeting=meeting).values_list("pk", flat=True))
         if not ids:
             continue
@@ -220,6 +231,120 @@ def carried_forward(meeting: Meeting, user: Any) -> Any:
     )
 
 
+# --- Dialogue preparations -----------------------------------------------------------------
+
+
+def prepare_dialogue(meeting: Meeting, *, actor: Any) -> list[PreparationTask]:
+    """Give a Dialogue its preparations checklist: a copy of each active default task it does not
+    have yet, due the task's number of days before the Dialogue's first day (in the venue's time
+    zone). When the Dialogue moves, the open tasks' due dates move with it."""
+    day = meeting.local_start.date()
+    tasks = list(PreparationTask.objects.filter(meeting=meeting))
+    have = {t.template_id for t in tasks}
+    for task in tasks:
+        due = day - timedelta(days=task.days_before)
+        if task.status == PreparationTask.Status.OPEN and task.due != due:
+            task.due = due
+            save_part(task, actor=actor, reason=_("The Dialogue moved"))
+    for template in PreparationTemplate.objects.filter(active=True).exclude(pk__in=have):
+        task = PreparationTask(
+            meeting=meeting,
+            template=template,
+            title=template.title,
+            days_before=template.days_before,
+            due=day - timedelta(days=template.days_before),
+            responsible_id=template.owner_id,
+        )
+        tasks.append(save_part(task, actor=actor))
+    return sorted(tasks, key=lambda t: (t.due, t.pk))
+
+
+def complete_task(
+    task: PreparationTask, *, actor: Any, done: bool = True, on: date | None = None
+) -> PreparationTask:
+    task.status = PreparationTask.Status.DONE if done else PreparationTask.Status.OPEN
+    task.done_on = (on or timezone.localdate()) if done else None
+    return save_part(task, actor=actor, reason=_("Done") if done else _("Reopened"))
+
+
+# --- Technical Working Groups ---------------------------------------------------------------
+
+
+def invite_member(
+    body: Body, organisation: Any, *, actor: Any, note: str = "", on: date | None = None
+) -> WorkingGroupMember:
+    """Add an organisation to a working group. States join directly; international partners and
+    non-governmental stakeholders are invited, and become members when they accept. The group's
+    rules decide whether partners and NGOs may be included at all."""
+    if body.body_type != Body.BodyType.TWG:
+        raise ValidationError({"body": _("Only a Technical Working Group has members.")})
+    kind = organisation.kind
+    if kind == Organisation.Kind.PARTNER and not _rule(body, "may_include_partners"):
+        raise ValidationError(
+            {"organisation": _("This working group may not include international partners.")}
+        )
+    if kind == Organisation.Kind.NGO and not _rule(body, "may_include_ngos"):
+        raise ValidationError(
+            {"organisation": _("This working group may not include non-governmental stakeholders.")}
+        )
+    if WorkingGroupMember.objects.filter(body=body, organisation=organisation).exists():
+        raise ValidationError(
+            {"organisation": _("This organisation is already on this working group.")}
+        )
+    day = on or timezone.localdate()
+    direct = kind == Organisation.Kind.PARTY
+    member = WorkingGroupMember(
+        body=body,
+        organisation=organisation,
+        status=WorkingGroupMember.Status.ACTIVE if direct else WorkingGroupMember.Status.INVITED,
+        invited_on=None if direct else day,
+        joined_on=day if direct else None,
+        note=note,
+    )
+    return _save_member(member, actor, _("Added") if direct else _("Invited"))
+
+
+def answer_invitation(
+    member: WorkingGroupMember, *, actor: Any, accept: bool, on: date | None = None
+) -> WorkingGroupMember:
+    if member.status != WorkingGroupMember.Status.INVITED:
+        raise ValidationError({"status": _("Only a pending invitation can be answered.")})
+    if accept:
+        member.status, member.joined_on = (
+            WorkingGroupMember.Status.ACTIVE,
+            on or timezone.localdate(),
+        )
+    else:
+        member.status = WorkingGroupMember.Status.DECLINED
+    return _save_member(member, actor, _("Accepted") if accept else _("Declined"))
+
+
+def _rule(body: Body, flag: str) -> bool:
+    """A group's own flag, or the flag of the ad hoc working groups it was established under."""
+    return bool(getattr(body, flag) or (body.parent is not None and getattr(body.parent, flag)))
+
+
+def _save_member(member: WorkingGroupMember, actor: Any, reason: str) -> WorkingGroupMember:
+    if member.owner_id is None:
+        owner = Organisation.objects.filter(code="COMMISSION").first()
+        member.owner_id = owner.pk if owner else member.body.organisation_id
+    if member.pk is not None:
+        member.version += 1
+    mark_history(member, reason=reason, user=actor)
+    member.save()
+    return member
+
+
+def working_groups(user: Any) -> Any:
+    return (
+        Body.objects.restrict(user, "view")
+        .filter(body_type=Body.BodyType.TWG, parent__isnull=False)
+        .select_related("organisation", "parent")
+        .prefetch_related("categories")
+        .order_by("organisation__code")
+    )
+
+
 # --- cadence --------------------------------------------------------------------------------
 
 
@@ -240,6 +365,7 @@ def body_rules(user: Any) -> list[BodyRule]:
             b.body_type,
             b.meetings_per_year,
             b.venue_rule == Body.VenueRule.ALTERNATE,
+            b.sunset,
         )
         for b in Body.objects.restrict(user, "view").select_related("organisation")
     ]

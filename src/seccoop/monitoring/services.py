@@ -506,6 +506,46 @@ def measure_indicator_progress(user: Any, measure_ids: list[int]) -> dict[int, f
     return {m: statistics.fmean(p) for m, p in per_measure.items()}
 
 
+def off_track(user: Any, limit: int = 100) -> list[ProgressRow]:
+    """Indicator × state pairs whose latest period with an approved value and a target is off
+    track (below the at-risk threshold), worst first. Three queries: the figures, then the
+    indicators and the states of the rows kept."""
+    latest: dict[tuple[int, int], tuple[Any, str, Any, Any, Any, str]] = {}
+    rows = (
+        approved_totals(user)
+        .exclude(target_value=None)
+        .order_by()
+        .values_list(
+            "indicator_id",
+            "state_id",
+            "period_start",
+            "period",
+            "value",
+            "target_value",
+            "baseline_value",
+            "indicator__direction",
+        )
+    )
+    for ind, state, start, period, actual, target, baseline, direction in rows:
+        key = (ind, state)
+        if key not in latest or start > latest[key][0]:
+            latest[key] = (start, period, actual, target, baseline, direction)
+    found: list[tuple[float, int, int, str, Any, Any, Any]] = []
+    for (ind, state), (_start, period, actual, target, baseline, direction) in latest.items():
+        pct = progress_pct(direction, actual, target, baseline)
+        if progress_status(pct, True, True) == "off_track":
+            assert pct is not None  # a status of off_track implies a percentage
+            found.append((pct, ind, state, period, actual, target, baseline))
+    found.sort(key=lambda f: (f[0], f[1], f[2]))
+    found = found[:limit]
+    indicators = Indicator.objects.in_bulk({f[1] for f in found})
+    states = Party.objects.select_related("organisation").in_bulk({f[2] for f in found})
+    return [
+        ProgressRow(indicators[i], states[s], period, a, t, b, pct, "off_track")
+        for pct, i, s, period, a, t, b in found
+    ]
+
+
 # --- the regional dashboard -----------------------------------------------------------------
 
 
