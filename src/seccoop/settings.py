@@ -63,6 +63,9 @@ if _missing:
     )
 CSRF_TRUSTED_ORIGINS = env_list("SECCOOP_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SECCOOP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+#: The IATI organisation identifier the platform publishes under (its reporting-org ref; the
+#: prefix of its activities' iati-identifiers). Set it to the identifier the IATI registry assigns.
+IATI_ORG_REF = os.environ.get("SECCOOP_IATI_ORG_REF", "XI-IATI-SECCOOP")
 
 # --- applications --------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -87,6 +90,7 @@ INSTALLED_APPS = [
     "seccoop.plan",
     "seccoop.prioritization",
     "seccoop.monitoring",
+    "seccoop.funding",
     "seccoop.meetings",
 ]
 

@@ -1,0 +1,365 @@
+"""/api/v1/funding: accounts, the funding ledger, coverage of needs, the Resource Mobilization
+Committee's list, and the IATI 2.03 export."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+from ninja.pagination import paginate
+from ninja.responses import Status
+from pydantic import ConfigDict
+
+from seccoop.core.api import (
+    ErrorOut,
+    Pagination,
+    get_visible,
+    get_with_etag,
+    require_if_match,
+)
+from seccoop.core.concurrency import etag_for
+from seccoop.core.markings import TLP
+from seccoop.core.policy import get_policy
+from seccoop.framework.models import Organisation, Party
+from seccoop.plan.models import Measure
+
+from .models import FundingAccount, Transaction, TransactionType
+from .services import CUTS, committee_list, coverage, save_transaction
+
+router = Router(tags=["funding"])
+
+
+class AccountOut(Schema):
+    id: int
+    code: str
+    name: str
+    partner: str
+
+    @staticmethod
+    def resolve_partner(obj: Any) -> str:
+        return str(obj.owner.code)
+
+
+class ShareIO(Schema):
+    state: str = Field(..., min_length=3, max_length=3, description="ISO 3166 alpha-3")
+    percentage: Decimal = Field(..., gt=0, le=100, max_digits=5, decimal_places=2)
+
+
+class TransactionOut(Schema):
+    id: int
+    version: int
+    type: str
+    type_name: str
+    reference: str
+    value_date: date
+    amount: Decimal
+    currency: str
+    amount_usd: Decimal
+    measure: str
+    measure_id: int
+    provider: str
+    receiver: str
+    account: str | None
+    description: str
+    shares: list[ShareIO]
+    tlp: str
+
+    @staticmethod
+    def resolve_type_name(obj: Any) -> str:
+        return str(obj.get_type_display())
+
+    @staticmethod
+    def resolve_measure(obj: Any) -> str:
+        return str(obj.measure.code)
+
+    @staticmethod
+    def resolve_provider(obj: Any) -> str:
+        return obj.provider.code if obj.provider_id else obj.provider_name
+
+    @staticmethod
+    def resolve_receiver(obj: Any) -> str:
+        return obj.receiver.code if obj.receiver_id else obj.receiver_name
+
+    @staticmethod
+    def resolve_account(obj: Any) -> str | None:
+        return obj.account.code if obj.account_id else None
+
+    @staticmethod
+    def resolve_shares(obj: Any) -> list[dict[str, Any]]:
+        return [{"state": s.state.iso3, "percentage": s.percentage} for s in obj.shares.all()]
+
+
+class TransactionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    type: str = Field(..., description="IATI transaction type code: 1, 2, 3, 4, 11, 12 or 13")
+    measure_id: int
+    value_date: date
+    amount: Decimal = Field(..., ge=0, max_digits=16, decimal_places=2)
+    currency: str = Field(..., min_length=3, max_length=3)
+    reference: str = Field("", max_length=120)
+    account: str | None = Field(None, max_length=40)
+    receiver: str | None = Field(None, max_length=32)
+    description: str = Field("", max_length=500)
+    shares: list[ShareIO] = Field(default_factory=list)
+    tlp: TLP = TLP.CLEAR
+
+
+class TransactionPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = None
+    type: str | None = None
+    value_date: date | None = None
+    amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    reference: str | None = Field(None, max_length=120)
+    description: str | None = Field(None, max_length=500)
+    shares: list[ShareIO] | None = None
+
+
+class CoverageRowOut(Schema):
+    key: str
+    label: str
+    requirements_usd: float | None
+    pledged_usd: float
+    committed_usd: float
+    disbursed_usd: float
+    gap_usd: float | None
+    coverage_pct: float | None
+
+
+class CoverageOut(Schema):
+    by: str
+    cycle: int | None
+    rows: list[CoverageRowOut]
+    total: CoverageRowOut
+
+
+class CommitteeRowOut(Schema):
+    rank: int
+    measure: str
+    measure_id: int
+    title: str
+    requirement_usd: float
+    committed_usd: float
+    pledged_usd: float
+    gap_usd: float
+    funded_pct: float
+
+
+def _ledger(request: HttpRequest) -> Any:
+    return (
+        Transaction.objects.restrict(request.user, "view")
+        .select_related("measure", "provider", "receiver", "account")
+        .prefetch_related("shares__state")
+    )
+
+
+def _shares(user: Any, rows: list[ShareIO]) -> list[tuple[Party, Decimal]]:
+    states = {
+        p.iso3: p
+        for p in Party.objects.restrict(user, "view").filter(
+            iso3__in=[r.state.upper() for r in rows]
+        )
+    }
+    out = []
+    for n, row in enumerate(rows):
+        state = states.get(row.state.upper())
+        if state is None:
+            raise ValidationError(
+                {f"shares[{n}].state": [_("Unknown state '{value}'.").format(value=row.state)]}
+            )
+        out.append((state, row.percentage))
+    return out
+
+
+@router.get("/accounts", response=list[AccountOut])
+@paginate(Pagination)
+def list_accounts(request: HttpRequest) -> Any:
+    return FundingAccount.objects.restrict(request.user, "view").select_related("owner")
+
+
+@router.get("/transactions", response=list[TransactionOut])
+@paginate(Pagination)
+def list_transactions(
+    request: HttpRequest,
+    partner: str | None = None,
+    type: str | None = None,  # noqa: A002 - the IATI field's name
+    year: int | None = None,
+    measure: int | None = None,
+) -> Any:
+    """The ledger, newest first; filter by provider code, IATI type code, value-date year or
+    measure id."""
+    rows = _ledger(request)
+    if partner:
+        rows = rows.filter(provider__code=partner.strip().upper()[:32])
+    if type:
+        if type not in TransactionType.values:
+            raise ValidationError(
+                {"type": [_("Unknown transaction type '{code}'.").format(code=type[:8])]}
+            )
+        rows = rows.filter(type=type)
+    if year is not None:
+        rows = rows.filter(value_date__year=year)
+    if measure is not None:
+        rows = rows.filter(measure_id=measure)
+    return rows
+
+
+@router.get("/transactions/{pk}", response={200: TransactionOut, 404: ErrorOut})
+def get_transaction(request: HttpRequest, pk: int, response: HttpResponse) -> Any:
+    return get_with_etag(request, _ledger(request), pk, response)
+
+
+@router.post("/transactions", response={201: TransactionOut, 400: ErrorOut, 403: ErrorOut})
+def create_transaction(request: HttpRequest, payload: TransactionIn, response: HttpResponse) -> Any:
+    """Record a transaction for the caller's organisation (the provider)."""
+    user = request.user
+    owners = list(get_policy().allowed_owners(Transaction, user).filter(kind="partner")[:2])
+    if not owners:
+        raise HttpError(403, _("Only a partner officer records transactions."))
+    owner = owners[0]
+    measure = Measure.objects.restrict(user, "view").filter(pk=payload.measure_id).first()
+    if measure is None:
+        raise ValidationError(
+            {"measure_id": [_("Unknown measure {id}.").format(id=payload.measure_id)]}
+        )
+    account = None
+    if payload.account:
+        account = (
+            FundingAccount.objects.restrict(user, "view")
+            .filter(code__iexact=payload.account)
+            .first()
+        )
+        if account is None:
+            raise ValidationError(
+                {"account": [_("Unknown account '{code}'.").format(code=payload.account)]}
+            )
+    receiver = None
+    if payload.receiver:
+        receiver = Organisation.objects.filter(code__iexact=payload.receiver).first()
+        if receiver is None:
+            raise ValidationError(
+                {"receiver": [_("Unknown organisation '{code}'.").format(code=payload.receiver)]}
+            )
+    if payload.tlp == TLP.RED:
+        raise ValidationError({"tlp": [_("Funding records cannot be TLP:RED.")]})
+    tx = Transaction(
+        type=payload.type,
+        measure=measure,
+        value_date=payload.value_date,
+        amount=payload.amount,
+        currency=payload.currency,
+        reference=payload.reference,
+        account=account,
+        owner=owner,
+        provider=owner,
+        receiver=receiver,
+        description=payload.description,
+        tlp=payload.tlp,
+    )
+    save_transaction(
+        tx,
+        actor=user,
+        shares=_shares(user, payload.shares),
+        reason=_("Recorded through the API"),
+    )
+    response["ETag"] = etag_for(tx)
+    return Status(201, _ledger(request).get(pk=tx.pk))
+
+
+@router.patch(
+    "/transactions/{pk}",
+    response={
+        200: TransactionOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        412: ErrorOut,
+        428: ErrorOut,
+    },
+)
+def update_transaction(
+    request: HttpRequest, pk: int, payload: TransactionPatch, response: HttpResponse
+) -> Any:
+    """Change a transaction of the caller's organisation (send If-Match or ``version``)."""
+    get_visible(request, _ledger(request), pk, "change")
+    changes = payload.model_dump(exclude_unset=True)
+    body_version = changes.pop("version", None)
+    share_rows = changes.pop("shares", None)
+    with transaction.atomic():
+        tx = Transaction.objects.restrict(request.user, "change").select_for_update().get(pk=pk)
+        require_if_match(request, tx, body_version)
+        for key, value in changes.items():
+            if value is not None:
+                setattr(tx, key, value)
+        shares = _shares(request.user, payload.shares or []) if share_rows is not None else None
+        save_transaction(tx, actor=request.user, shares=shares, reason=_("Edited through the API"))
+    response["ETag"] = etag_for(tx)
+    return _ledger(request).get(pk=pk)
+
+
+@router.get("/coverage", response={200: CoverageOut, 400: ErrorOut})
+def get_coverage(request: HttpRequest, cycle: int | None = None, by: str = "state") -> Any:
+    """Requirements (the costed needs of the cycle) against pledged, committed and disbursed,
+    with the gap and % covered, cut ``by`` state, category, priority, partner, account, year or
+    measure. See the counting rule in the API guide: nothing counts twice."""
+    if by not in CUTS:
+        raise ValidationError({"by": [_("Cut by one of {cuts}.").format(cuts=", ".join(CUTS))]})
+    if cycle is not None and not 2000 <= cycle <= 2100:
+        raise ValidationError({"cycle": [_("A cycle is a year such as 2026.")]})
+    result = coverage(request.user, by, cycle)
+    return {
+        "by": result.by,
+        "cycle": result.cycle,
+        "rows": [r.as_dict() for r in result.rows],
+        "total": result.total.as_dict(),
+    }
+
+
+@router.get("/committee", response=list[CommitteeRowOut])
+def get_committee(request: HttpRequest) -> Any:
+    """Unfunded and under-funded measures of the current plan, in priority order."""
+    rows, _run = committee_list(request.user)
+    return [
+        {
+            "rank": r.rank,
+            "measure": r.measure.code,
+            "measure_id": r.measure.pk,
+            "title": r.measure.title,
+            "requirement_usd": float(r.requirement_usd),
+            "committed_usd": float(r.committed_usd),
+            "pledged_usd": float(r.pledged_usd),
+            "gap_usd": float(r.gap_usd),
+            "funded_pct": r.funded_pct,
+        }
+        for r in rows
+    ]
+
+
+@router.get("/iati.xml", response={200: None, 400: ErrorOut})
+def get_iati(request: HttpRequest, partner: str | None = None) -> HttpResponse:
+    """The platform's activities as an IATI 2.03 activity file (TLP:CLEAR records only);
+    ``partner`` limits it to one partner's transactions and budgets."""
+    from .iati import export_activities
+
+    org = None
+    if partner:
+        org = Organisation.objects.filter(code__iexact=partner[:32], kind="partner").first()
+        if org is None:
+            raise ValidationError(
+                {"partner": [_("Unknown partner '{code}'.").format(code=partner[:32])]}
+            )
+    body = export_activities(request.user, partner=org)
+    response = HttpResponse(body, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="seccoop-iati-activities.xml"'
+    return response

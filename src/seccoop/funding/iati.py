@@ -1,0 +1,825 @@
+"""IATI 2.03 activity files: the platform's measures out, partners' published activities in.
+
+Export (``export_activities``): each measure becomes an ``iati-activity`` with its participating
+organisations, its status and dates, its recipient countries with percentages, its category as a
+sector of vocabulary 99 (ours, with a vocabulary URI), its budgets and transactions, and the
+results of its linked indicators (approved regional values). Only TLP:CLEAR records are published.
+The elements follow the order the 2.03 schema requires; the tests validate the output against it.
+
+Import (``import_activities``): parsed with defusedxml, so a DTD, entity expansion or an external
+entity is refused before anything is read. Partners are matched by IATI organisation identifier
+(and name, where several organisations share one), measures by ``iati-identifier`` (or created as
+proposed measures of the current draft plan), transactions by activity and reference, so a
+re-import updates and adds nothing. The whole file is checked first; any error and nothing is
+written. The report (matched, created, updated, skipped, and why) is returned and stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from xml.etree.ElementTree import Element  # noqa: S405 - only the type; parsing uses defusedxml
+
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+from django.conf import settings
+from django.db import transaction as db_transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from lxml import etree
+
+from seccoop.core.models import mark_history
+from seccoop.core.money import RateTable, check_currency
+from seccoop.framework.models import Category, Organisation, Party
+from seccoop.plan.models import Measure, PlanVersion
+
+from .models import Activity, Budget, ImportReport, RecipientShare, Transaction, TransactionType
+
+VERSIONS = ("2.01", "2.02", "2.03")
+STATUS = {
+    Measure.Status.PIPELINE: "1",
+    Measure.Status.IMPLEMENTATION: "2",
+    Measure.Status.FINALISATION: "3",
+    Measure.Status.CLOSED: "4",
+    Measure.Status.CANCELLED: "5",
+    Measure.Status.SUSPENDED: "6",
+}
+STATUS_BACK = {v: k for k, v in STATUS.items()}
+MEASURE_TYPES = {"unit": "1", "percentage": "2", "nominal": "3", "ordinal": "4"}
+MAX_BYTES = 50 * 1024 * 1024
+
+
+def org_ref() -> str:
+    return str(getattr(settings, "IATI_ORG_REF", "XI-IATI-SECCOOP"))
+
+
+def vocabulary_uri() -> str:
+    return f"{settings.SITE_URL}/framework/categories/"
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def _text(parent: Any, tag: str, text: str, **attrs: str) -> Any:
+    el = etree.SubElement(parent, tag, **attrs)
+    etree.SubElement(el, "narrative").text = text
+    return el
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _activities(user: Any, partner: Organisation | None) -> dict[str, list[Measure]]:
+    """The measures to publish, grouped by activity identifier: the current plan's TLP:CLEAR
+    measures, and any measure a published transaction or budget funds (with ``partner``, only
+    those the partner funds). Measures of several plan versions with the same code are one
+    activity."""
+    txs = Transaction.objects.restrict(user, "view").filter(tlp="CLEAR")
+    budgets = Budget.objects.restrict(user, "view").filter(tlp="CLEAR")
+    if partner is not None:
+        txs, budgets = txs.filter(owner=partner), budgets.filter(owner=partner)
+    funded = set(txs.values_list("measure_id", flat=True)) | set(
+        budgets.values_list("measure_id", flat=True)
+    )
+    measures = Measure.objects.restrict(user, "view").filter(tlp="CLEAR")
+    if partner is None:
+        plan = (
+            PlanVersion.objects.restrict(user, "view")
+            .filter(status=PlanVersion.Status.ADOPTED)
+            .order_by("-adopted_on", "-pk")
+            .first()
+        )
+        chosen = measures.filter(pk__in=funded) | (
+            measures.filter(plan=plan) if plan else measures.none()
+        )
+    else:
+        chosen = measures.filter(pk__in=funded)
+    links = dict(
+        Activity.objects.filter(measure__in=chosen).values_list("measure_id", "iati_identifier")
+    )
+    prefix = (
+        partner.iati_identifier if partner is not None and partner.iati_identifier else org_ref()
+    )
+    grouped: dict[str, list[Measure]] = defaultdict(list)
+    for m in (
+        chosen.select_related("plan", "category", "lead")
+        .prefetch_related("participating_states", "implementing_agencies")
+        .order_by("code", "-plan__year")
+    ):
+        grouped[links.get(m.pk) or f"{prefix}-{m.code}"].append(m)
+    return grouped
+
+
+def export_activities(user: Any, partner: Organisation | None = None) -> bytes:
+    """The activity file as UTF-8 XML bytes."""
+    now = timezone.now().replace(microsecond=0).isoformat()
+    root = etree.Element("iati-activities", version="2.03")
+    root.set("generated-datetime", now)
+    grouped = _activities(user, partner)
+    all_ids = [m.pk for ms in grouped.values() for m in ms]
+    txs: dict[int, list[Transaction]] = defaultdict(list)
+    tx_rows = (
+        Transaction.objects.restrict(user, "view")
+        .filter(tlp="CLEAR", measure_id__in=all_ids)
+        .select_related("provider", "receiver")
+        .prefetch_related("shares__state")
+        .order_by("value_date", "pk")
+    )
+    if partner is not None:
+        tx_rows = tx_rows.filter(owner=partner)
+    for tx in tx_rows:
+        txs[tx.measure_id].append(tx)
+    budgets: dict[int, list[Budget]] = defaultdict(list)
+    budget_rows = Budget.objects.restrict(user, "view").filter(tlp="CLEAR", measure_id__in=all_ids)
+    if partner is not None:
+        budget_rows = budget_rows.filter(owner=partner)
+    for b in budget_rows.order_by("period_start", "pk"):
+        budgets[b.measure_id].append(b)
+    results = _results(user, all_ids)
+    reporter = partner or Organisation.objects.filter(code="COMMISSION").first()
+    reporter_ref = (partner.iati_identifier if partner else "") or org_ref()
+    reporter_type = (partner.iati_type if partner else "") or "40"
+    reporter_name = (
+        str(reporter) if reporter else "Caribbean-United States Security Cooperation Commission"
+    )
+    for identifier, measures in sorted(grouped.items()):
+        main = measures[0]
+        mtxs = [t for m in measures for t in txs.get(m.pk, [])]
+        mbudgets = [b for m in measures for b in budgets.get(m.pk, [])]
+        act = etree.SubElement(root, "iati-activity", {"default-currency": "USD"})
+        act.set("last-updated-datetime", now)
+        act.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+        etree.SubElement(act, "iati-identifier").text = identifier
+        _text(act, "reporting-org", reporter_name, ref=reporter_ref, type=reporter_type)
+        _text(act, "title", main.title_en or main.title)
+        if main.description:
+            _text(act, "description", main.description_en or main.description, type="1")
+        _participants(act, main, mtxs, reporter_ref, reporter_name)
+        etree.SubElement(act, "activity-status", code=STATUS.get(main.status, "2"))
+        start = main.start or date(main.plan.year, 1, 1)
+        started = main.status != Measure.Status.PIPELINE and main.start is not None
+        etree.SubElement(
+            act, "activity-date", {"iso-date": start.isoformat(), "type": "2" if started else "1"}
+        )
+        if main.end:
+            etree.SubElement(act, "activity-date", {"iso-date": main.end.isoformat(), "type": "3"})
+        for iso2, pct in _countries(main, mtxs):
+            etree.SubElement(act, "recipient-country", code=iso2, percentage=f"{pct:.2f}")
+        if main.category is not None:
+            _text(
+                act,
+                "sector",
+                f"{main.category.code} {main.category.name_en or main.category.name}",
+                vocabulary="99",
+                **{
+                    "vocabulary-uri": vocabulary_uri(),
+                    "code": main.category.code,
+                    "percentage": "100",
+                },
+            )
+        for b in mbudgets:
+            el = etree.SubElement(act, "budget", type=b.type, status=b.status)
+            etree.SubElement(el, "period-start", {"iso-date": b.period_start.isoformat()})
+            etree.SubElement(el, "period-end", {"iso-date": b.period_end.isoformat()})
+            v = etree.SubElement(el, "value", currency=b.currency)
+            v.set("value-date", b.value_date.isoformat())
+            v.text = _money(b.amount)
+        for t in mtxs:
+            _transaction(act, t)
+        for result in results.get(main.pk, []):
+            act.append(result)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _participants(act: Any, measure: Measure, txs: list[Transaction], ref: str, name: str) -> None:
+    _text(act, "participating-org", name, ref=ref, role="2", type="40")
+    funders: dict[str, Organisation] = {}
+    for t in txs:
+        if t.provider is not None:
+            funders.setdefault(t.provider.code, t.provider)
+    for org in funders.values():
+        attrs = {"role": "1"}
+        if org.iati_identifier:
+            attrs["ref"] = org.iati_identifier
+        if org.iati_type:
+            attrs["type"] = org.iati_type
+        _text(act, "participating-org", org.name_en or org.name, **attrs)
+    for org in measure.implementing_agencies.all():
+        attrs = {"role": "4"}
+        if org.iati_identifier:
+            attrs["ref"] = org.iati_identifier
+        _text(act, "participating-org", org.name_en or org.name, **attrs)
+
+
+def _countries(measure: Measure, txs: list[Transaction]) -> list[tuple[str, Decimal]]:
+    """Recipient countries with percentages summing to 100: the transactions' shares weighted
+    by their USD value, or the participating States in equal parts."""
+    weights: dict[str, Decimal] = defaultdict(Decimal)
+    for t in txs:
+        for s in t.shares.all():
+            weights[s.state.iso2] += t.amount_usd * s.percentage
+    if not weights or not sum(weights.values()):
+        states = sorted(p.iso2 for p in measure.participating_states.all())
+        weights = {iso2: Decimal(1) for iso2 in states}
+    total = sum(weights.values())
+    if not total:
+        return []
+    rows = [(k, (v / total * 100).quantize(Decimal("0.01"))) for k, v in sorted(weights.items())]
+    rows = [(k, v) for k, v in rows if v > 0]
+    if rows:
+        drift = Decimal(100) - sum(v for _k, v in rows)
+        k, v = rows[-1]
+        rows[-1] = (k, v + drift)
+    return rows
+
+
+def _transaction(act: Any, t: Transaction) -> None:
+    el = etree.SubElement(act, "transaction", ref=t.reference or f"{org_ref()}-T{t.pk}")
+    etree.SubElement(el, "transaction-type", code=t.type)
+    etree.SubElement(el, "transaction-date", {"iso-date": t.value_date.isoformat()})
+    v = etree.SubElement(el, "value", currency=t.currency)
+    v.set("value-date", t.value_date.isoformat())
+    v.text = _money(t.amount)
+    if t.description:
+        _text(el, "description", t.description)
+    for tag, org, name in (
+        ("provider-org", t.provider, t.provider_name),
+        ("receiver-org", t.receiver, t.receiver_name),
+    ):
+        if org is None and not name:
+            continue
+        attrs = {}
+        if org is not None and org.iati_identifier:
+            attrs["ref"] = org.iati_identifier
+        if org is not None and org.iati_type:
+            attrs["type"] = org.iati_type
+        _text(el, tag, (org.name_en or org.name) if org is not None else name, **attrs)
+
+
+def _results(user: Any, measure_ids: list[int]) -> dict[int, list[Any]]:
+    """Each measure's linked TLP:CLEAR indicators with their last three periods' approved
+    regional values (sum or mean by the indicator's aggregation) and targets."""
+    from seccoop.monitoring.models import Indicator, Target, Value
+
+    through = Indicator.measures.through
+    links = defaultdict(list)
+    indicators = {
+        i.pk: i
+        for i in Indicator.objects.restrict(user, "view").filter(
+            tlp="CLEAR", measure_type__in=list(MEASURE_TYPES)
+        )
+    }
+    for measure_id, indicator_id in through.objects.filter(
+        measure_id__in=measure_ids, indicator_id__in=list(indicators)
+    ).values_list("measure_id", "indicator_id"):
+        links[measure_id].append(indicator_id)
+    if not links:
+        return {}
+    wanted = {i for ids in links.values() for i in ids}
+    figures: dict[int, dict[tuple[str, date, date], list[Decimal]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for ind, period, start, end, value in (
+        Value.objects.restrict(user, "view")
+        .filter(indicator_id__in=wanted, status="approved", disaggregation="", tlp="CLEAR")
+        .exclude(value=None)
+        .values_list("indicator_id", "period", "period_start", "period_end", "value")
+    ):
+        figures[ind][(period, start, end)].append(value)
+    targets: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
+    for ind, period, value in (
+        Target.objects.restrict(user, "view")
+        .filter(indicator_id__in=wanted)
+        .values_list("indicator_id", "period", "value")
+    ):
+        targets[(ind, period)].append(value)
+    out: dict[int, list[Any]] = defaultdict(list)
+    for measure_id, ids in links.items():
+        for ind_id in sorted(ids):
+            ind = indicators[ind_id]
+            periods = sorted(figures.get(ind_id, {}).items(), key=lambda kv: kv[0][1])[-3:]
+            if not periods:
+                continue
+            result = etree.Element("result", type="2" if ind.level != "output" else "1")
+            _text(result, "title", ind.name_en or ind.name)
+            attrs = {"measure": MEASURE_TYPES[ind.measure_type]}
+            attrs["ascending"] = "1" if ind.direction == "increase" else "0"
+            indicator = etree.SubElement(result, "indicator", **attrs)
+            _text(indicator, "title", f"{ind.code} {ind.name_en or ind.name}")
+            for (period, start, end), values in periods:
+                el = etree.SubElement(indicator, "period")
+                etree.SubElement(el, "period-start", {"iso-date": start.isoformat()})
+                etree.SubElement(el, "period-end", {"iso-date": end.isoformat()})
+                goal = targets.get((ind_id, period))
+                if goal:
+                    etree.SubElement(el, "target", value=_agg(ind.aggregation, goal))
+                etree.SubElement(el, "actual", value=_agg(ind.aggregation, values))
+            out[measure_id].append(result)
+    return out
+
+
+def _agg(how: str, values: list[Decimal]) -> str:
+    total = sum(values, Decimal(0))
+    value = total if how == "sum" else total / len(values)
+    return f"{value.normalize():f}"
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+class IatiError(ValueError):
+    """The file cannot be imported; ``errors`` name where and why. Nothing was written."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors[:5]))
+        self.errors = errors
+
+
+@dataclass
+class ImportResult:
+    summary: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    lines: list[str] = field(default_factory=list)
+    report_id: int | None = None
+
+    def note(self, key: str, line: str) -> None:
+        self.summary[key] += 1
+        self.lines.append(line)
+
+
+@dataclass
+class _Tx:
+    where: str
+    ref: str
+    type: str
+    day: date
+    amount: Decimal
+    currency: str
+    provider_ref: str
+    provider_name: str
+    receiver_ref: str
+    receiver_name: str
+    description: str
+
+
+@dataclass
+class _Activity:
+    where: str
+    identifier: str
+    reporting_ref: str
+    reporting_name: str
+    reporting_type: str
+    title: str
+    description: str
+    status: str
+    category: str
+    countries: list[tuple[str, Decimal]]
+    transactions: list[_Tx]
+
+
+def parse(data: bytes) -> Element:
+    """The root element of an IATI activity file, or IatiError. DTDs and entities are refused."""
+    if len(data) > MAX_BYTES:
+        raise IatiError([_("The file is larger than {mb} MB.").format(mb=MAX_BYTES // 2**20)])
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise IatiError(
+            [_("The file declares a DTD or entities, which are refused for safety.")]
+        ) from None
+    except SafeET.ParseError as exc:
+        raise IatiError(
+            [_("The file is not well-formed XML: {error}.").format(error=exc)]
+        ) from None
+    if root.tag != "iati-activities":
+        raise IatiError(
+            [_("The root element is <{tag}>, not <iati-activities>.").format(tag=root.tag[:40])]
+        )
+    version = root.get("version", "")
+    if version not in VERSIONS:
+        raise IatiError(
+            [
+                _("IATI version '{version}' is not supported; use {versions}.").format(
+                    version=version[:10], versions=", ".join(VERSIONS)
+                )
+            ]
+        )
+    return root
+
+
+def _narrative(el: Element | None) -> str:
+    if el is None:
+        return ""
+    n = el.find("narrative")
+    return ((n.text if n is not None else el.text) or "").strip()
+
+
+def read_activities(root: Element) -> tuple[list[_Activity], list[str]]:
+    activities, errors = [], []
+    for n, act in enumerate(root.findall("iati-activity"), start=1):
+        ident_el = act.find("iati-identifier")
+        identifier = (ident_el.text or "").strip() if ident_el is not None else ""
+        where = _("activity {n}").format(n=n) + (f" ({identifier})" if identifier else "")
+        if not identifier:
+            errors.append(_("{where}: no iati-identifier.").format(where=where))
+            continue
+        if len(identifier) > 200:
+            errors.append(
+                _("{where}: the iati-identifier is longer than 200 characters.").format(where=where)
+            )
+            continue
+        default_currency = act.get("default-currency", "")
+        rep = act.find("reporting-org")
+        status_el = act.find("activity-status")
+        category = ""
+        for sector in act.findall("sector"):
+            if sector.get("vocabulary") == "99":
+                category = sector.get("code", "")
+        countries = []
+        for rc in act.findall("recipient-country"):
+            try:
+                countries.append((rc.get("code", "").upper(), Decimal(rc.get("percentage", "100"))))
+            except InvalidOperation:
+                errors.append(
+                    _(
+                        "{where}: recipient-country {code} has a percentage that is not a number."
+                    ).format(where=where, code=rc.get("code", ""))
+                )
+        txs = []
+        for k, t in enumerate(act.findall("transaction"), start=1):
+            tw = _("{where}, transaction {k}").format(where=where, k=k)
+            type_el, date_el, value_el = (
+                t.find("transaction-type"),
+                t.find("transaction-date"),
+                t.find("value"),
+            )
+            code = type_el.get("code", "") if type_el is not None else ""
+            if code not in TransactionType.values:
+                errors.append(
+                    _("{where}: transaction type '{code}' is not one of {codes}.").format(
+                        where=tw, code=code[:8], codes=", ".join(TransactionType.values)
+                    )
+                )
+                continue
+            raw_day = date_el.get("iso-date", "") if date_el is not None else ""
+            if not raw_day:
+                errors.append(_("{where}: no transaction-date.").format(where=tw))
+                continue
+            try:
+                day = date.fromisoformat(raw_day[:10])
+            except ValueError:
+                errors.append(
+                    _("{where}: transaction-date '{value}' is not a date.").format(
+                        where=tw, value=raw_day[:20]
+                    )
+                )
+                continue
+            if value_el is None or not (value_el.text or "").strip():
+                errors.append(_("{where}: no value.").format(where=tw))
+                continue
+            try:
+                amount = Decimal((value_el.text or "").strip())
+            except InvalidOperation:
+                errors.append(
+                    _("{where}: value '{value}' is not a number.").format(
+                        where=tw, value=(value_el.text or "")[:20]
+                    )
+                )
+                continue
+            if amount < 0:
+                errors.append(_("{where}: a negative value is not accepted.").format(where=tw))
+                continue
+            currency = (value_el.get("currency") or default_currency or "").upper()
+            try:
+                currency = check_currency(currency)
+            except Exception:  # noqa: BLE001 - any currency error becomes a row message
+                errors.append(
+                    _("{where}: unknown currency '{code}'.").format(where=tw, code=currency[:5])
+                )
+                continue
+            prov, recv = t.find("provider-org"), t.find("receiver-org")
+            desc = t.find("description")
+            ref = (t.get("ref") or "").strip()
+            if not ref:
+                digest = hashlib.sha256(f"{code}|{day}|{amount}|{currency}".encode()).hexdigest()[
+                    :16
+                ]
+                ref = f"auto-{digest}"
+            txs.append(
+                _Tx(
+                    tw,
+                    ref[:120],
+                    code,
+                    day,
+                    amount,
+                    currency,
+                    (prov.get("ref", "") if prov is not None else "").strip(),
+                    _narrative(prov)[:200],
+                    (recv.get("ref", "") if recv is not None else "").strip(),
+                    _narrative(recv)[:200],
+                    _narrative(desc)[:500],
+                )
+            )
+        activities.append(
+            _Activity(
+                where,
+                identifier,
+                (rep.get("ref", "") if rep is not None else "").strip(),
+                _narrative(rep)[:200],
+                (rep.get("type", "") if rep is not None else "").strip(),
+                _narrative(act.find("title"))[:250] or identifier,
+                _narrative(act.find("description")),
+                status_el.get("code", "") if status_el is not None else "",
+                category,
+                countries,
+                txs,
+            )
+        )
+    if not activities and not errors:
+        errors.append(_("The file has no iati-activity."))
+    return activities, errors
+
+
+class _Orgs:
+    """Organisations by IATI identifier, matched by name where several share one; unknown
+    publishers become partner organisations."""
+
+    def __init__(self, result: ImportResult) -> None:
+        self.by_ref: dict[str, list[Organisation]] = defaultdict(list)
+        for org in Organisation.objects.exclude(iati_identifier=""):
+            self.by_ref[org.iati_identifier].append(org)
+        commission = Organisation.objects.filter(code="COMMISSION").first()
+        if commission is not None:  # the platform's own files are reported by the Commission
+            self.by_ref[org_ref()].append(commission)
+        self.result = result
+
+    def find(self, ref: str, name: str) -> Organisation | None:
+        found = self.by_ref.get(ref, [])
+        if len(found) == 1:
+            return found[0]
+        for org in found:
+            if name and name in (org.name, org.name_en, org.short_name):
+                return org
+        return found[0] if found else None
+
+    def get_or_create(self, ref: str, name: str, org_type: str) -> Organisation | None:
+        org = self.find(ref, name)
+        if org is not None or not ref:
+            return org
+        code = ("IATI-" + ref)[:32]
+        org, created = Organisation.objects.get_or_create(
+            code=code,
+            defaults={
+                "kind": Organisation.Kind.PARTNER,
+                "name": name or ref,
+                "side": "international",
+                "iati_identifier": ref,
+                "iati_type": org_type[:4],
+            },
+        )
+        if created:
+            self.result.note(
+                "partners_created",
+                _("Partner {ref} created ({name}).").format(ref=ref, name=name or ref),
+            )
+        self.by_ref[ref].append(org)
+        return org
+
+
+def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportResult:
+    """Import an activity file, all or nothing; raises IatiError listing every problem."""
+    activities, errors = read_activities(parse(data))
+    currencies = {t.currency for a in activities for t in a.transactions}
+    rates = RateTable(currencies)
+    for a in activities:
+        for t in a.transactions:
+            try:
+                rates.rate(t.currency, t.day)
+            except Exception as exc:  # noqa: BLE001 - a missing rate becomes a row message
+                errors.append(f"{t.where}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+    parties = {p.iso2: p for p in Party.objects.all()}
+    for a in activities:
+        for code, _pct in a.countries:
+            if code not in parties:
+                errors.append(
+                    _("{where}: recipient-country '{code}' is not one of the parties.").format(
+                        where=a.where, code=code[:3]
+                    )
+                )
+        total = sum((p for _c, p in a.countries), Decimal(0))
+        if a.countries and abs(total - 100) > Decimal("0.05"):
+            errors.append(
+                _("{where}: the recipient-country percentages sum to {total}, not 100.").format(
+                    where=a.where, total=f"{total:g}"
+                )
+            )
+    if errors:
+        raise IatiError(errors)
+    result = ImportResult()
+    with db_transaction.atomic():
+        orgs = _Orgs(result)
+        categories = {c.code: c for c in Category.objects.all()}
+        plan = _proposal_plan(actor)
+        for a in activities:
+            reporter = orgs.get_or_create(a.reporting_ref, a.reporting_name, a.reporting_type)
+            measure = _match_measure(a, plan, categories, reporter, actor, result)
+            shares = [(parties[c], p) for c, p in a.countries if p > 0]
+            shares = _normalise(shares)
+            for t in a.transactions:
+                _import_tx(a, t, measure, reporter, orgs, rates, shares, actor, result)
+        report = ImportReport.objects.create(
+            source=source[:250],
+            actor=actor if getattr(actor, "pk", None) else None,
+            summary=dict(result.summary),
+            lines=result.lines[:5000],
+        )
+        result.report_id = report.pk
+    return result
+
+
+def _normalise(shares: list[tuple[Party, Decimal]]) -> list[tuple[Party, Decimal]]:
+    if not shares:
+        return []
+    total = sum((p for _s, p in shares), Decimal(0))
+    out = [(s, (p / total * 100).quantize(Decimal("0.01"))) for s, p in shares]
+    drift = Decimal(100) - sum(p for _s, p in out)
+    s, p = out[-1]
+    out[-1] = (s, p + drift)
+    return out
+
+
+def _proposal_plan(actor: Any) -> PlanVersion:
+    """Where proposed measures go: the latest draft plan version, or a new draft."""
+    plan = (
+        PlanVersion.objects.filter(status=PlanVersion.Status.DRAFT).order_by("-year", "-pk").first()
+    )
+    if plan is not None:
+        return plan
+    commission = Organisation.objects.get(code="COMMISSION")
+    year = timezone.localdate().year
+    plan = PlanVersion(
+        year=year,
+        label=_("Proposals from IATI ({year})").format(year=year),
+        status=PlanVersion.Status.DRAFT,
+        owner=commission,
+        tlp="CLEAR",
+        notes=_("Created by an IATI import for activities that matched no measure."),
+    )
+    mark_history(plan, reason=_("IATI import"), user=actor)
+    plan.save()
+    return plan
+
+
+def _match_measure(
+    a: _Activity,
+    plan: PlanVersion,
+    categories: dict[str, Category],
+    reporter: Any,
+    actor: Any,
+    result: ImportResult,
+) -> Measure:
+    link = Activity.objects.select_related("measure").filter(iati_identifier=a.identifier).first()
+    if link is not None:
+        result.note(
+            "activities_matched",
+            _("{where}: matched measure {code}.").format(where=a.where, code=link.measure.code),
+        )
+        return link.measure
+    prefix = org_ref() + "-"
+    if a.identifier.startswith(prefix):
+        code = a.identifier[len(prefix) :]
+        measure = Measure.objects.filter(code=code).order_by("-plan__year", "-pk").first()
+        if measure is not None:
+            _link(a, measure, reporter)
+            result.note(
+                "activities_matched",
+                _("{where}: matched measure {code} by its code.").format(where=a.where, code=code),
+            )
+            return measure
+    taken = set(Measure.objects.filter(plan=plan).values_list("code", flat=True))
+    base = (
+        ("P-" + a.identifier.rsplit("-", 1)[-1])[:16] if a.identifier.startswith(prefix) else "IATI"
+    )
+    code, n = base, 1
+    while code in taken:
+        n += 1
+        code = f"{base}-{n}"[:20]
+    measure = Measure(
+        plan=plan,
+        code=code,
+        title=a.title,
+        description=a.description,
+        category=categories.get(a.category),
+        status=STATUS_BACK.get(a.status, Measure.Status.PIPELINE),
+        owner=Organisation.objects.get(code="COMMISSION"),
+        tlp="CLEAR",
+        order=Measure.objects.filter(plan=plan).count() + 1,
+    )
+    mark_history(
+        measure,
+        reason=_("Proposed by IATI import of {id}").format(id=a.identifier[:80]),
+        user=actor,
+    )
+    measure.save()
+    _link(a, measure, reporter)
+    result.note(
+        "measures_created",
+        _("{where}: no measure matched; proposed measure {code} created in {plan}.").format(
+            where=a.where, code=code, plan=plan.label
+        ),
+    )
+    return measure
+
+
+def _link(a: _Activity, measure: Measure, reporter: Any) -> None:
+    Activity.objects.create(
+        iati_identifier=a.identifier,
+        measure=measure,
+        reporting_org=reporter,
+        title=a.title[:500],
+        owner=Organisation.objects.get(code="COMMISSION"),
+        tlp="CLEAR",
+    )
+
+
+def _import_tx(
+    a: _Activity,
+    t: _Tx,
+    measure: Measure,
+    reporter: Any,
+    orgs: _Orgs,
+    rates: RateTable,
+    shares: list[tuple[Party, Decimal]],
+    actor: Any,
+    result: ImportResult,
+) -> None:
+    provider = orgs.find(t.provider_ref, t.provider_name) if t.provider_ref else None
+    receiver = orgs.find(t.receiver_ref, t.receiver_name) if t.receiver_ref else None
+    owner = (
+        provider
+        if provider is not None and provider.kind == Organisation.Kind.PARTNER
+        else reporter
+    )
+    if owner is None:
+        result.note(
+            "transactions_skipped",
+            _(
+                "{where}: skipped, neither the provider nor the reporting organisation is known."
+            ).format(where=t.where),
+        )
+        return
+    existing = Transaction.objects.filter(owner=owner, measure=measure, reference=t.ref).first()
+    tx = existing or Transaction(owner=owner, measure=measure, reference=t.ref, tlp="CLEAR")
+    before = (
+        (
+            tx.type,
+            tx.value_date,
+            tx.amount,
+            tx.currency,
+            tx.provider_id,
+            tx.receiver_id,
+            tx.description,
+        )
+        if existing
+        else None
+    )
+    tx.type, tx.value_date, tx.amount, tx.currency = t.type, t.day, t.amount, t.currency
+    tx.provider, tx.provider_name = provider, "" if provider else t.provider_name
+    tx.receiver, tx.receiver_name = receiver, "" if receiver else t.receiver_name
+    tx.description = t.description
+    tx.activity = Activity.objects.filter(iati_identifier=a.identifier).first()
+    after = (
+        tx.type,
+        tx.value_date,
+        tx.amount,
+        tx.currency,
+        tx.provider_id,
+        tx.receiver_id,
+        tx.description,
+    )
+    if existing is not None and before == after:
+        result.note(
+            "transactions_unchanged",
+            _("{where}: unchanged ({ref}).").format(where=t.where, ref=t.ref),
+        )
+        return
+    tx.usd_rate = rates.rate(t.currency, t.day)
+    tx.amount_usd = rates.to_usd(t.amount, t.currency, t.day)
+    if existing is not None:
+        tx.version += 1
+    mark_history(tx, reason=_("IATI import"), user=actor)
+    tx.save()
+    if existing is None:
+        RecipientShare.objects.bulk_create(
+            [RecipientShare(transaction=tx, state=s, percentage=p) for s, p in shares]
+        )
+    result.note(
+        "transactions_updated" if existing else "transactions_created",
+        _("{where}: {what} ({ref}).").format(
+            where=t.where, what=_("updated") if existing else _("created"), ref=t.ref
+        ),
+    )

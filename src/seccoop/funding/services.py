@@ -1,0 +1,557 @@
+"""Funding services: the one write path for transactions and budgets, coverage of needs, and the
+Resource Mobilization Committee's list.
+
+The counting rule (decision 0012), so that nothing counts twice:
+
+* Flows are counted from the provider's side. Outgoing pledges (12) are *pledged*, outgoing
+  commitments (2) *committed*, disbursements (3) *disbursed*. Incoming funds, incoming
+  commitments and incoming pledges (1, 11, 13) are the receiving organisation's record of the same
+  money, and expenditure (4) is the implementer spending money already disbursed: they stay in the
+  ledger but are not counted again.
+* For each measure and provider: *committed* is the larger of the commitments and the
+  disbursements (a disbursement without a recorded commitment implies one); the *pledge pipeline*
+  is what the pledges exceed that, and never below zero. A pledge later turned into a commitment
+  therefore counts once, as committed, and only its remainder shows as pledged.
+* Each counted amount keeps the attributes of the transactions it comes from: the part of the
+  commitments counted is spread over the commitments (and any excess of disbursements over the
+  disbursements), the pledge remainder over the pledges, in proportion to their amounts. So every
+  cut (state, category, priority, partner, account, year) adds up to the same totals.
+* A transaction's recipient shares split it between States; a transaction without shares is
+  regional. *Requirements* are the USD costs of a cycle's needs; the *gap* is requirements minus
+  committed (never below zero), and *coverage* is committed over requirements.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction as db_transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from seccoop.core.models import mark_history
+from seccoop.core.money import RateMissing, check_currency, rate_on
+from seccoop.framework.models import Category, Organisation, Party
+from seccoop.needs.models import Need
+from seccoop.plan.models import Measure, PlanVersion
+
+from .models import Budget, FundingAccount, RecipientShare, Transaction, TransactionType
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+PLEDGE, COMMITMENT, DISBURSEMENT = (
+    TransactionType.OUTGOING_PLEDGE,
+    TransactionType.OUTGOING_COMMITMENT,
+    TransactionType.DISBURSEMENT,
+)
+COUNTED = (PLEDGE, COMMITMENT, DISBURSEMENT)
+CUTS = ("state", "category", "priority", "partner", "account", "year", "measure")
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def convert(obj: Any) -> None:
+    """Set ``amount_usd`` (and the rate used) from the amount, currency and value date; a clear
+    error naming the field when the currency is unknown or no rate is known."""
+    if obj.value_date is None:
+        raise ValidationError({"value_date": _("Give the value date.")})
+    if obj.amount is None:
+        raise ValidationError({"amount": _("Give the amount.")})
+    if Decimal(obj.amount) < 0:
+        raise ValidationError({"amount": _("An amount cannot be negative.")})
+    try:
+        obj.currency = check_currency(obj.currency)
+        rate = rate_on(obj.currency, obj.value_date)
+    except RateMissing as exc:
+        raise ValidationError({"currency": exc.messages}) from None
+    except ValidationError as exc:
+        raise ValidationError({"currency": exc.messages}) from None
+    obj.usd_rate = rate
+    obj.amount_usd = (Decimal(obj.amount) / rate).quantize(CENT)
+
+
+def check_shares(shares: Iterable[tuple[Party, Decimal]]) -> list[tuple[Party, Decimal]]:
+    """Recipient shares must name each State once and sum to 100 %."""
+    shares = [(state, Decimal(pct)) for state, pct in shares]
+    if not shares:
+        return []
+    seen: set[int] = set()
+    for state, pct in shares:
+        if state.pk in seen:
+            raise ValidationError({"shares": _("{state} is named twice.").format(state=state.iso3)})
+        seen.add(state.pk)
+        if not Decimal(0) < pct <= HUNDRED:
+            raise ValidationError(
+                {
+                    "shares": _("The share of {state} must be above 0 and at most 100.").format(
+                        state=state.iso3
+                    )
+                }
+            )
+    total = sum((pct for _s, pct in shares), Decimal(0))
+    if total != HUNDRED:
+        raise ValidationError(
+            {
+                "shares": _("The recipient shares sum to {total} %, not 100 %.").format(
+                    total=f"{total:g}"
+                )
+            }
+        )
+    return shares
+
+
+def save_transaction(
+    tx: Transaction,
+    *,
+    actor: Any,
+    shares: Iterable[tuple[Party, Decimal]] | None = None,
+    needs: Iterable[Need] | None = None,
+    reason: str = "",
+) -> Transaction:
+    """Create or change a transaction with its recipient shares, all or nothing."""
+    if tx.type not in TransactionType.values:
+        raise ValidationError(
+            {
+                "type": _("Unknown transaction type '{code}'. Use one of {codes}.").format(
+                    code=str(tx.type)[:8], codes=", ".join(TransactionType.values)
+                )
+            }
+        )
+    if tx.measure_id is None:
+        raise ValidationError({"measure": _("Name the measure this transaction funds.")})
+    convert(tx)
+    checked = check_shares(shares) if shares is not None else None
+    if tx.owner_id is None:
+        tx.owner_id = tx.provider_id
+    if tx.provider_id is None and not tx.provider_name:
+        tx.provider_id = tx.owner_id
+    creating = tx.pk is None
+    if tx.reference and (
+        Transaction.objects.filter(
+            owner_id=tx.owner_id, measure_id=tx.measure_id, reference=tx.reference
+        )
+        .exclude(pk=tx.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {
+                "reference": _(
+                    "This organisation already has a transaction with reference {ref} on this "
+                    "measure."
+                ).format(ref=tx.reference[:40])
+            }
+        )
+    with db_transaction.atomic():
+        if not creating:
+            tx.version += 1
+        mark_history(tx, reason=reason or (_("Recorded") if creating else _("Edited")), user=actor)
+        tx.save()
+        if checked is not None:
+            RecipientShare.objects.filter(transaction=tx).delete()
+            RecipientShare.objects.bulk_create(
+                [RecipientShare(transaction=tx, state=s, percentage=p) for s, p in checked]
+            )
+        if needs is not None:
+            tx.needs.set(list(needs))
+    return tx
+
+
+def save_budget(budget: Budget, *, actor: Any, reason: str = "") -> Budget:
+    convert(budget)
+    if budget.period_start and budget.period_end and budget.period_end < budget.period_start:
+        raise ValidationError({"period_end": _("A budget period cannot end before it starts.")})
+    creating = budget.pk is None
+    if not creating:
+        budget.version += 1
+    mark_history(budget, reason=reason or (_("Recorded") if creating else _("Edited")), user=actor)
+    budget.save()
+    return budget
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+
+@dataclass
+class CoverageRow:
+    key: str
+    label: str
+    requirements_usd: Decimal | None = None
+    pledged_usd: Decimal = Decimal(0)
+    committed_usd: Decimal = Decimal(0)
+    disbursed_usd: Decimal = Decimal(0)
+
+    @property
+    def gap_usd(self) -> Decimal | None:
+        if self.requirements_usd is None:
+            return None
+        return max(Decimal(0), self.requirements_usd - self.committed_usd)
+
+    @property
+    def coverage_pct(self) -> float | None:
+        if not self.requirements_usd:
+            return None
+        return round(float(self.committed_usd / self.requirements_usd * HUNDRED), 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        def money(v: Decimal | None) -> float | None:
+            return None if v is None else float(v.quantize(CENT))
+
+        return {
+            "key": self.key,
+            "label": self.label,
+            "requirements_usd": money(self.requirements_usd),
+            "pledged_usd": money(self.pledged_usd),
+            "committed_usd": money(self.committed_usd),
+            "disbursed_usd": money(self.disbursed_usd),
+            "gap_usd": money(self.gap_usd),
+            "coverage_pct": self.coverage_pct,
+        }
+
+
+@dataclass
+class Coverage:
+    by: str
+    cycle: int | None
+    rows: list[CoverageRow] = field(default_factory=list)
+    total: CoverageRow = field(default_factory=lambda: CoverageRow("total", ""))
+
+
+def counted_flows(user: Any, measure_ids: Iterable[int] | None = None) -> list[tuple[Any, ...]]:
+    """The counted amounts under the counting rule, one tuple per transaction × recipient State:
+    ``(kind, usd, measure_id, provider_id, account_id, year, state_id)`` where kind is
+    pledged, committed or disbursed. Two queries: the ledger's sums, then nothing else."""
+    flows = Transaction.objects.restrict(user, "view").filter(type__in=COUNTED)
+    if measure_ids is not None:
+        flows = flows.filter(measure_id__in=list(measure_ids))
+    rows = list(
+        flows.order_by()
+        .values_list(
+            "pk",
+            "type",
+            "amount_usd",
+            "measure_id",
+            "provider_id",
+            "account_id",
+            "value_date",
+            "shares__state_id",
+            "shares__percentage",
+        )
+        .iterator(chunk_size=5000)
+    )
+    # Totals per measure and provider, by type (each transaction once, whatever its shares).
+    totals: dict[tuple[int, Any], dict[str, Decimal]] = defaultdict(
+        lambda: {PLEDGE: Decimal(0), COMMITMENT: Decimal(0), DISBURSEMENT: Decimal(0)}
+    )
+    seen: set[int] = set()
+    for pk, kind, usd, measure, provider, _a, _d, _s, _p in rows:
+        if pk not in seen:
+            seen.add(pk)
+            totals[(measure, provider)][kind] += usd
+    # The factor of each transaction type counted, per measure and provider.
+    factors: dict[tuple[int, Any], dict[str, tuple[str, Decimal]]] = {}
+    for key, t in totals.items():
+        c, d, p = t[COMMITMENT], t[DISBURSEMENT], t[PLEDGE]
+        committed = max(c, d)
+        excess = committed - c  # disbursements beyond the commitments count as committed
+        remainder = max(Decimal(0), p - committed)
+        factors[key] = {
+            COMMITMENT: ("committed", Decimal(1)),
+            DISBURSEMENT: ("committed", excess / d if d else Decimal(0)),
+            PLEDGE: ("pledged", remainder / p if p else Decimal(0)),
+        }
+    out: list[tuple[Any, ...]] = []
+    for _pk, kind, usd, measure, provider, account, day, state, pct in rows:
+        share = (pct / HUNDRED) if pct is not None else Decimal(1)
+        label, factor = factors[(measure, provider)][kind]
+        amount = usd * share
+        if factor:
+            out.append((label, amount * factor, measure, provider, account, day.year, state))
+        if kind == DISBURSEMENT:
+            out.append(("disbursed_only", amount, measure, provider, account, day.year, state))
+    return out
+
+
+def coverage(user: Any, by: str = "state", cycle: int | None = None) -> Coverage:
+    """Requirements against pledged, committed and disbursed, cut ``by`` one of
+    state, category, priority, partner, account, year or measure; ``cycle`` limits the needs to
+    that cycle's and the flows to that year's value dates."""
+    if by not in CUTS:
+        raise ValidationError({"by": _("Cut by one of {cuts}.").format(cuts=", ".join(CUTS))})
+    result = Coverage(by, cycle)
+    measures = dict(Measure.objects.restrict(user, "view").values_list("pk", "category_id"))
+    categories = {
+        c.pk: c for c in Category.objects.restrict(user, "view").select_related("priority")
+    }
+    rows: dict[Any, CoverageRow] = {}
+    labels = _labels(user, by, categories)
+
+    def row(key: Any) -> CoverageRow:
+        if key not in rows:
+            code, label = labels(key)
+            rows[key] = CoverageRow(code, label)
+        return rows[key]
+
+    for kind, usd, measure, provider, account, year, state in counted_flows(user):
+        if cycle is not None and year != cycle:
+            continue
+        category_id = measures.get(measure)
+        category = categories.get(category_id) if category_id else None
+        key = {
+            "state": state,
+            "category": category.code if category else None,
+            "priority": category.priority.code if category else None,
+            "partner": provider,
+            "account": account,
+            "year": year,
+            "measure": measure,
+        }[by]
+        target = row(key)
+        if kind == "committed":
+            target.committed_usd += usd
+        elif kind == "pledged":
+            target.pledged_usd += usd
+        elif kind == "disbursed_only":
+            target.disbursed_usd += usd
+    if by in ("state", "category", "priority", "year", "measure"):
+        for key, usd in _requirements(user, by, cycle, categories):
+            target = row(key)
+            target.requirements_usd = (target.requirements_usd or Decimal(0)) + usd
+        for r in rows.values():
+            if r.requirements_usd is None:
+                r.requirements_usd = Decimal(0)
+    result.rows = sorted(rows.values(), key=lambda r: (r.key == "", r.label))
+    total = CoverageRow("total", _("Total"))
+    for r in result.rows:
+        total.pledged_usd += r.pledged_usd
+        total.committed_usd += r.committed_usd
+        total.disbursed_usd += r.disbursed_usd
+        if r.requirements_usd is not None:
+            total.requirements_usd = (total.requirements_usd or Decimal(0)) + r.requirements_usd
+    result.total = total
+    return result
+
+
+def _requirements(
+    user: Any, by: str, cycle: int | None, categories: dict[int, Category]
+) -> list[tuple[Any, Decimal]]:
+    needs = Need.objects.restrict(user, "view").exclude(status="rejected")
+    if cycle is not None:
+        needs = needs.filter(cycle__year=cycle)
+    if by == "measure":
+        return _measure_requirements(user, needs)
+    column = {
+        "state": "state_id",
+        "category": "category_id",
+        "priority": "category_id",
+        "year": "cycle__year",
+    }[by]
+    out: list[tuple[Any, Decimal]] = []
+    for key, usd in needs.order_by().values_list(column).annotate(s=Sum("amount_usd")):
+        if by == "category":
+            key = categories[key].code
+        elif by == "priority":
+            key = categories[key].priority.code
+        out.append((key, usd or Decimal(0)))
+    return out
+
+
+def _measure_requirements(user: Any, needs: Any) -> list[tuple[Any, Decimal]]:
+    """A measure's requirement: the cost of the needs it addresses, each need's cost shared
+    equally between the measures (of the same plan version) that address it."""
+    through = Measure.needs.through
+    links = list(
+        through.objects.filter(
+            need__in=needs.values("pk"),
+            measure__in=Measure.objects.restrict(user, "view").values("pk"),
+        ).values_list("measure_id", "need_id", "measure__plan_id", "need__amount_usd")
+    )
+    sharing: dict[tuple[int, int], int] = defaultdict(int)
+    for _m, need, plan, _usd in links:
+        sharing[(need, plan)] += 1
+    out: dict[int, Decimal] = defaultdict(Decimal)
+    for measure, need, plan, usd in links:
+        out[measure] += (usd or Decimal(0)) / sharing[(need, plan)]
+    return list(out.items())
+
+
+def _labels(user: Any, by: str, categories: dict[int, Category]) -> Any:
+    """For a cut, a function from the grouping key to (stable code, label); the code of the rows
+    that belong to nothing (regional flows, measures without a category) is empty."""
+    names: dict[Any, tuple[str, str]] = {}
+    if by == "state":
+        names = {
+            pk: (iso3, name)
+            for pk, iso3, name in Party.objects.restrict(user, "view").values_list(
+                "pk", "iso3", "organisation__name"
+            )
+        }
+        none = _("Regional (no State)")
+    elif by in ("category", "priority"):
+        for c in categories.values():
+            names[c.code] = (c.code, f"{c.code} {c.name}")
+            names[c.priority.code] = (c.priority.code, str(c.priority))
+        none = _("No category")
+    elif by == "partner":
+        names = {
+            o.pk: (o.code, str(o))
+            for o in Organisation.objects.restrict(user, "view").filter(
+                kind__in=["partner", "party", "ngo"]
+            )
+        }
+        none = _("Not named")
+    elif by == "account":
+        names = {
+            pk: (code, name)
+            for pk, code, name in FundingAccount.objects.restrict(user, "view").values_list(
+                "pk", "code", "name"
+            )
+        }
+        none = _("No account")
+    elif by == "measure":
+        names = {
+            pk: (code, f"{code} {title}")
+            for pk, code, title in Measure.objects.restrict(user, "view").values_list(
+                "pk", "code", "title"
+            )
+        }
+        none = ""
+    else:
+        none = ""
+    return lambda k: ("", none) if k is None else names.get(k, (str(k), str(k)))
+
+
+# --- the Resource Mobilization Committee ----------------------------------------------------
+
+
+@dataclass
+class FundingNeed:
+    measure: Measure
+    rank: int
+    requirement_usd: Decimal
+    committed_usd: Decimal
+    pledged_usd: Decimal
+
+    @property
+    def gap_usd(self) -> Decimal:
+        return max(Decimal(0), self.requirement_usd - self.committed_usd)
+
+    @property
+    def funded_pct(self) -> float:
+        if not self.requirement_usd:
+            return 100.0
+        return round(float(self.committed_usd / self.requirement_usd * HUNDRED), 1)
+
+    @property
+    def status(self) -> str:
+        return _("Unfunded") if not self.committed_usd else _("Under-funded")
+
+
+def current_plan(user: Any) -> PlanVersion | None:
+    versions = PlanVersion.objects.restrict(user, "view")
+    return (
+        versions.filter(status=PlanVersion.Status.ADOPTED).order_by("-adopted_on", "-pk").first()
+        or versions.order_by("-year", "-pk").first()
+    )
+
+
+def ranking_of(plan: PlanVersion, user: Any) -> tuple[dict[int, int], Any]:
+    """The latest prioritisation run's ranks for the plan's measures, when one exists."""
+    from seccoop.prioritization.models import Run
+
+    run = (
+        Run.objects.restrict(user, "view")
+        .filter(cycle__plan=plan)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if run is None:
+        return {}, None
+    ranks = {
+        int(r["measure_id"]): int(r.get("rank") or n)
+        for n, r in enumerate(run.results.get("ranking", []), start=1)
+        if "measure_id" in r
+    }
+    return ranks, run
+
+
+def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[FundingNeed], Any]:
+    """Unfunded and under-funded measures of the plan in priority order: the latest
+    prioritisation run's rank when one exists, otherwise the plan's own order."""
+    plan = plan or current_plan(user)
+    if plan is None:
+        return [], None
+    measures = list(
+        Measure.objects.restrict(user, "view")
+        .filter(plan=plan)
+        .exclude(status__in=[Measure.Status.CLOSED, Measure.Status.CANCELLED])
+        .select_related("category")
+    )
+    ids = [m.pk for m in measures]
+    needs = Need.objects.restrict(user, "view").exclude(status="rejected")
+    requirement = dict(_measure_requirements(user, needs.filter(measures__in=ids)))
+    committed: dict[int, Decimal] = defaultdict(Decimal)
+    pledged: dict[int, Decimal] = defaultdict(Decimal)
+    for kind, usd, measure, *_rest in counted_flows(user, ids):
+        if kind == "committed":
+            committed[measure] += usd
+        elif kind == "pledged":
+            pledged[measure] += usd
+    ranks, run = ranking_of(plan, user)
+    out = []
+    for m in measures:
+        need = requirement.get(m.pk, Decimal(0))
+        if need <= 0 or committed[m.pk] >= need:
+            continue
+        out.append(FundingNeed(m, ranks.get(m.pk, 0), need, committed[m.pk], pledged[m.pk]))
+    if ranks:
+        out.sort(key=lambda f: (f.rank == 0, f.rank, f.measure.order, f.measure.code))
+    else:
+        out.sort(key=lambda f: (f.measure.order, f.measure.code))
+    if not ranks:
+        for position, item in enumerate(out, start=1):
+            item.rank = position  # the plan's order
+    return out, run
+
+
+def pack_section(user: Any) -> dict[str, Any]:
+    """The meeting pack's funding section: the gap by State for the latest cycle."""
+    from seccoop.needs.models import AssessmentCycle
+
+    cycle = (
+        AssessmentCycle.objects.restrict(user, "view")
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    result = coverage(user, "state", cycle)
+    money = "{:,.0f}".format
+    return {
+        "key": "funding_gap",
+        "title": _("Funding gap by State ({cycle})").format(cycle=cycle or _("all years")),
+        "columns": [
+            _("State"),
+            _("Requirements (USD)"),
+            _("Committed (USD)"),
+            _("Gap (USD)"),
+            _("Coverage"),
+        ],
+        "rows": [
+            [
+                r.label,
+                money(r.requirements_usd or 0),
+                money(r.committed_usd),
+                money(r.gap_usd or 0),
+                f"{r.coverage_pct:.0f} %" if r.coverage_pct is not None else "—",
+            ]
+            for r in result.rows
+            if r.requirements_usd
+        ],
+        "empty": _("No costed need in this cycle."),
+        "note": "",
+    }
