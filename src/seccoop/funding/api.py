@@ -292,7 +292,8 @@ def update_transaction(
     request: HttpRequest, pk: int, payload: TransactionPatch, response: HttpResponse
 ) -> Any:
     """Change a transaction of the caller's organisation (send If-Match or ``version``)."""
-    get_visible(request, _ledger(request), pk, "change")
+    # Another organisation's transaction is not found (404) rather than forbidden.
+    get_visible(request, _ledger(request).restrict(request.user, "change"), pk)
     changes = payload.model_dump(exclude_unset=True)
     body_version = changes.pop("version", None)
     share_rows = changes.pop("shares", None)

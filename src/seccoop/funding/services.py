@@ -451,6 +451,10 @@ class FundingNeed:
     def status(self) -> str:
         return _("Unfunded") if not self.committed_usd else _("Under-funded")
 
+    @property
+    def tlp(self) -> str:
+        return str(self.measure.tlp)
+
 
 def current_plan(user: Any) -> PlanVersion | None:
     versions = PlanVersion.objects.restrict(user, "view")

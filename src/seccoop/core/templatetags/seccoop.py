@@ -25,3 +25,14 @@ def cell(value: Any) -> Any:
 @register.filter
 def tlp_class(value: str) -> str:
     return "tlp-" + str(value).lower().replace("+", "-")
+
+
+@register.filter
+def usd(value: Any) -> str:
+    """A USD amount to the dollar with thousands separators (1,234,567); empty as a dash."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{float(value):,.0f}"
+    except (TypeError, ValueError):
+        return "—"

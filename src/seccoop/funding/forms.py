@@ -1,0 +1,100 @@
+"""The partner officer's transaction form: the ledger entry with its recipient shares."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from seccoop.core.forms import VersionedModelForm
+from seccoop.core.markings import TLP
+from seccoop.core.money import CURRENCIES
+from seccoop.core.policy import get_policy
+from seccoop.framework.models import Party
+from seccoop.plan.models import Measure
+
+from .models import FundingAccount, Transaction
+
+
+class TransactionForm(VersionedModelForm):
+    """``shares`` is typed as ``JAM 50, TTO 50``: ISO alpha-3 codes and percentages summing to
+    100; empty for a regional transaction."""
+
+    shares_text = forms.CharField(
+        label=_("Recipient shares"),
+        required=False,
+        max_length=500,
+        help_text=_("e.g. JAM 60, TTO 40 (percentages summing to 100); empty for regional."),
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=[])
+
+    class Meta:
+        model = Transaction
+        fields = [
+            "owner",
+            "type",
+            "measure",
+            "value_date",
+            "amount",
+            "currency",
+            "account",
+            "receiver",
+            "reference",
+            "description",
+            "shares_text",
+            "needs",
+            "tlp",
+        ]
+        widgets = {"value_date": forms.DateInput(attrs={"type": "date"})}
+        labels = {"owner": _("Provider (your organisation)")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = get_policy().allowed_owners(Transaction, self.user)
+        self.fields["currency"].choices = [(c, c) for c in sorted(CURRENCIES)]
+        self.fields["currency"].initial = "USD"
+        self.fields["measure"].queryset = (
+            Measure.objects.restrict(self.user, "view")
+            .select_related("plan")
+            .order_by("-plan__year", "plan", "order", "code")
+        )
+        self.fields["account"].queryset = FundingAccount.objects.restrict(self.user, "view")
+        from seccoop.needs.models import Need
+
+        self.fields["needs"].queryset = Need.objects.restrict(self.user, "view").select_related(
+            "state", "category", "cycle"
+        )
+        self.fields["needs"].required = False
+        self.fields["tlp"].choices = [c for c in TLP.choices if c[0] != TLP.RED]
+        if self.instance.pk:
+            self.initial["shares_text"] = ", ".join(
+                f"{s.state.iso3} {s.percentage:g}"
+                for s in self.instance.shares.select_related("state")
+            )
+
+    def clean_shares_text(self) -> list[tuple[Party, Decimal]]:
+        text = self.cleaned_data.get("shares_text", "").strip()
+        if not text:
+            return []
+        states = {p.iso3: p for p in Party.objects.restrict(self.user, "view")}
+        shares = []
+        for part in [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]:
+            bits = part.replace("%", " ").split()
+            if len(bits) != 2:
+                raise ValidationError(
+                    _("Write each share as a State code and a percentage, e.g. JAM 60.")
+                )
+            code, raw = bits[0].upper(), bits[1]
+            if code not in states:
+                raise ValidationError(_("Unknown state '{code}'.").format(code=code[:5]))
+            try:
+                pct = Decimal(raw)
+            except InvalidOperation:
+                raise ValidationError(
+                    _("'{value}' is not a percentage.").format(value=raw[:10])
+                ) from None
+            shares.append((states[code], pct))
+        return shares

@@ -1,0 +1,196 @@
+"""Funding pages: the ledger, a partner's transaction form, coverage of needs, and the Resource
+Mobilization Committee's list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy
+
+from seccoop.core.exports import export_response
+from seccoop.core.filters import BaseFilterSet
+from seccoop.core.policy import get_policy
+from seccoop.core.views import (
+    Column,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectListView,
+    get_restricted_object,
+)
+from seccoop.needs.models import AssessmentCycle
+from seccoop.plan.models import Measure
+
+from .forms import TransactionForm
+from .models import Transaction, TransactionType
+from .services import CUTS, committee_list, coverage, save_transaction
+
+CUT_LABELS = {
+    "state": gettext_lazy("State"),
+    "category": gettext_lazy("Category"),
+    "priority": gettext_lazy("Strategic priority"),
+    "partner": gettext_lazy("Partner"),
+    "account": gettext_lazy("Funding account"),
+    "year": gettext_lazy("Year"),
+    "measure": gettext_lazy("Measure"),
+}
+
+
+class TransactionFilterSet(BaseFilterSet):
+    search_fields = ("reference", "description", "measure__code", "provider_name")
+
+    partner = django_filters.CharFilter(method="by_partner", label=gettext_lazy("Partner (code)"))
+    type = django_filters.ChoiceFilter(choices=TransactionType.choices, label=gettext_lazy("Type"))
+    year = django_filters.NumberFilter(field_name="value_date__year", label=gettext_lazy("Year"))
+
+    class Meta:
+        model = Transaction
+        fields = ["partner", "type", "year"]
+
+    def by_partner(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(provider__code=value.strip().upper()[:32])
+
+
+class TransactionListView(ObjectListView):
+    model = Transaction
+    filterset_class = TransactionFilterSet
+    title = gettext_lazy("Funding ledger")
+    add_url_name = "funding:transaction_add"
+    detail_url_name = "funding:transaction_detail"
+    select_related = ("measure", "provider", "account")
+    columns = [
+        Column("value_date", gettext_lazy("Value date"), link=True),
+        Column("get_type_display", gettext_lazy("Type")),
+        Column("provider", gettext_lazy("Provider")),
+        Column("account", gettext_lazy("Account")),
+        Column("measure__code", gettext_lazy("Measure")),
+        Column("amount", gettext_lazy("Amount")),
+        Column("currency", gettext_lazy("Currency")),
+        Column("amount_usd", gettext_lazy("USD")),
+        Column("reference", gettext_lazy("Reference")),
+    ]
+
+
+class TransactionDetailView(ObjectDetailView):
+    model = Transaction
+    edit_url_name = "funding:transaction_edit"
+    history_url_name = "funding:transaction_history"
+    fields = [
+        Column("get_type_display", gettext_lazy("Type")),
+        Column("value_date", gettext_lazy("Value date")),
+        Column("amount", gettext_lazy("Amount")),
+        Column("currency", gettext_lazy("Currency")),
+        Column("usd_rate", gettext_lazy("Units per USD used")),
+        Column("amount_usd", gettext_lazy("USD")),
+        Column("measure", gettext_lazy("Measure")),
+        Column("provider", gettext_lazy("Provider")),
+        Column("receiver", gettext_lazy("Receiver")),
+        Column("account", gettext_lazy("Account")),
+        Column("shares", gettext_lazy("Recipient shares")),
+        Column("reference", gettext_lazy("Reference")),
+        Column("description", gettext_lazy("Description")),
+        Column("tlp", gettext_lazy("TLP marking")),
+    ]
+
+    def get_base_queryset(self) -> Any:
+        return Transaction.objects.restrict(self.request.user, "view").select_related(
+            "measure", "provider", "receiver", "account"
+        )
+
+
+class TransactionHistoryView(ObjectHistoryView):
+    model = Transaction
+    detail_url_name = "funding:transaction_detail"
+
+
+class TransactionEditView(ObjectEditView):
+    model = Transaction
+    form_class = TransactionForm
+    success_url_name = "funding:transaction_detail"
+
+    def get_instance(self, request: HttpRequest, pk: Any) -> Any:
+        """Another organisation's transaction is not found (404), not forbidden: a partner
+        officer works only on their own organisation's ledger."""
+        if pk is None:
+            return super().get_instance(request, pk)
+        return get_restricted_object(
+            request, Transaction, pk, queryset=Transaction.objects.restrict(request.user, "change")
+        )
+
+    def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
+        tx = form.save(commit=False)
+        if tx.provider_id is None:
+            tx.provider_id = tx.owner_id
+        save_transaction(
+            tx,
+            actor=self.request.user,
+            shares=form.cleaned_data.get("shares_text") or [],
+            needs=form.cleaned_data.get("needs") or [],
+            reason=reason,
+        )
+        return tx
+
+
+def _cycles(user: Any) -> list[int]:
+    return list(
+        AssessmentCycle.objects.restrict(user, "view")
+        .order_by("-year")
+        .values_list("year", flat=True)
+    )
+
+
+@login_required
+def coverage_view(request: HttpRequest) -> HttpResponse:
+    """Coverage of needs, cut by one dimension, for one cycle (or all years)."""
+    by = request.GET.get("by", "state")
+    if by not in CUTS:
+        by = "state"
+    cycles = _cycles(request.user)
+    raw = request.GET.get("cycle", str(cycles[0]) if cycles else "")
+    cycle = int(raw) if raw.isdigit() and len(raw) == 4 else None
+    result = coverage(request.user, by, cycle)
+    return render(
+        request,
+        "funding/coverage.html",
+        {
+            "result": result,
+            "by": by,
+            "cycle": cycle,
+            "cycles": cycles,
+            "cuts": [(c, CUT_LABELS[c]) for c in CUTS],
+            "can_record": get_policy().can_add(Transaction, request.user),
+        },
+    )
+
+
+@login_required
+def committee_view(request: HttpRequest) -> HttpResponse:
+    """The Resource Mobilization Committee's list: unfunded and under-funded measures in priority
+    order, exportable for partners."""
+    rows, run = committee_list(request.user)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        columns = [
+            Column("rank", gettext_lazy("Priority")),
+            Column("measure__code", gettext_lazy("Measure")),
+            Column("measure__title", gettext_lazy("Title")),
+            Column("measure__category", gettext_lazy("Category")),
+            Column("requirement_usd", gettext_lazy("Requirement (USD)")),
+            Column("committed_usd", gettext_lazy("Committed (USD)")),
+            Column("pledged_usd", gettext_lazy("Pledged, not yet committed (USD)")),
+            Column("gap_usd", gettext_lazy("Gap (USD)")),
+            Column("funded_pct", gettext_lazy("Funded (%)")),
+            Column("status", gettext_lazy("Status")),
+        ]
+        return export_response(
+            Measure,
+            columns,
+            rows,
+            fmt,
+            title=str(gettext_lazy("Unfunded and under-funded measures")),
+        )
+    return render(request, "funding/committee.html", {"rows": rows, "run": run})
