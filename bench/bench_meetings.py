@@ -300,8 +300,9 @@ def link_markings(
 
 
 def build(args: argparse.Namespace, today: date) -> dict[str, Any]:
+    from django.apps import apps
     from django.contrib.auth.hashers import make_password
-    from django.db import connection, transaction
+    from django.db import connection
 
     from seccoop.accounts.models import Membership, Role, User
     from seccoop.core.db import refresh_statistics
@@ -855,7 +856,7 @@ class Floor:
                 f"({alias}.tlp = 'AMBER' AND ({alias}.owner_id IN ({marks}) OR EXISTS ("
                 f"SELECT 1 FROM {qn(rel.m2m_db_table())} r WHERE "
                 f"r.{qn(rel.m2m_column_name())} = {alias}.id AND "
-                f"r.{qn(rel.m2m_reverse_name())} IN ({marks}))))"
+                f"r.{qn(rel.m2m_reverse_name())} IN ({marks}))))"  # noqa: S608 - names from the model, values are parameters
             )
             params += [*self.release, *self.release]
         if self.orgs:
@@ -867,7 +868,7 @@ class Floor:
         parts.append(
             f"({alias}.tlp = 'RED' AND EXISTS (SELECT 1 FROM {qn(rec.m2m_db_table())} u WHERE "
             f"u.{qn(rec.m2m_column_name())} = {alias}.id AND "
-            f"u.{qn(rec.m2m_reverse_name())} = %s))"
+            f"u.{qn(rec.m2m_reverse_name())} = %s))"  # noqa: S608 - names from the model, values are parameters
         )
         params.append(self.user_id)
         return "(" + " OR ".join(parts) + ")", params

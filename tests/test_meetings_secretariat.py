@@ -1033,3 +1033,4 @@ def test_the_command_names_what_is_wrong(
     with pytest.raises(CommandError, match=red.code):
         call_command("meetings", "pack", red.code, "--out", str(out), "--as", "viewer")
     assert not out.exists()
+

@@ -245,7 +245,11 @@ def create_transaction(request: HttpRequest, payload: TransactionIn, response: H
             )
     receiver = None
     if payload.receiver:
-        receiver = Organisation.objects.filter(code__iexact=payload.receiver).first()
+        receiver = (
+            Organisation.objects.restrict(user, "view")
+            .filter(code__iexact=payload.receiver)
+            .first()
+        )
         if receiver is None:
             raise ValidationError(
                 {"receiver": [_("Unknown organisation '{code}'.").format(code=payload.receiver)]}
@@ -355,7 +359,11 @@ def get_iati(request: HttpRequest, partner: str | None = None) -> HttpResponse:
 
     org = None
     if partner:
-        org = Organisation.objects.filter(code__iexact=partner[:32], kind="partner").first()
+        org = (
+            Organisation.objects.restrict(request.user, "view")
+            .filter(code__iexact=partner[:32], kind="partner")
+            .first()
+        )
         if org is None:
             raise ValidationError(
                 {"partner": [_("Unknown partner '{code}'.").format(code=partner[:32])]}
