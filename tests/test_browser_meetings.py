@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from icalendar import Calendar
 
 from seccoop.accounts.models import User
@@ -133,7 +134,7 @@ def test_secretariat_schedules_a_meeting_and_the_focal_point_gets_its_action_ite
         assert str(event["SUMMARY"]) == "COM-2030-1 First regular meeting of 2030"
 
         # The plan version's page names the decision that adopted it.
-        page.goto(f"{base}/plan/versions/{draft.pk}/")
+        page.goto(base + reverse("plan:version_detail", args=[draft.pk]))
         adopting = page.get_by_test_id("adopting-decision")
         expect(adopting).to_contain_text("COM-2030-1/D1")
         adopting.get_by_role("link", name="COM-2030-1/D1").click()

@@ -8,6 +8,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+def https_urls(field: Any, **kwargs: Any) -> Any:
+    """Model form fields as Django makes them, with URLs typed without a scheme read as https."""
+    from django.db import models
+
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class VersionedModelForm(forms.ModelForm):
     """A model form that carries the record's version (so a stale submission is caught), an
     optional reason for the change (kept in the history), and the user whose scope restricts

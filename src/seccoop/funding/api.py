@@ -226,6 +226,14 @@ def create_transaction(request: HttpRequest, payload: TransactionIn, response: H
     owners = list(get_policy().allowed_owners(Transaction, user).filter(kind="partner")[:2])
     if not owners:
         raise HttpError(403, _("Only a partner officer records transactions."))
+    if len(owners) > 1:
+        raise ValidationError(
+            {
+                "provider": [
+                    _("You work for several partners; record this one through the web form.")
+                ]
+            }
+        )
     owner = owners[0]
     measure = Measure.objects.restrict(user, "view").filter(pk=payload.measure_id).first()
     if measure is None:

@@ -17,6 +17,7 @@ written. The report (matched, created, updated, skipped, and why) is returned an
 from __future__ import annotations
 
 import hashlib
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -111,7 +112,7 @@ def _activities(user: Any, partner: Organisation | None) -> dict[str, list[Measu
         .prefetch_related("participating_states", "implementing_agencies")
         .order_by("code", "-plan__year")
     ):
-        grouped[links.get(m.pk) or f"{prefix}-{m.code}"].append(m)
+        grouped[links.get(m.pk) or f"{prefix}-{m.plan.year}-{m.code}"].append(m)
     return grouped
 
 
@@ -294,7 +295,7 @@ def _results(user: Any, measure_ids: list[int]) -> dict[int, list[Any]]:
     targets: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
     for ind, period, value in (
         Target.objects.restrict(user, "view")
-        .filter(indicator_id__in=wanted)
+        .filter(indicator_id__in=wanted, tlp="CLEAR")
         .values_list("indicator_id", "period", "value")
     ):
         targets[(ind, period)].append(value)
@@ -324,8 +325,14 @@ def _results(user: Any, measure_ids: list[int]) -> dict[int, list[Any]]:
 
 
 def _agg(how: str, values: list[Decimal]) -> str:
-    total = sum(values, Decimal(0))
-    value = total if how == "sum" else total / len(values)
+    """The regional figure: the sum or the median across States as the indicator says, otherwise
+    the mean."""
+    if how == "sum":
+        value = sum(values, Decimal(0))
+    elif how == "median":
+        value = Decimal(statistics.median(values))
+    else:
+        value = sum(values, Decimal(0)) / len(values)
     return f"{value.normalize():f}"
 
 
@@ -689,10 +696,16 @@ def _match_measure(
             _("{where}: matched measure {code}.").format(where=a.where, code=link.measure.code),
         )
         return link.measure
-    prefix = org_ref() + "-"
-    if a.identifier.startswith(prefix):
-        code = a.identifier[len(prefix) :]
-        measure = Measure.objects.filter(code=code).order_by("-plan__year", "-pk").first()
+    prefix = own_prefix(a.identifier)
+    if prefix:
+        year, _sep, code = a.identifier[len(prefix) :].partition("-")
+        measure = (
+            Measure.objects.filter(plan__year=int(year), code=code)
+            .order_by("-plan__status", "-pk")
+            .first()
+            if year.isdigit() and len(year) == 4
+            else None
+        )
         if measure is not None:
             _link(a, measure, reporter)
             result.note(
@@ -701,9 +714,7 @@ def _match_measure(
             )
             return measure
     taken = set(Measure.objects.filter(plan=plan).values_list("code", flat=True))
-    base = (
-        ("P-" + a.identifier.rsplit("-", 1)[-1])[:16] if a.identifier.startswith(prefix) else "IATI"
-    )
+    base = ("P-" + a.identifier.rsplit("-", 1)[-1])[:16] if prefix else "IATI"
     code, n = base, 1
     while code in taken:
         n += 1
@@ -733,6 +744,20 @@ def _match_measure(
         ),
     )
     return measure
+
+
+def own_prefix(identifier: str) -> str:
+    """The publisher prefix (with its dash) of an identifier the platform wrote: its own
+    reporting-org ref, or a partner's ref in a one-partner export, followed by a plan year."""
+    refs = [org_ref()] + list(
+        Organisation.objects.exclude(iati_identifier="").values_list("iati_identifier", flat=True)
+    )
+    for ref in sorted(set(refs), key=len, reverse=True):
+        start = ref + "-"
+        rest = identifier[len(start) :]
+        if identifier.startswith(start) and rest[:4].isdigit() and rest[4:5] == "-":
+            return start
+    return ""
 
 
 def _link(a: _Activity, measure: Measure, reporter: Any) -> None:

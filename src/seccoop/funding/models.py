@@ -88,10 +88,11 @@ class Activity(MarkedModel):
 
 
 class Money(MarkedModel):
-    """An amount in its own currency, its USD value at the value date, and what it is for."""
+    """An amount in its own currency, its USD value at the value date, and what it is for. Only a
+    partner officer of the providing organisation records and edits it."""
 
     default_tlp = TLP.CLEAR
-    editor_roles = FUNDERS
+    editor_roles = frozenset({Role.PARTNER_OFFICER})
 
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3)

@@ -344,7 +344,8 @@ def _requirements(
     if cycle is not None:
         needs = needs.filter(cycle__year=cycle)
     if by == "measure":
-        return _measure_requirements(user, needs)
+        plan = current_plan(user)
+        return _measure_requirements(user, needs, plan)
     column = {
         "state": "state_id",
         "category": "category_id",
@@ -361,14 +362,14 @@ def _requirements(
     return out
 
 
-def _measure_requirements(user: Any, needs: Any) -> list[tuple[Any, Decimal]]:
+def _measure_requirements(user: Any, needs: Any, plan: Any) -> list[tuple[Any, Decimal]]:
     """A measure's requirement: the cost of the needs it addresses, each need's cost shared
-    equally between the measures (of the same plan version) that address it."""
+    equally between the measures of the plan version that address it."""
     through = Measure.needs.through
     links = list(
         through.objects.filter(
             need__in=needs.values("pk"),
-            measure__in=Measure.objects.restrict(user, "view").values("pk"),
+            measure__in=Measure.objects.restrict(user, "view").filter(plan=plan).values("pk"),
         ).values_list("measure_id", "need_id", "measure__plan_id", "need__amount_usd")
     )
     sharing: dict[tuple[int, int], int] = defaultdict(int)
@@ -498,7 +499,8 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
     )
     ids = [m.pk for m in measures]
     needs = Need.objects.restrict(user, "view").exclude(status="rejected")
-    requirement = dict(_measure_requirements(user, needs.filter(measures__in=ids)))
+    latest = needs.order_by("-cycle__year").values_list("cycle_id", flat=True).first()
+    requirement = dict(_measure_requirements(user, needs.filter(cycle_id=latest), plan))
     committed: dict[int, Decimal] = defaultdict(Decimal)
     pledged: dict[int, Decimal] = defaultdict(Decimal)
     for kind, usd, measure, *_rest in counted_flows(user, ids):

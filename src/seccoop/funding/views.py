@@ -123,8 +123,7 @@ class TransactionEditView(ObjectEditView):
 
     def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
         tx = form.save(commit=False)
-        if tx.provider_id is None:
-            tx.provider_id = tx.owner_id
+        tx.provider_id = tx.owner_id  # the form's provider is the organisation it belongs to
         save_transaction(
             tx,
             actor=self.request.user,

@@ -144,6 +144,8 @@ def load_demo_groups(ctx: DemoContext, actor: Any, parties: dict[str, Party]) ->
                 "mandate": mandate,
                 "established": established,
                 "sunset": sunset,
+                "may_include_partners": True,
+                "may_include_ngos": True,
             },
         )
         body.categories.set([categories[c] for c in cats if c in categories])

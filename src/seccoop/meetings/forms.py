@@ -12,9 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from seccoop.accounts.models import User
-from seccoop.core.forms import VersionedModelForm
+from seccoop.core.forms import VersionedModelForm, https_urls
 from seccoop.framework.models import Body, Organisation, Party
 from seccoop.plan.models import Benchmark, Measure, PlanVersion
+from seccoop.prioritization.models import Run
 
 from .models import ActionItem, AgendaItem, Decision, Meeting
 from .services import check_time_zone
@@ -93,7 +94,10 @@ class MeetingForm(VersionedModelForm):
 
     def clean_time_zone(self) -> str:
         value = (self.cleaned_data.get("time_zone") or "").strip()
-        check_time_zone(value)  # raises a ValidationError naming the zone
+        try:
+            check_time_zone(value)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["time_zone"]) from None
         return value
 
     def clean(self) -> Any:
@@ -112,12 +116,9 @@ class MeetingForm(VersionedModelForm):
 
 
 class AgendaItemForm(VersionedModelForm):
-    document_url = forms.URLField(
-        label=_("document"), required=False, assume_scheme="https", max_length=200
-    )
-
     class Meta:
         model = AgendaItem
+        formfield_callback = https_urls
         fields = ["order", "title", "measures", "plan_version", "document_url"]
         help_texts = {"order": _("Leave empty to put the item at the end.")}
 
@@ -139,7 +140,7 @@ class DecisionForm(VersionedModelForm):
 
     class Meta:
         model = Decision
-        fields = ["number", "kind", "text", "plan_version", "measures", "benchmark"]
+        fields = ["number", "kind", "text", "plan_version", "measures", "benchmark", "run"]
         help_texts = {
             "plan_version": _("For an adoption: the plan version this decision adopts."),
         }
@@ -149,6 +150,9 @@ class DecisionForm(VersionedModelForm):
         self.fields["plan_version"].queryset = PlanVersion.objects.restrict(self.user, "view")
         self.fields["measures"].queryset = _measures(self.user)
         self.fields["benchmark"].queryset = Benchmark.objects.restrict(self.user, "view")
+        self.fields["run"].queryset = Run.objects.restrict(self.user, "view").select_related(
+            "cycle"
+        )
 
     def clean(self) -> Any:
         data = super().clean()
@@ -173,11 +177,7 @@ class ActionItemForm(VersionedModelForm):
             "username"
         )
 
-    def clean(self) -> Any:
-        data = super().clean()
-        if not (data.get("owner_party") or data.get("owner_body") or data.get("owner_user")):
-            raise ValidationError(_("An action item needs an owner: a party, a body or a person."))
-        return data
+    # An item without an owner is refused by the model's constraint, with its message.
 
 
 class MemberForm(forms.Form):

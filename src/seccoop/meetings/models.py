@@ -18,6 +18,7 @@ from seccoop.core.markings import TLP
 from seccoop.core.querysets import RestrictedManager
 from seccoop.framework.models import Body, Organisation, Party, ReferenceModel
 from seccoop.plan.models import Benchmark, Measure, PlanVersion
+from seccoop.prioritization.models import Run
 
 ORGANISERS = frozenset({Role.SECRETARIAT})
 
@@ -95,7 +96,12 @@ class Meeting(MarkedModel):
 
     @property
     def code(self) -> str:
-        prefix = PREFIXES.get(self.body.body_type, self.body.organisation.code[:3].upper())
+        """COM-2026-1; a working group's meetings carry the group's own code (TWG-MARITIME-2026-1)
+        since each group numbers its own."""
+        if self.body.body_type == "twg" and self.body.parent_id is not None:
+            prefix = self.body.organisation.code
+        else:
+            prefix = PREFIXES.get(self.body.body_type, self.body.organisation.code[:3].upper())
         return f"{prefix}-{self.year}-{self.sequence}"
 
     @property
@@ -164,6 +170,7 @@ class Decision(MeetingPart):
         ADOPT_PLAN = "adopt_plan", _("Adoption of a plan version")
         MEASURES = "measures", _("Measures")
         BENCHMARK = "benchmark", _("Benchmark")
+        PRIORITIES = "priorities", _("Prioritisation")
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="decisions"
@@ -185,6 +192,14 @@ class Decision(MeetingPart):
     benchmark = models.ForeignKey(
         Benchmark,
         verbose_name=_("benchmark"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+    )
+    run = models.ForeignKey(
+        Run,
+        verbose_name=_("prioritisation run"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,

@@ -22,6 +22,7 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -30,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from seccoop.core.markings import TLP, most_restrictive
 from seccoop.core.markings import label as tlp_label
 from seccoop.plan.models import Measure, Milestone, PlanVersion
 
@@ -108,11 +110,21 @@ def gather(meeting: Meeting, user: Any, today: date | None = None) -> Pack:
         code=meeting.code,
         heading=_("Meeting pack: {code} {title}").format(code=meeting.code, title=meeting.title),
         subtitle=" · ".join(x for x in (str(meeting.body), when, venue) if x),
-        marking=tlp_label(meeting.tlp),
+        marking=tlp_label(_marking(meeting, sections)),
         generated=_("Generated on {day}").format(day=_d(today)),
         lang=(get_language() or "en")[:2],
         sections=sections,
     )
+
+
+def _marking(meeting: Meeting, sections: list[Section]) -> str:
+    """The pack carries the most restrictive marking of what it contains: the meeting's, and at
+    least TLP:AMBER when it shows figures drawn from needs or reported values (which are AMBER
+    unless their owners chose otherwise)."""
+    derived = [str(meeting.tlp)]
+    if any(s.rows for s in sections if s.key in ("off_track", "funding_gap")):
+        derived.append(TLP.AMBER)
+    return most_restrictive(derived)
 
 
 def _current_plan(user: Any) -> PlanVersion | None:
@@ -195,14 +207,21 @@ def _off_track(user: Any) -> Section:
                 f"{r.indicator.code} {r.indicator.name}",
                 r.state.iso3,
                 r.period,
-                f"{r.actual:g}" if r.actual is not None else "",
-                f"{r.target:g}" if r.target is not None else "",
-                f"{r.pct:.0f} %" if r.pct is not None else "",
+                _figure(r.actual, r.indicator.decimals),
+                _figure(r.target, r.indicator.decimals),
+                # Progress below the baseline reads as 0 % (as on the dashboard's scale).
+                f"{max(0.0, r.pct):.0f} %" if r.pct is not None else "",
             ]
             for r in rows
         ],
         empty=_("No indicator is off track."),
     )
+
+
+def _figure(value: Any, decimals: int | None) -> str:
+    if value is None:
+        return ""
+    return f"{Decimal(value):,.{decimals or 0}f}"
 
 
 def _upcoming(meeting: Meeting, user: Any, today: date) -> Section:

@@ -149,7 +149,9 @@ def save_part(part: Any, *, actor: Any, reason: str = "") -> Any:
     return part
 
 
-def record_decision(decision: Decision, *, actor: Any, number: int | None = None) -> Decision:
+def record_decision(
+    decision: Decision, *, actor: Any, number: int | None = None, reason: str = ""
+) -> Decision:
     """Number a decision (the next free number, or the one given, which must be free) and save it.
     A decision adopting a plan version calls the plan's adoption service: the version is adopted
     by the meeting's body on the meeting's day, and its page then shows this decision."""
@@ -193,16 +195,16 @@ def record_decision(decision: Decision, *, actor: Any, number: int | None = None
                     code=f"{decision.meeting.code}/D{decision.number}"
                 ),
             )
-        save_part(decision, actor=actor)
+        save_part(decision, actor=actor, reason=reason)
     return decision
 
 
-def add_action_item(item: ActionItem, *, actor: Any) -> ActionItem:
+def add_action_item(item: ActionItem, *, actor: Any, reason: str = "") -> ActionItem:
     if item.owner_party_id is None and item.owner_body_id is None and item.owner_user_id is None:
         raise ValidationError(
             {"owner": _("An action item needs an owner: a party, a body or a person.")}
         )
-    return save_part(item, actor=actor)
+    return save_part(item, actor=actor, reason=reason)
 
 
 def close_action_item(
@@ -320,8 +322,8 @@ def answer_invitation(
 
 
 def _rule(body: Body, flag: str) -> bool:
-    """A group's own flag, or the flag of the ad hoc working groups it was established under."""
-    return bool(getattr(body, flag) or (body.parent is not None and getattr(body.parent, flag)))
+    """The group's own rule (set when the Commission establishes it)."""
+    return bool(getattr(body, flag))
 
 
 def _save_member(member: WorkingGroupMember, actor: Any, reason: str) -> WorkingGroupMember:

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from seccoop.core.views import (
     get_restricted_object,
 )
 from seccoop.framework.models import Body
+from seccoop.plan.models import Measure
 
 from .forms import ActionItemForm, AgendaItemForm, DecisionForm, MeetingForm, MemberForm
 from .ical import calendar
@@ -91,8 +93,14 @@ class MeetingDetailView(ObjectDetailView):
     def extra_context(self, obj: Any) -> dict[str, Any]:
         user = self.request.user
         return {
-            "agenda": obj.agenda.restrict(user, "view").prefetch_related("measures"),
-            "decisions": obj.decisions.restrict(user, "view").select_related("plan_version"),
+            "agenda": obj.agenda.restrict(user, "view").prefetch_related(
+                Prefetch("measures", queryset=Measure.objects.restrict(user, "view"))
+            ),
+            "decisions": obj.decisions.restrict(user, "view")
+            .select_related("plan_version", "benchmark", "run__cycle")
+            .prefetch_related(
+                Prefetch("measures", queryset=Measure.objects.restrict(user, "view"))
+            ),
             "action_items": obj.action_items.restrict(user, "view").select_related(
                 "owner_party__organisation", "owner_body__organisation", "owner_user"
             ),
@@ -170,7 +178,12 @@ class DecisionEditView(PartEditView):
 
     def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
         decision = form.save(commit=False)
-        record_decision(decision, actor=self.request.user, number=form.cleaned_data.get("number"))
+        record_decision(
+            decision,
+            actor=self.request.user,
+            number=form.cleaned_data.get("number"),
+            reason=reason,
+        )
         form.save_m2m()
         return decision
 
@@ -180,7 +193,7 @@ class ActionItemEditView(PartEditView):
     form_class = ActionItemForm
 
     def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
-        item = add_action_item(form.save(commit=False), actor=self.request.user)
+        item = add_action_item(form.save(commit=False), actor=self.request.user, reason=reason)
         form.save_m2m()
         return item
 

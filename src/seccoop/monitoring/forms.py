@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.forms import VersionedModelForm
+from seccoop.core.forms import VersionedModelForm, https_urls
 from seccoop.core.markings import TLP
 from seccoop.core.policy import get_policy
 from seccoop.framework.models import Organisation, Party
@@ -18,6 +18,7 @@ from .periods import PeriodError
 class IndicatorForm(VersionedModelForm):
     class Meta:
         model = Indicator
+        formfield_callback = https_urls
         fields = [
             "owner",
             "code",

@@ -19,7 +19,7 @@ from seccoop.accounts.services import command_actor
 from seccoop.meetings.models import Meeting
 from seccoop.meetings.pack import FORMATS, gather
 
-CODE = re.compile(r"^(?P<prefix>[A-Z]{2,4})-(?P<year>\d{4})-(?P<seq>\d{1,3})$")
+CODE = re.compile(r"^(?P<prefix>[A-Z][A-Z0-9-]{1,31})-(?P<year>\d{4})-(?P<seq>\d{1,3})$")
 
 
 def find_meeting(raw: str, user: Any) -> Meeting | None:
@@ -33,10 +33,11 @@ def find_meeting(raw: str, user: Any) -> Meeting | None:
         return None
     from seccoop.meetings.models import PREFIXES
 
+    numbered = meetings.filter(year=int(match["year"]), sequence=int(match["seq"]))
     types = [t for t, p in PREFIXES.items() if p == match["prefix"]]
-    return meetings.filter(
-        body__body_type__in=types, year=int(match["year"]), sequence=int(match["seq"])
-    ).first()
+    if types:
+        return numbered.filter(body__body_type__in=types, body__parent__isnull=True).first()
+    return numbered.filter(body__organisation__code=match["prefix"]).first()
 
 
 class Command(BaseCommand):
