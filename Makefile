@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_needs_import.py
 	$(BIN)/python bench/bench_smaa.py
 	$(BIN)/python bench/bench_monitoring.py
+	$(BIN)/python bench/bench_meetings.py
 
 ## regenerate the translation catalogues and the committed OpenAPI document
 messages: $(STAMP)

@@ -1,54 +1,66 @@
 """The meeting pack on the large set: ``gather`` against plain SQL, then PDF and DOCX rendering.
 
-The pack is built for the next Commission meeting (three weeks from today) as a secretariat
-officer (a user with one membership: the COMMISSION organisation, role secretariat), in English,
-on a large set built in a throwaway database (sizes are options; the printout gives the shape):
+The pack (implementation since the last meeting, overdue action items, off-track indicators, the
+funding gap by State, upcoming deadlines) is built for the next Commission meeting, three weeks
+ahead, as of today, as a secretariat officer (a user with one membership: the COMMISSION
+organisation, role secretariat), in English, on a large set built in a throwaway database (the
+sizes are options; the printout gives the shape):
 
 * Plan of Action: an adopted version of 2,000 measures and 10,000 milestones, and the superseded
   version before it (the same measures, copied as ``start_next_version`` copies them), so the
   pack's "current plan" filter has work to do. Milestones fall due from three years ago to two
-  years ahead; a few hundred were completed since the last Commission meeting and a few hundred
+  years ahead: a few hundred were completed since the last Commission meeting and a few hundred
   open ones fall due in the next 90 days.
-* Meetings: 100 Commission meetings from 2010 (the last held about five weeks ago, the next two
-  planned), a Dialogue a year (the next one planned in 60 days, with its preparations checklist),
+* Meetings: 100 Commission meetings since 2010, about every two months (3 % cancelled; the next
+  two planned), a Dialogue a year (the next one in 60 days, with its preparations checklist),
   Technical Working Group and Resource Mobilization Committee meetings; 5,000 action items on the
   Commission's meetings (a share open and overdue, a share due in the next 90 days) and ten on
   every other body's meeting.
 * Monitoring: about 50,000 reported values (annual indicators x the 16 Caribbean States x 14
   years x 6 cells), with baselines and targets for 2015, 2020 and 2024, so that ``off_track``
-  has a few hundred indicator x state pairs to rank.
+  has a few hundred indicator x State pairs to rank.
+* Funding (when ``seccoop.funding`` is installed): five assessment cycles of costed needs and
+  about 5,000 transactions (pledges, commitments, disbursements) with recipient shares on the
+  adopted plan's measures. Amounts are whole thousands of USD and shares whole percentages.
 * Markings as the services set them: measures, milestones and meetings owned by the Commission
-  and mostly TLP:CLEAR (plan) or TLP:GREEN (meetings); a share TLP:AMBER (released to the
+  and mostly TLP:CLEAR (plan) or TLP:GREEN (meetings), a share TLP:AMBER (released to the
   Commission or not), TLP:AMBER+STRICT of another owner, or TLP:RED naming someone else, so the
   secretariat does not see everything. Milestones take their measure's owner, marking, releases
-  and recipients; agenda parts (action items, preparation tasks) their meeting's. Values, targets
-  and baselines are owned by their State; part of each is hidden from the secretariat.
-* Loading: measures, meetings, indicators, targets, baselines and users with ``bulk_create``;
-  milestones, action items and values with ``executemany`` on Django's cursor (every column
-  Django would write, defaults adapted by the fields themselves); release and recipient rows
-  with INSERT ... SELECT. No history rows, no audit events: this is a read benchmark. After the
-  load the planner statistics are refreshed (``core.db.refresh_statistics`` on SQLite, as the
-  importers do; ANALYZE on PostgreSQL, what autovacuum does soon after a bulk load).
+  and recipients; action items and preparation tasks their meeting's. Values, targets, baselines
+  and needs are owned by their State, transactions by their provider; part of each is hidden.
+* Loading: measures, meetings, indicators, targets, baselines, transactions and users with
+  ``bulk_create``; milestones, action items, values and needs with ``executemany`` on Django's
+  cursor (every column Django would write, defaults adapted by the fields themselves); release
+  and recipient rows with INSERT ... SELECT. No history rows, no audit events: this is a read
+  benchmark. Then the planner statistics are refreshed (``core.db.refresh_statistics`` on
+  SQLite, as the importers do; ANALYZE on PostgreSQL, what autovacuum does after a bulk load).
 
-A. ``pack.gather(meeting, secretariat, today)``: median seconds over ``--repeat`` runs and its
+A. ``pack.gather(meeting, secretariat, today)``: median seconds over ``--repeat`` runs, and its
    query count. Each run starts as a request would: the meeting freshly loaded as the pack view
-   loads it (not timed) and the user's access scope forgotten (so the one membership query
-   counts). The floor is plain SQL through ``connection.cursor()`` computing the same pack data:
-   the user's memberships, the meeting's heading, the previous meeting, the current plan, the
-   measure counts by status, and each section's rows with the same filters, order and limits
-   (60 rows a section), then the same strings (dates, codes, owners, figures). Visibility in the
-   floor is the full TLP rule of ``seccoop.accounts.policy`` for a member, written as SQL; nothing
-   is simplified. The floor's output is checked to equal gather's, section by section (heading,
-   the implementation note and title, every row) before anything is timed. Where SQL cannot say
-   it directly, the floor does what gather does in Python: venue time zones (a meeting's local
-   date), the days late, and the meetings of the "upcoming" section, whose local date is compared
-   with the horizon after fetching the planned meetings that start before the horizon's day + 2
-   (a superset for every time zone). Runs alternate between gather and the floor.
+   loads it (not timed) and the user's access scope forgotten (so its membership query counts).
+   The floor is plain SQL through ``connection.cursor()`` computing the same pack data: the
+   user's memberships, the meeting's heading, the previous meeting, the current plan, the
+   measure counts by status, then each section's rows with the same filters, order and limits
+   (60 rows a section), turned into the same strings (dates, codes, owners, figures, money).
+   Visibility in the floor is the full TLP read rule of ``seccoop.accounts.policy`` for a member,
+   written as SQL: nothing is simplified. The floor follows gather's rules as they are, including
+   two that look wrong (off-track rows are not filtered on the indicator's own visibility; the
+   upcoming milestones are the first 60 in the plan's order, not the 60 soonest). Off-track
+   progress is computed in SQL in double precision, the same operations as gather's Python
+   floats; the funding section applies the counting rule of ``funding.services`` in SQL
+   (committed per measure and provider over all years, the cycle's year for the sums). Before
+   anything is timed, the floor's output is checked to equal gather's section by section
+   (heading and marking, the implementation note, the section titles that carry a date or a
+   year, every row), and again after the timed runs. What SQL cannot say directly the floor does as gather
+   does, in Python: venue time zones (a meeting's local date), the days late, and the meetings of
+   the "upcoming" section, whose local date is compared with the horizon after fetching the
+   planned meetings that start before the horizon's day + 2 (a superset in every time zone).
+   Runs alternate between gather and the floor.
 B. Rendering the pack gathered in A: ``render_pdf`` (typst) and ``render_docx`` (python-docx),
-   median seconds over ``--repeat`` runs each, after one warm-up (typst loads its fonts), with the
+   median seconds over ``--repeat`` runs each after one warm-up (typst loads its fonts), with the
    output size. The reference for each renderer is the same renderer on the same pack with every
-   section's rows removed (the fixed cost of the template, fonts and document); the printout
-   gives the ratio and the cost per row above that floor.
+   section's rows removed (the fixed cost of template, fonts and document); the printout gives
+   the ratio and the cost per row above that floor.
 
 By default the database is a temporary SQLite file, deleted at the end (``--keep`` keeps it).
 With ``DATABASE_URL`` set, that database is used instead: it must be a throwaway database (the
@@ -73,6 +85,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -355,8 +368,8 @@ def build(args: argparse.Namespace, today: date) -> dict[str, Any]:
     PlanVersion.objects.filter(status=PlanVersion.Status.ADOPTED).update(
         status=PlanVersion.Status.SUPERSEDED
     )
-    versions = []
-    for year, status, adopted in (
+    versions: list[Any] = []
+    for year, plan_status, adopted in (
         (today.year - 1, PlanVersion.Status.SUPERSEDED, today - timedelta(days=565)),
         (today.year, PlanVersion.Status.ADOPTED, today - timedelta(days=200)),
     ):
@@ -364,7 +377,7 @@ def build(args: argparse.Namespace, today: date) -> dict[str, Any]:
             PlanVersion.objects.create(
                 year=year,
                 label=f"Plan of Action {year} (benchmark)",
-                status=status,
+                status=plan_status,
                 adopted_on=adopted,
                 adopted_by=orgs["DIALOGUE"],
                 based_on=versions[-1] if versions else None,
@@ -397,7 +410,7 @@ def build(args: argparse.Namespace, today: date) -> dict[str, Any]:
     for version in versions:
         objs = []
         for i, spec in enumerate(specs):
-            m = Measure(
+            measure = Measure(
                 plan=version,
                 lineage=spec["lineage"],
                 code=spec["code"],
@@ -413,8 +426,8 @@ def build(args: argparse.Namespace, today: date) -> dict[str, Any]:
                 status=spec["status"],
                 order=i + 1,
             )
-            mark(m, spec["marking"], orgs)
-            objs.append(m)
+            mark(measure, spec["marking"], orgs)
+            objs.append(measure)
         plan_measures[version.pk] = Measure.objects.bulk_create(objs, batch_size=500)
         link_markings(Measure, objs, [s["marking"] for s in specs], orgs, red)
     copied_on = versions[1].adopted_on
@@ -448,9 +461,8 @@ def build(args: argparse.Namespace, today: date) -> dict[str, Any]:
     target_day = today + timedelta(days=NEXT_COMMISSION_IN)
     n = max(3, args.meetings)
     step = max(7, (target_day - FIRST_MEETING).days // (n - 2))
-    slots: list[
-        tuple[Any, date, str, tuple[Any, ...], str]
-    ] = []  # body, day, title, marking, status
+    # (body, day, title, marking, status) of every meeting, the Commission's first.
+    slots: list[tuple[Any, date, str, tuple[Any, ...], str]] = []
     for k in range(n):
         day = target_day - timedelta(days=step * (n - 2 - k))
         status = "planned" if day >= today else "cancelled" if rng.random() < 0.03 else "held"
@@ -576,6 +588,11 @@ def build(args: argparse.Namespace, today: date) -> dict[str, Any]:
 
     # --- monitoring ---------------------------------------------------------------------------
     values = build_monitoring(args.values, orgs, parties, categories, secretariat, rng)
+    funding = None
+    if apps.is_installed("seccoop.funding"):
+        funding = build_funding(
+            args.flows, today, orgs, parties, categories, plan_measures[plan.pk], rng
+        )
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -604,6 +621,13 @@ def build(args: argparse.Namespace, today: date) -> dict[str, Any]:
         f"{values['targets']:,} targets ({', '.join(map(str, TARGET_YEARS))}), "
         f"{values['baselines']:,} baselines"
     )
+    if funding is not None:
+        say(
+            f"  funding: {funding['needs']:,} costed needs in {funding['cycles']} assessment cycles "
+            f"({funding['first']}-{funding['last']}), {funding['transactions']:,} transactions "
+            f"(pledges, commitments, disbursements) on the adopted plan's measures, "
+            f"{funding['shares']:,} recipient shares"
+        )
     say(
         f"  built in {seconds:.1f} s: bulk_create, executemany ({BATCH:,} rows a transaction) and "
         "INSERT ... SELECT, no history rows; then the planner statistics refreshed"
@@ -747,6 +771,149 @@ def build_monitoring(
     }
 
 
+#: Recipient shares in whole percentages (so that a commitment's share of a whole-thousand amount
+#: is a whole number of dollars, the same in binary floating point as in decimal).
+SPLITS = [[100], [100], [50, 50], [60, 40], [50, 25, 25], [34, 33, 33]]
+PROVIDERS = ["US-INL", "US-USAID", "EU", "CA-GAC", "GB-FCDO", "IDB", "UNODC"]
+
+
+def build_funding(
+    flows: int,
+    today: date,
+    orgs: dict[str, Any],
+    parties: list[Any],
+    categories: list[Any],
+    measures: list[Any],
+    rng: Any,
+) -> dict[str, Any]:
+    """Five assessment cycles of costed needs (TLP:AMBER, owned by the State, released to the
+    Commission as ``save_need`` does; one in thirty kept by the State) and the funding ledger on
+    the adopted plan's measures: per measure, partner and year a pledge, usually a commitment of
+    part or all of it, then disbursements (now and then more than was committed, which the
+    counting rule counts as committed). Amounts in whole thousands of USD. Transactions are owned
+    by their provider, TLP:CLEAR, one in ten TLP:AMBER+STRICT (hidden from the secretariat)."""
+    from django.db import connection, transaction
+
+    from seccoop.funding.models import FundingAccount, RecipientShare, Transaction
+    from seccoop.needs.models import AssessmentCycle, Need
+
+    states = [p for p in parties if p.organisation.side == "caribbean"]
+    years = list(range(today.year - 4, today.year + 1))
+    cycles = AssessmentCycle.objects.bulk_create(
+        [
+            AssessmentCycle(
+                year=y,
+                status="closed" if y < today.year else "open",
+                valuation_date=date(y, 1, 1),
+                owner=orgs["COMMISSION"],
+                tlp="CLEAR",
+            )
+            for y in years
+        ]
+    )
+    needs = Inserter(Need)
+    for cycle in cycles:
+        for state in states:
+            for category in categories:
+                for k in range(rng.choice([0, 1, 1, 2, 3, 4])):
+                    usd = Decimal(rng.randrange(20, 3000) * 1000)
+                    kept = rng.random() < 1 / 30
+                    needs.add(
+                        cycle_id=cycle.pk,
+                        state_id=state.pk,
+                        category_id=category.pk,
+                        reference=f"N-{k + 1}",
+                        description=f"{category.code}: a need generated for the benchmark",
+                        severity=rng.randint(1, 5),
+                        gap_type=rng.choice(["equipment", "training", "personnel", "technology"]),
+                        amount=usd,
+                        currency="USD",
+                        amount_usd=usd,
+                        status=rng.choice(["submitted", "validated", "validated", "draft"]),
+                        owner_id=state.organisation_id,
+                        tlp="AMBER",
+                        caveat="Kept by the State" if kept else "",
+                    )
+    n_needs = needs.finish()
+    through = Need.releasable_to.through
+    qn = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {qn(through._meta.db_table)} (need_id, organisation_id)
+            SELECT id, %s FROM {qn(Need._meta.db_table)} WHERE caveat = ''""",  # noqa: S608 - table names from the models
+            [orgs["COMMISSION"].pk],
+        )
+    providers = [orgs[c] for c in PROVIDERS]
+    accounts = {
+        p.pk: FundingAccount.objects.create(
+            code=f"BENCH-{p.code}", name=f"{p} programme account", owner=p, tlp="CLEAR"
+        )
+        for p in providers
+    }
+    txs: list[Any] = []
+    splits: list[list[tuple[int, int]]] = []
+
+    def record(kind: str, usd: Decimal, day: date, measure: Any, provider: Any, split: Any) -> None:
+        if day > today or not usd:
+            return
+        t = Transaction(
+            type=kind,
+            reference=f"BENCH-{len(txs) + 1}",
+            measure_id=measure.pk,
+            account=accounts[provider.pk],
+            provider=provider,
+            owner=provider,
+            tlp="AMBER+STRICT" if rng.random() < 0.1 else "CLEAR",
+            amount=usd,
+            currency="USD",
+            amount_usd=usd,
+            usd_rate=Decimal(1),
+            value_date=day,
+            description="Generated for the meetings benchmark",
+        )
+        txs.append(t)
+        splits.append(split)
+
+    while len(txs) < flows:
+        i = rng.randrange(len(measures))
+        measure, provider, year = measures[i], rng.choice(providers), rng.choice(years)
+        pcts = rng.choice(SPLITS)
+        chosen = rng.sample(states, len(pcts))
+        regional = rng.random() < 0.15  # no recipient share: a regional flow
+        split = [] if regional else [(st.pk, pct) for st, pct in zip(chosen, pcts, strict=True)]
+        pledged = Decimal(rng.randrange(50, 4000) * 1000)
+        on = date(year, 2, 1) + timedelta(days=rng.randint(0, 60))
+        record("12", pledged, on, measure, provider, split)
+        draw = rng.random()
+        if draw < 0.25:
+            continue  # still only a pledge
+        committed = (pledged * Decimal(rng.choice([0.5, 0.75, 1, 1]))).quantize(Decimal(1000))
+        on += timedelta(days=rng.randint(30, 120))
+        if draw >= 0.35:
+            record("2", committed, on, measure, provider, split)
+        # Without a recorded commitment (one in ten), the disbursements count as committed.
+        for k in range(rng.randint(0, 3)):
+            part = (committed * Decimal(rng.uniform(0.15, 0.35))).quantize(Decimal(1000))
+            record("3", part, on + timedelta(days=60 * (k + 1)), measure, provider, split)
+    created = Transaction.objects.bulk_create(txs, batch_size=500)
+    shares = RecipientShare.objects.bulk_create(
+        [
+            RecipientShare(transaction_id=t.pk, state_id=st, percentage=Decimal(pct))
+            for t, split in zip(created, splits, strict=True)
+            for st, pct in split
+        ],
+        batch_size=BATCH,
+    )
+    return {
+        "needs": n_needs,
+        "cycles": len(cycles),
+        "first": years[0],
+        "last": years[-1],
+        "transactions": len(created),
+        "shares": len(shares),
+    }
+
+
 # --- the floor: the same pack data in plain SQL ---------------------------------------------
 
 
@@ -757,6 +924,7 @@ class Floor:
     """
 
     def __init__(self, meeting_id: int, user_id: int, today: date) -> None:
+        from django.apps import apps
         from django.db import connection
 
         from seccoop.accounts.models import Membership, User
@@ -793,7 +961,7 @@ class Floor:
                 "indicator": Indicator,
             }.items()
         }
-        self.models = {
+        self.models: dict[str, Any] = {
             "meeting": Meeting,
             "item": ActionItem,
             "task": PreparationTask,
@@ -803,7 +971,21 @@ class Floor:
             "value": Value,
             "target": Target,
             "baseline": Baseline,
+            "indicator": Indicator,
         }
+        self.funding = apps.is_installed("seccoop.funding")
+        if self.funding:
+            from seccoop.funding.models import RecipientShare, Transaction
+            from seccoop.needs.models import AssessmentCycle, Need
+
+            for name, model in (
+                ("cycle", AssessmentCycle),
+                ("need", Need),
+                ("transaction", Transaction),
+                ("share", RecipientShare),
+            ):
+                self.t[name] = qn(model._meta.db_table)
+                self.models[name] = model
         self.queries = 0
         # The user's scope, read by ``run`` (as ``user_scope`` reads it once per request).
         self.member = False
@@ -846,29 +1028,29 @@ class Floor:
         assert not getattr(model, "assignee_field", None), "the rule below has no assignee"
         qn = self.ops.quote_name
         rel = model._meta.get_field("releasable_to")
+        released = qn(rel.m2m_db_table())
+        rel_own, rel_org = qn(rel.m2m_column_name()), qn(rel.m2m_reverse_name())
         rec = model._meta.get_field("recipients")
+        named = qn(rec.m2m_db_table())
+        rec_own, rec_user = qn(rec.m2m_column_name()), qn(rec.m2m_reverse_name())
         parts, params = [f"{alias}.tlp = 'CLEAR'"], []
         if self.member:
             parts.append(f"{alias}.tlp = 'GREEN'")
         if self.release:
             marks = ", ".join(["%s"] * len(self.release))
             parts.append(
-                f"({alias}.tlp = 'AMBER' AND ({alias}.owner_id IN ({marks}) OR EXISTS ("
-                f"SELECT 1 FROM {qn(rel.m2m_db_table())} r WHERE "
-                f"r.{qn(rel.m2m_column_name())} = {alias}.id AND "
-                f"r.{qn(rel.m2m_reverse_name())} IN ({marks}))))"  # noqa: S608 - names from the model, values are parameters
+                f"""({alias}.tlp = 'AMBER' AND ({alias}.owner_id IN ({marks}) OR EXISTS (
+                SELECT 1 FROM {released} r WHERE r.{rel_own} = {alias}.id
+                AND r.{rel_org} IN ({marks}))))"""  # noqa: S608 - names from the model, values are parameters
             )
             params += [*self.release, *self.release]
         if self.orgs:
-            parts.append(
-                f"({alias}.tlp = 'AMBER+STRICT' AND {alias}.owner_id IN "
-                f"({', '.join(['%s'] * len(self.orgs))}))"
-            )
+            marks = ", ".join(["%s"] * len(self.orgs))
+            parts.append(f"({alias}.tlp = 'AMBER+STRICT' AND {alias}.owner_id IN ({marks}))")
             params += self.orgs
         parts.append(
-            f"({alias}.tlp = 'RED' AND EXISTS (SELECT 1 FROM {qn(rec.m2m_db_table())} u WHERE "
-            f"u.{qn(rec.m2m_column_name())} = {alias}.id AND "
-            f"u.{qn(rec.m2m_reverse_name())} = %s))"  # noqa: S608 - names from the model, values are parameters
+            f"""({alias}.tlp = 'RED' AND EXISTS (SELECT 1 FROM {named} u
+            WHERE u.{rec_own} = {alias}.id AND u.{rec_user} = %s))"""  # noqa: S608 - names from the model, values are parameters
         )
         params.append(self.user_id)
         return "(" + " OR ".join(parts) + ")", params
@@ -880,6 +1062,8 @@ class Floor:
 
     def run(self) -> dict[str, Any]:
         from django.utils import timezone
+
+        from seccoop.core.markings import most_restrictive
 
         self.queries = 0
         t, qn = self.t, self.ops.quote_name
@@ -927,7 +1111,7 @@ class Floor:
                 code,
                 f"Meeting pack: {code} {title}",
                 " · ".join(x for x in (bname or "", when, venue) if x),
-                f"TLP:{tlp}",
+                tlp,  # the pack's marking, derived below
             ]
             meeting_day = local_start.date()
             ref = min(meeting_day, today)
@@ -959,7 +1143,7 @@ class Floor:
                 vp,
             )
             plan_id = plan[0][0] if plan else None
-            out: dict[str, Any] = {"header": header, "rows": {}}
+            out: dict[str, Any] = {"header": header, "rows": {}, "titles": {}}
 
             # 1. Implementation since the last meeting.
             if plan_id is None:
@@ -978,21 +1162,22 @@ class Floor:
                 total = sum(c for _s, c, _first in counts)
                 out["note"] = f"{plan[0][1]}: {total} measures ({text or '—'})."
                 vis, vp = self.visible("milestone", "ms")
+                vm, pm = self.visible("measure", "m")
                 window = "AND ms.completed_on > %s" if since is not None else ""
                 rows = self.fetch(
                     cur,
                     f"""SELECT m.code, m.title_en, ms.title, ms.completed_on
                     FROM {t["milestone"]} ms JOIN {t["measure"]} m ON m.id = ms.measure_id
                     WHERE m.plan_id = %s AND ms.completed_on IS NOT NULL
-                        AND ms.completed_on <= %s {window} AND {vis}
+                        AND ms.completed_on <= %s {window} AND {vis} AND {vm}
                     ORDER BY ms.completed_on DESC, ms.id LIMIT {MAX_ROWS}""",  # noqa: S608 - table names from the models
-                    [plan_id, d(meeting_day), *([d(since)] if since else []), *vp],
+                    [plan_id, d(meeting_day), *([d(since)] if since else []), *vp, *pm],
                 )
                 out["rows"]["implementation"] = [
                     [f"{c} {mt or ''}", ms, f"{self.as_date(on):%Y-%m-%d}"]
                     for c, mt, ms, on in rows
                 ]
-            out["title"] = (
+            out["titles"]["implementation"] = (
                 f"Implementation since the last meeting ({since:%Y-%m-%d})"
                 if since
                 else "Implementation to date (first meeting of this body)"
@@ -1033,6 +1218,7 @@ class Floor:
             vv, pv_ = self.visible("value", "v")
             vt, pt = self.visible("target", "t")
             vb, pb = self.visible("baseline", "b")
+            vi, pi = self.visible("indicator", "i")
             a_, t_, b_ = (f"CAST({x}.value AS DOUBLE PRECISION)" for x in ("v", "t", "b"))
             rows = self.fetch(
                 cur,
@@ -1048,7 +1234,7 @@ class Floor:
                         AND t.state_id = v.state_id AND t.period = v.period AND {vt}
                     LEFT JOIN {t["baseline"]} b ON b.indicator_id = v.indicator_id
                         AND b.state_id = v.state_id AND {vb}
-                    WHERE v.status = 'approved' AND v.disaggregation = '' AND {vv}
+                    WHERE v.status = 'approved' AND v.disaggregation = '' AND {vv} AND {vi}
                 ), scored AS (
                     SELECT ind, st, period, actual, target, CASE
                         WHEN bl IS NOT NULL THEN CASE
@@ -1061,24 +1247,27 @@ class Floor:
                         ELSE tg / a * 100 END AS pct
                     FROM figures WHERE rn = 1
                 )
-                SELECT i.code, i.name_en, p.iso3, s.period, s.actual, s.target, s.pct
+                SELECT i.code, i.name_en, p.iso3, s.period, s.actual, s.target, s.pct, i.decimals
                 FROM scored s JOIN {t["indicator"]} i ON i.id = s.ind
                 JOIN {t["party"]} p ON p.id = s.st
                 WHERE s.pct < 60
                 ORDER BY s.pct, s.ind, s.st LIMIT {MAX_ROWS}""",  # noqa: S608 - table names from the models
-                [*pt, *pb, *pv_],
+                [*pt, *pb, *pv_, *pi],
             )
             out["rows"]["off_track"] = [
                 [
                     f"{c} {name or ''}",
                     iso3,
                     period,
-                    f"{self.dec(actual, self.value_places):g}",
-                    f"{self.dec(target, self.target_places):g}",
-                    f"{pct:.0f} %",
+                    f"{self.dec(actual, self.value_places):,.{places or 0}f}",
+                    f"{self.dec(target, self.target_places):,.{places or 0}f}",
+                    f"{max(0.0, pct):.0f} %",  # below the baseline reads as 0 %
                 ]
-                for c, name, iso3, period, actual, target, pct in rows
+                for c, name, iso3, period, actual, target, pct, places in rows
             ]
+
+            if self.funding:
+                self.funding_gap(cur, out)
 
             # 4. Upcoming deadlines in the next 90 days: four sources, 60 each, merged.
             until = ref + timedelta(days=HORIZON)
@@ -1097,24 +1286,18 @@ class Floor:
                 (self.as_date(due), "Action item", ti, self.owner(*o)) for due, ti, *o in rows
             ]
             vis, vp = self.visible("milestone", "ms")
-            if plan_id is not None:
-                # Milestone's default order: its measure's (plan, order, code), then due, id.
-                scope_sql, order = "AND m.plan_id = %s", f"m.{qn('order')}, m.code, ms.due, ms.id"
-                join = ""
-            else:
-                scope_sql, order = (
-                    "",
-                    f"pv.year DESC, pv.id DESC, m.{qn('order')}, m.code, ms.due, ms.id",
-                )
-                join = f"JOIN {t['plan']} pv ON pv.id = m.plan_id"
+            vm, pm = self.visible("measure", "m")
+            # The soonest first.
+            order, join = "ms.due, ms.id", ""
+            scope_sql = "AND m.plan_id = %s" if plan_id is not None else ""
             rows = self.fetch(
                 cur,
                 f"""SELECT ms.due, m.code, ms.title
                 FROM {t["milestone"]} ms JOIN {t["measure"]} m ON m.id = ms.measure_id {join}
                 WHERE ms.completed_on IS NULL AND ms.due >= %s AND ms.due <= %s AND {vis}
-                    {scope_sql}
+                    AND {vm} {scope_sql}
                 ORDER BY {order} LIMIT {MAX_ROWS}""",  # noqa: S608 - table names from the models
-                [d(ref), d(until), *vp, *([plan_id] if plan_id is not None else [])],
+                [d(ref), d(until), *vp, *pm, *([plan_id] if plan_id is not None else [])],
             )
             entries += [(self.as_date(due), "Milestone", f"{c}: {ti}", "") for due, c, ti in rows]
             vis, vp = self.visible("task", "tk")
@@ -1167,7 +1350,83 @@ class Floor:
             out["rows"]["upcoming"] = [
                 [f"{e[0]:%Y-%m-%d}", e[1], e[2], e[3]] for e in entries[:MAX_ROWS]
             ]
+        # The pack's marking: the meeting's, at least TLP:AMBER with figures from reported values
+        # or needs in it (as ``pack._marking`` derives it).
+        figures = any(out["rows"].get(k) for k in ("off_track", "funding_gap"))
+        header[3] = f"TLP:{most_restrictive([tlp, *(['AMBER'] if figures else [])])}"
         return out
+
+    def funding_gap(self, cur: Any, out: dict[str, Any]) -> None:
+        """The funding section: requirements (the latest cycle's needs) and what is committed
+        under the counting rule (``funding.services``), by State, for the States with needs."""
+        t, d = self.t, self.day
+        vis, vp = self.visible("cycle", "cy")
+        rows = self.fetch(
+            cur,
+            f"""SELECT cy.year FROM {t["cycle"]} cy WHERE {vis}
+            ORDER BY cy.year DESC LIMIT 1""",  # noqa: S608 - table names from the models
+            vp,
+        )
+        cycle = rows[0][0] if rows else None
+        vn, pn = self.visible("need", "n")
+        vt, pt = self.visible("transaction", "tx")
+        if cycle is None:
+            of_cycle, cycle_params, in_year, year_params = "", [], "", []
+        else:
+            of_cycle = f"AND n.cycle_id IN (SELECT id FROM {t['cycle']} WHERE year = %s)"  # noqa: S608 - a table name from the model
+            cycle_params = [cycle]
+            in_year = "AND f.value_date >= %s AND f.value_date <= %s"
+            year_params = [d(date(cycle, 1, 1)), d(date(cycle, 12, 31))]
+        # Committed, per (measure, provider) over all years: the commitments, plus the part of
+        # each disbursement beyond them (a disbursement without a commitment implies one). The
+        # 100.0 keeps SQLite from integer division (it stores whole amounts as integers).
+        rows = self.fetch(
+            cur,
+            f"""WITH flows AS (
+                SELECT tx.id, tx.type, tx.amount_usd, tx.measure_id, tx.provider_id, tx.value_date
+                FROM {t["transaction"]} tx WHERE tx.type IN ('12', '2', '3') AND {vt}
+            ), totals AS (
+                SELECT measure_id, provider_id,
+                    SUM(CASE WHEN type = '2' THEN amount_usd ELSE 0 END) AS c,
+                    SUM(CASE WHEN type = '3' THEN amount_usd ELSE 0 END) AS d
+                FROM flows GROUP BY measure_id, provider_id
+            ), committed AS (
+                SELECT s.state_id AS st, SUM(CASE WHEN f.type = '2'
+                    THEN f.amount_usd * s.percentage / 100.0
+                    ELSE f.amount_usd * s.percentage / 100.0 * (k.d - k.c) / k.d END) AS usd
+                FROM flows f
+                JOIN totals k ON k.measure_id = f.measure_id AND (k.provider_id = f.provider_id
+                    OR (k.provider_id IS NULL AND f.provider_id IS NULL))
+                JOIN {t["share"]} s ON s.transaction_id = f.id
+                WHERE (f.type = '2' OR (f.type = '3' AND k.d > k.c)) {in_year}
+                GROUP BY s.state_id
+            ), required AS (
+                SELECT n.state_id AS st, SUM(n.amount_usd) AS usd FROM {t["need"]} n
+                WHERE n.status IN ('submitted', 'validated') {of_cycle} AND {vn}
+                GROUP BY n.state_id
+            )
+            SELECT p.iso3, o.name, r.usd, c.usd
+            FROM required r JOIN {t["party"]} p ON p.id = r.st
+            JOIN {t["org"]} o ON o.id = p.organisation_id
+            LEFT JOIN committed c ON c.st = r.st
+            WHERE r.usd > 0""",  # noqa: S608 - table names from the models
+            [*pt, *year_params, *cycle_params, *pn],
+        )
+        money = "{:,.0f}".format
+        table = []
+        for _iso3, name, required, committed in sorted(rows, key=lambda r: r[1]):
+            req, com = self.exact(required), self.exact(committed or 0)
+            pct = round(float(com / req * 100), 1)
+            table.append(
+                [name, money(req), money(com), money(max(Decimal(0), req - com)), f"{pct:.0f} %"]
+            )
+        out["rows"]["funding_gap"] = table
+        out["titles"]["funding_gap"] = f"Funding gap by State ({cycle or 'all years'})"
+
+    @staticmethod
+    def exact(x: Any) -> Decimal:
+        """A sum as a decimal (SQLite sums in binary floating point: whole dollars stay exact)."""
+        return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
 
     @staticmethod
     def owner(
@@ -1185,14 +1444,14 @@ def pack_data(pack: Any) -> dict[str, Any]:
     return {
         "header": [pack.code, pack.heading, pack.subtitle, pack.marking],
         "note": by_key["implementation"].note,
-        "title": by_key["implementation"].title,
+        "titles": {k: by_key[k].title for k in ("implementation", "funding_gap") if k in by_key},
         "rows": {s.key: s.rows for s in pack.sections},
     }
 
 
 def check_equal(got: dict[str, Any], want: dict[str, Any]) -> None:
     """gather's data and the floor's must be the same, section by section."""
-    for part in ("header", "note", "title"):
+    for part in ("header", "note", "titles"):
         assert got[part] == want[part], f"{part}: gather {got[part]!r}, floor {want[part]!r}"
     assert set(got["rows"]) == set(want["rows"]), (sorted(got["rows"]), sorted(want["rows"]))
     for key, rows in got["rows"].items():
@@ -1248,8 +1507,8 @@ def bench_gather(user: Any, meeting_id: int, today: date, reps: int) -> Any:
     sizes = ", ".join(f"{s.key} {len(s.rows)}" for s in pack.sections)
     say()
     say(
-        f"A. meeting pack of {pack.code} (Commission) as secretariat, as of {today:%Y-%m-%d}: "
-        f"rows per section: {sizes} (at most {MAX_ROWS} each)"
+        f"A. meeting pack of {pack.code} (Commission, pack marked {pack.marking}) as secretariat, "
+        f"as of {today:%Y-%m-%d}: rows per section: {sizes} (at most {MAX_ROWS} each)"
     )
     say(f"  {pack.sections[0].title}; {pack.sections[0].note}")
     say(
@@ -1286,8 +1545,8 @@ def bench_render(pack: Any, gather_s: float, reps: int) -> None:
     for label, render in (("render_pdf (typst)", render_pdf), ("render_docx", render_docx)):
         render(pack)  # warm-up: typst loads its fonts, python-docx its template
         render(empty)
-        full_s, data = median_of(lambda render=render: render(pack), reps)
-        empty_s, blank = median_of(lambda render=render: render(empty), reps)
+        full_s, data = median_of(partial(render, pack), reps)
+        empty_s, blank = median_of(partial(render, empty), reps)
         pages = f", {pdf_pages(data)} pages" if data.startswith(b"%PDF") else ""
         say(f"  {label}:")
         say(
@@ -1316,6 +1575,7 @@ def main() -> None:
         "--actions", type=int, default=5_000, help="action items on Commission meetings"
     )
     parser.add_argument("--values", type=int, default=50_000, help="monitoring values (about)")
+    parser.add_argument("--flows", type=int, default=5_000, help="funding transactions (about)")
     parser.add_argument("--repeat", type=int, default=7, help="timed runs of each measurement")
     parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite database")
     args = parser.parse_args()

@@ -30,7 +30,7 @@ from seccoop.core.policy import get_policy
 from seccoop.framework.models import Organisation, Party
 from seccoop.plan.models import Measure
 
-from .models import FundingAccount, Transaction, TransactionType
+from .models import Budget, FundingAccount, Transaction, TransactionType
 from .services import CUTS, committee_list, coverage, save_transaction
 
 router = Router(tags=["funding"])
@@ -185,6 +185,48 @@ def _shares(user: Any, rows: list[ShareIO]) -> list[tuple[Party, Decimal]]:
 @paginate(Pagination)
 def list_accounts(request: HttpRequest) -> Any:
     return FundingAccount.objects.restrict(request.user, "view").select_related("owner")
+
+
+class BudgetOut(Schema):
+    id: int
+    measure: str
+    partner: str
+    account: str | None
+    type: str
+    status: str
+    period_start: date
+    period_end: date
+    amount: Decimal
+    currency: str
+    amount_usd: Decimal
+    value_date: date
+
+    @staticmethod
+    def resolve_measure(obj: Any) -> str:
+        return str(obj.measure.code)
+
+    @staticmethod
+    def resolve_partner(obj: Any) -> str:
+        return str(obj.owner.code)
+
+    @staticmethod
+    def resolve_account(obj: Any) -> str | None:
+        return obj.account.code if obj.account_id else None
+
+
+@router.get("/budgets", response=list[BudgetOut])
+@paginate(Pagination)
+def list_budgets(request: HttpRequest, partner: str | None = None, year: int | None = None) -> Any:
+    """Budgets (IATI BudgetType 1 original / 2 revised, BudgetStatus 1 indicative / 2 committed);
+    filter by partner code or the year the period starts."""
+    rows = Budget.objects.restrict(request.user, "view").select_related(
+        "measure", "owner", "account"
+    )
+    if partner:
+        rows = rows.filter(owner__code=partner.strip().upper()[:32])
+    if year is not None:
+        rows = rows.filter(period_start__year=year)
+    return rows
 
 
 @router.get("/transactions", response=list[TransactionOut])

@@ -16,7 +16,7 @@ from seccoop.core.policy import get_policy
 from seccoop.framework.models import Party
 from seccoop.plan.models import Measure
 
-from .models import FundingAccount, Transaction
+from .models import Budget, FundingAccount, Transaction
 
 
 class TransactionForm(VersionedModelForm):
@@ -98,3 +98,42 @@ class TransactionForm(VersionedModelForm):
                 ) from None
             shares.append((states[code], pct))
         return shares
+
+
+class BudgetForm(VersionedModelForm):
+    currency = forms.ChoiceField(label=_("Currency"), choices=[])
+
+    class Meta:
+        model = Budget
+        fields = [
+            "owner",
+            "measure",
+            "account",
+            "type",
+            "status",
+            "period_start",
+            "period_end",
+            "amount",
+            "currency",
+            "value_date",
+            "tlp",
+        ]
+        widgets = {
+            "period_start": forms.DateInput(attrs={"type": "date"}),
+            "period_end": forms.DateInput(attrs={"type": "date"}),
+            "value_date": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {"owner": _("Partner (your organisation)")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = get_policy().allowed_owners(Budget, self.user)
+        self.fields["currency"].choices = [(c, c) for c in sorted(CURRENCIES)]
+        self.fields["currency"].initial = "USD"
+        self.fields["measure"].queryset = (
+            Measure.objects.restrict(self.user, "view")
+            .select_related("plan")
+            .order_by("-plan__year", "plan", "order", "code")
+        )
+        self.fields["account"].queryset = FundingAccount.objects.restrict(self.user, "view")
+        self.fields["tlp"].choices = [c for c in TLP.choices if c[0] != TLP.RED]

@@ -798,6 +798,12 @@ def _import_tx(
         )
         return
     existing = Transaction.objects.filter(owner=owner, measure=measure, reference=t.ref).first()
+    own = t.ref.removeprefix(f"{org_ref()}-T")
+    if existing is None and own != t.ref and own.isdigit() and len(own) < 19:
+        # The platform's own export names a transaction without a reference by its number.
+        existing = Transaction.objects.filter(
+            pk=int(own), owner=owner, measure=measure, reference=""
+        ).first()
     tx = existing or Transaction(owner=owner, measure=measure, reference=t.ref, tlp="CLEAR")
     before = (
         (

@@ -32,6 +32,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 from django.db.models import Sum
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
 from seccoop.core.models import mark_history
@@ -223,36 +224,24 @@ class Coverage:
 
 
 def counted_flows(user: Any, measure_ids: Iterable[int] | None = None) -> list[tuple[Any, ...]]:
-    """The counted amounts under the counting rule, one tuple per transaction × recipient State:
-    ``(kind, usd, measure_id, provider_id, account_id, year, state_id)`` where kind is
-    pledged, committed or disbursed. Two queries: the ledger's sums, then nothing else."""
+    """The counted amounts under the counting rule, one tuple per group of transactions that share
+    every attribute a cut can use: ``(kind, usd, measure_id, provider_id, account_id, year,
+    state_id, category_id)`` where kind is ``committed``, ``pledged`` or ``disbursed_only``.
+
+    Two grouped queries whatever the size of the ledger: the totals per measure, provider and
+    type (each transaction once), then the amounts split by recipient share and grouped."""
     flows = Transaction.objects.restrict(user, "view").filter(type__in=COUNTED)
     if measure_ids is not None:
         flows = flows.filter(measure_id__in=list(measure_ids))
-    rows = list(
-        flows.order_by()
-        .values_list(
-            "pk",
-            "type",
-            "amount_usd",
-            "measure_id",
-            "provider_id",
-            "account_id",
-            "value_date",
-            "shares__state_id",
-            "shares__percentage",
-        )
-        .iterator(chunk_size=5000)
-    )
-    # Totals per measure and provider, by type (each transaction once, whatever its shares).
     totals: dict[tuple[int, Any], dict[str, Decimal]] = defaultdict(
         lambda: {PLEDGE: Decimal(0), COMMITMENT: Decimal(0), DISBURSEMENT: Decimal(0)}
     )
-    seen: set[int] = set()
-    for pk, kind, usd, measure, provider, _a, _d, _s, _p in rows:
-        if pk not in seen:
-            seen.add(pk)
-            totals[(measure, provider)][kind] += usd
+    for measure, provider, kind, usd in (
+        flows.order_by()
+        .values_list("measure_id", "provider_id", "type")
+        .annotate(usd=Sum("amount_usd"))
+    ):
+        totals[(measure, provider)][kind] += Decimal(usd or 0)
     # The factor of each transaction type counted, per measure and provider.
     factors: dict[tuple[int, Any], dict[str, tuple[str, Decimal]]] = {}
     for key, t in totals.items():
@@ -265,15 +254,33 @@ def counted_flows(user: Any, measure_ids: Iterable[int] | None = None) -> list[t
             DISBURSEMENT: ("committed", excess / d if d else Decimal(0)),
             PLEDGE: ("pledged", remainder / p if p else Decimal(0)),
         }
+    # Grouped by share percentage too, so the split is exact decimal arithmetic here (SQLite would
+    # divide integers as integers).
+    grouped = (
+        flows.order_by()
+        .annotate(year=ExtractYear("value_date"))
+        .values_list(
+            "type",
+            "measure_id",
+            "provider_id",
+            "account_id",
+            "year",
+            "shares__state_id",
+            "measure__category_id",
+            "shares__percentage",
+        )
+        .annotate(usd=Sum("amount_usd"))
+    )
     out: list[tuple[Any, ...]] = []
-    for _pk, kind, usd, measure, provider, account, day, state, pct in rows:
-        share = (pct / HUNDRED) if pct is not None else Decimal(1)
+    for kind, measure, provider, account, year, state, category, pct, usd in grouped:
+        amount = Decimal(usd or 0) * (Decimal(pct) / HUNDRED if pct is not None else 1)
         label, factor = factors[(measure, provider)][kind]
-        amount = usd * share
         if factor:
-            out.append((label, amount * factor, measure, provider, account, day.year, state))
+            out.append((label, amount * factor, measure, provider, account, year, state, category))
         if kind == DISBURSEMENT:
-            out.append(("disbursed_only", amount, measure, provider, account, day.year, state))
+            out.append(
+                ("disbursed_only", amount, measure, provider, account, year, state, category)
+            )
     return out
 
 
@@ -284,7 +291,6 @@ def coverage(user: Any, by: str = "state", cycle: int | None = None) -> Coverage
     if by not in CUTS:
         raise ValidationError({"by": _("Cut by one of {cuts}.").format(cuts=", ".join(CUTS))})
     result = Coverage(by, cycle)
-    measures = dict(Measure.objects.restrict(user, "view").values_list("pk", "category_id"))
     categories = {
         c.pk: c for c in Category.objects.restrict(user, "view").select_related("priority")
     }
@@ -297,10 +303,9 @@ def coverage(user: Any, by: str = "state", cycle: int | None = None) -> Coverage
             rows[key] = CoverageRow(code, label)
         return rows[key]
 
-    for kind, usd, measure, provider, account, year, state in counted_flows(user):
+    for kind, usd, measure, provider, account, year, state, category_id in counted_flows(user):
         if cycle is not None and year != cycle:
             continue
-        category_id = measures.get(measure)
         category = categories.get(category_id) if category_id else None
         key = {
             "state": state,
@@ -337,10 +342,19 @@ def coverage(user: Any, by: str = "state", cycle: int | None = None) -> Coverage
     return result
 
 
+#: The needs that count as requirements: submitted to or validated by the Commission (drafts
+#: are still being written; returned needs are being corrected).
+REQUIREMENT_STATUSES = ("submitted", "validated")
+
+
+def requirement_needs(user: Any) -> Any:
+    return Need.objects.restrict(user, "view").filter(status__in=REQUIREMENT_STATUSES)
+
+
 def _requirements(
     user: Any, by: str, cycle: int | None, categories: dict[int, Category]
 ) -> list[tuple[Any, Decimal]]:
-    needs = Need.objects.restrict(user, "view").exclude(status="rejected")
+    needs = requirement_needs(user)
     if cycle is not None:
         needs = needs.filter(cycle__year=cycle)
     if by == "measure":
@@ -498,7 +512,7 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
         .select_related("category")
     )
     ids = [m.pk for m in measures]
-    needs = Need.objects.restrict(user, "view").exclude(status="rejected")
+    needs = requirement_needs(user)
     latest = needs.order_by("-cycle__year").values_list("cycle_id", flat=True).first()
     requirement = dict(_measure_requirements(user, needs.filter(cycle_id=latest), plan))
     committed: dict[int, Decimal] = defaultdict(Decimal)

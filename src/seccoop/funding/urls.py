@@ -8,6 +8,10 @@ urlpatterns = [
     path("", views.coverage_view, name="coverage"),
     path("committee/", views.committee_view, name="committee"),
     path("transactions/", views.TransactionListView.as_view(), name="transaction_list"),
+    path("budgets/", views.BudgetListView.as_view(), name="budget_list"),
+    path("budgets/new/", views.BudgetEditView.as_view(), name="budget_add"),
+    path("budgets/<str:pk>/edit/", views.BudgetEditView.as_view(), name="budget_edit"),
+    path("accounts/", views.AccountListView.as_view(), name="account_list"),
     path("transactions/new/", views.TransactionEditView.as_view(), name="transaction_add"),
     path(
         "transactions/<str:pk>/", views.TransactionDetailView.as_view(), name="transaction_detail"

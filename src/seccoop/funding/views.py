@@ -25,9 +25,9 @@ from seccoop.core.views import (
 from seccoop.needs.models import AssessmentCycle
 from seccoop.plan.models import Measure
 
-from .forms import TransactionForm
-from .models import Transaction, TransactionType
-from .services import CUTS, committee_list, coverage, save_transaction
+from .forms import BudgetForm, TransactionForm
+from .models import Budget, FundingAccount, Transaction, TransactionType
+from .services import CUTS, committee_list, coverage, save_budget, save_transaction
 
 CUT_LABELS = {
     "state": gettext_lazy("State"),
@@ -132,6 +132,58 @@ class TransactionEditView(ObjectEditView):
             reason=reason,
         )
         return tx
+
+
+class BudgetListView(ObjectListView):
+    model = Budget
+    title = gettext_lazy("Budgets")
+    add_url_name = "funding:budget_add"
+    detail_url_name = "funding:budget_edit"
+    select_related = ("measure", "owner", "account")
+    columns = [
+        Column("measure__code", gettext_lazy("Measure"), link=True),
+        Column("owner", gettext_lazy("Partner")),
+        Column("account", gettext_lazy("Account")),
+        Column("period_start", gettext_lazy("From")),
+        Column("period_end", gettext_lazy("To")),
+        Column("get_type_display", gettext_lazy("Type")),
+        Column("get_status_display", gettext_lazy("Status")),
+        Column("amount", gettext_lazy("Amount")),
+        Column("currency", gettext_lazy("Currency")),
+        Column("amount_usd", gettext_lazy("USD")),
+    ]
+
+
+class BudgetEditView(ObjectEditView):
+    model = Budget
+    form_class = BudgetForm
+    success_url_name = "funding:budget_list"
+
+    def get_instance(self, request: HttpRequest, pk: Any) -> Any:
+        if pk is None:
+            return super().get_instance(request, pk)
+        return get_restricted_object(
+            request, Budget, pk, queryset=Budget.objects.restrict(request.user, "change")
+        )
+
+    def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
+        return save_budget(form.save(commit=False), actor=self.request.user, reason=reason)
+
+    def success_url(self, obj: Any) -> str:
+        from django.urls import reverse
+
+        return reverse("funding:budget_list")
+
+
+class AccountListView(ObjectListView):
+    model = FundingAccount
+    title = gettext_lazy("Funding accounts")
+    select_related = ("owner",)
+    columns = [
+        Column("code", gettext_lazy("Code")),
+        Column("name", gettext_lazy("Name")),
+        Column("owner", gettext_lazy("Managed by")),
+    ]
 
 
 def _cycles(user: Any) -> list[int]:

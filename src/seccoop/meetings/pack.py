@@ -161,6 +161,7 @@ def _implementation(user: Any, since: date | None, until: date) -> Section:
     done = (
         Milestone.objects.restrict(user, "view")
         .filter(measure__plan=plan, completed_on__isnull=False, completed_on__lte=until)
+        .filter(measure__in=Measure.objects.restrict(user, "view").values("pk"))
         .select_related("measure")
         .order_by("-completed_on", "pk")
     )
@@ -237,7 +238,9 @@ def _upcoming(meeting: Meeting, user: Any, today: date) -> Section:
     milestones = (
         Milestone.objects.restrict(user, "view")
         .filter(completed_on__isnull=True, due__gte=today, due__lte=until)
+        .filter(measure__in=Measure.objects.restrict(user, "view").values("pk"))
         .select_related("measure")
+        .order_by("due", "pk")
     )
     plan = _current_plan(user)
     if plan is not None:

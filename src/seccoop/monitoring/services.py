@@ -513,6 +513,7 @@ def off_track(user: Any, limit: int = 100) -> list[ProgressRow]:
     latest: dict[tuple[int, int], tuple[Any, str, Any, Any, Any, str]] = {}
     rows = (
         approved_totals(user)
+        .filter(indicator__in=Indicator.objects.restrict(user, "view").values("pk"))
         .exclude(target_value=None)
         .order_by()
         .values_list(
