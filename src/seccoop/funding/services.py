@@ -223,13 +223,16 @@ class Coverage:
     total: CoverageRow = field(default_factory=lambda: CoverageRow("total", ""))
 
 
-def counted_flows(user: Any, measure_ids: Iterable[int] | None = None) -> list[tuple[Any, ...]]:
+def counted_flows(
+    user: Any, measure_ids: Iterable[int] | None = None, year: int | None = None
+) -> list[tuple[Any, ...]]:
     """The counted amounts under the counting rule, one tuple per group of transactions that share
     every attribute a cut can use: ``(kind, usd, measure_id, provider_id, account_id, year,
     state_id, category_id)`` where kind is ``committed``, ``pledged`` or ``disbursed_only``.
 
     Two grouped queries whatever the size of the ledger: the totals per measure, provider and
-    type (each transaction once), then the amounts split by recipient share and grouped."""
+    type (each transaction once), then the amounts split by recipient share and grouped (only
+    those of ``year`` when given: the rule nets every year, the split is wanted for one)."""
     flows = Transaction.objects.restrict(user, "view").filter(type__in=COUNTED)
     if measure_ids is not None:
         flows = flows.filter(measure_id__in=list(measure_ids))
@@ -256,8 +259,9 @@ def counted_flows(user: Any, measure_ids: Iterable[int] | None = None) -> list[t
         }
     # Grouped by share percentage too, so the split is exact decimal arithmetic here (SQLite would
     # divide integers as integers).
+    split = flows if year is None else flows.filter(value_date__year=year)
     grouped = (
-        flows.order_by()
+        split.order_by()
         .annotate(year=ExtractYear("value_date"))
         .values_list(
             "type",
@@ -303,7 +307,9 @@ def coverage(user: Any, by: str = "state", cycle: int | None = None) -> Coverage
             rows[key] = CoverageRow(code, label)
         return rows[key]
 
-    for kind, usd, measure, provider, account, year, state, category_id in counted_flows(user):
+    for kind, usd, measure, provider, account, year, state, category_id in counted_flows(
+        user, year=cycle
+    ):
         if cycle is not None and year != cycle:
             continue
         category = categories.get(category_id) if category_id else None
