@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from seccoop.accounts.models import User
+from seccoop.accounts.models import Membership, Role, User
 from seccoop.core.markings import TLP
 from seccoop.framework.models import Body, Category, Organisation, Party
 from seccoop.meetings import services
@@ -1041,3 +1041,42 @@ def test_the_command_names_what_is_wrong(
     with pytest.raises(CommandError, match=red.code):
         call_command("meetings", "pack", red.code, "--out", str(out), "--as", "viewer")
     assert not out.exists()
+
+
+def test_the_invited_organisation_answers_for_itself_and_a_member_can_leave(
+    client_for: Any,
+) -> None:
+    group = make_group()
+    unodc = Organisation.objects.get(code="UNODC")
+    secretariat_client = client(client_for, "secretariat")
+    assert (
+        secretariat_client.post(
+            f"/meetings/groups/{group.pk}/invite/", {"organisation": unodc.pk}
+        ).status_code
+        == 302
+    )
+    member = WorkingGroupMember.objects.get(body=group, organisation=unodc)
+    # A partner officer of another organisation may not answer for UNODC.
+    inl = client(client_for, "inl_partner")
+    assert inl.post(f"/meetings/members/{member.pk}/answer/", {"accept": "1"}).status_code == 403
+    member.refresh_from_db()
+    assert member.status == WorkingGroupMember.Status.INVITED
+    # An officer of UNODC accepts for it.
+    officer = User.objects.create_user("unodc_officer", password="x")
+    Membership.objects.create(user=officer, organisation=unodc, role=Role.PARTNER_OFFICER)
+    own = client(client_for, "unodc_officer")
+    page = own.get(f"/meetings/groups/{group.pk}/").content.decode()
+    assert f"/meetings/members/{member.pk}/answer/" in page
+    assert own.post(f"/meetings/members/{member.pk}/answer/", {"accept": "1"}).status_code == 302
+    member.refresh_from_db()
+    assert member.status == WorkingGroupMember.Status.ACTIVE
+    # Only the secretariat records that a member left, and the history keeps the reason.
+    assert own.post(f"/meetings/members/{member.pk}/leave/").status_code == 403
+    left = secretariat_client.post(
+        f"/meetings/members/{member.pk}/leave/", {"reason": "Programme closed"}
+    )
+    assert left.status_code == 302
+    member.refresh_from_db()
+    assert member.status == WorkingGroupMember.Status.LEFT
+    assert member.history.first().history_change_reason == "Programme closed"
+    assert member.history.first().history_user.username == "secretariat"

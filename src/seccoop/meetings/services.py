@@ -321,6 +321,17 @@ def answer_invitation(
     return _save_member(member, actor, _("Accepted") if accept else _("Declined"))
 
 
+def leave_group(
+    member: WorkingGroupMember, *, actor: Any, reason: str = "", on: date | None = None
+) -> WorkingGroupMember:
+    if member.status != WorkingGroupMember.Status.ACTIVE:
+        raise ValidationError({"status": _("Only a member can leave the group.")})
+    member.status = WorkingGroupMember.Status.LEFT
+    note = _("Left on {day}").format(day=f"{on or timezone.localdate():%Y-%m-%d}")
+    member.note = f"{note}. {reason}".strip()[:250] if reason else note
+    return _save_member(member, actor, reason or _("Left the group"))
+
+
 def _rule(body: Body, flag: str) -> bool:
     """The group's own rule (set when the Commission establishes it)."""
     return bool(getattr(body, flag))

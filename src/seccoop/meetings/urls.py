@@ -15,6 +15,7 @@ urlpatterns = [
     path("groups/<str:pk>/", views.group_detail, name="group_detail"),
     path("groups/<str:pk>/invite/", views.group_invite, name="group_invite"),
     path("members/<str:pk>/answer/", views.member_answer, name="member_answer"),
+    path("members/<str:pk>/leave/", views.member_leave, name="member_leave"),
     path("agenda/<str:pk>/edit/", views.AgendaItemEditView.as_view(), name="agenda_edit"),
     path("decisions/<str:pk>/edit/", views.DecisionEditView.as_view(), name="decision_edit"),
     path("actions/<str:pk>/edit/", views.ActionItemEditView.as_view(), name="action_edit"),

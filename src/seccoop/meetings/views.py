@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from seccoop.accounts.models import ApiToken
+from seccoop.accounts.models import EDITING_ROLES, ApiToken
+from seccoop.accounts.policy import user_scope
 from seccoop.core.policy import get_policy
 from seccoop.core.views import (
     Column,
@@ -49,6 +50,7 @@ from .services import (
     complete_task,
     create_feed,
     invite_member,
+    leave_group,
     record_decision,
     resolve_feed,
     revoke_feed,
@@ -272,6 +274,7 @@ def group_detail(request: HttpRequest, pk: str, form: Any = None, status: int = 
         .select_related("organisation")
     )
     can_manage = get_policy().can_add(WorkingGroupMember, user)
+    mine = user_scope(user).orgs_with_roles(EDITING_ROLES)
     return render(
         request,
         "meetings/group_detail.html",
@@ -279,6 +282,7 @@ def group_detail(request: HttpRequest, pk: str, form: Any = None, status: int = 
             "group": group,
             "members": members,
             "can_manage": can_manage,
+            "my_orgs": mine,
             "form": form or (MemberForm() if can_manage else None),
             "meetings": Meeting.objects.restrict(user, "view")
             .filter(body=group)
@@ -315,9 +319,25 @@ def group_invite(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 @require_POST
 def member_answer(request: HttpRequest, pk: str) -> HttpResponse:
-    member = get_restricted_object(request, WorkingGroupMember, pk, "change")
+    """Record the answer to an invitation: the secretariat, or a member of the invited
+    organisation answering for it."""
+    member = get_restricted_object(request, WorkingGroupMember, pk)
+    if member.organisation_id not in user_scope(request.user).orgs_with_roles(EDITING_ROLES):
+        member = get_restricted_object(request, WorkingGroupMember, pk, "change")
     try:
         answer_invitation(member, actor=request.user, accept=request.POST.get("accept") == "1")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return HttpResponseRedirect(reverse("meetings:group_detail", args=[member.body_id]))
+
+
+@login_required
+@require_POST
+def member_leave(request: HttpRequest, pk: str) -> HttpResponse:
+    """The secretariat records that a member left the group (its history keeps when and why)."""
+    member = get_restricted_object(request, WorkingGroupMember, pk, "change")
+    try:
+        leave_group(member, actor=request.user, reason=request.POST.get("reason", "")[:250])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return HttpResponseRedirect(reverse("meetings:group_detail", args=[member.body_id]))
