@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_smaa.py
 	$(BIN)/python bench/bench_monitoring.py
 	$(BIN)/python bench/bench_meetings.py
+	$(BIN)/python bench/bench_coverage.py
 
 ## regenerate the translation catalogues and the committed OpenAPI document
 messages: $(STAMP)

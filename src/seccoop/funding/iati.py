@@ -17,6 +17,7 @@ written. The report (matched, created, updated, skipped, and why) is returned an
 from __future__ import annotations
 
 import hashlib
+import io
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -116,25 +117,112 @@ def _activities(user: Any, partner: Organisation | None) -> dict[str, list[Measu
     return grouped
 
 
-def export_activities(user: Any, partner: Organisation | None = None) -> bytes:
-    """The activity file as UTF-8 XML bytes."""
-    now = timezone.now().replace(microsecond=0).isoformat()
-    root = etree.Element("iati-activities", version="2.03")
-    root.set("generated-datetime", now)
-    grouped = _activities(user, partner)
-    all_ids = [m.pk for ms in grouped.values() for m in ms]
-    txs: dict[int, list[Transaction]] = defaultdict(list)
-    tx_rows = (
-        Transaction.objects.restrict(user, "view")
-        .filter(tlp="CLEAR", measure_id__in=all_ids)
-        .select_related("provider", "receiver")
-        .prefetch_related("shares__state")
-        .order_by("value_date", "pk")
+@dataclass
+class _Flow:
+    """A transaction as the export writes it: plain values, its organisations looked up once."""
+
+    pk: int
+    type: str
+    reference: str
+    value_date: date
+    amount: Decimal
+    currency: str
+    amount_usd: Decimal
+    description: str
+    provider: Organisation | None
+    provider_name: str
+    receiver: Organisation | None
+    receiver_name: str
+    shares: list[tuple[str, Decimal]] = field(default_factory=list)
+
+
+def _flows(
+    user: Any, measure_ids: list[int], partner: Organisation | None
+) -> dict[int, list[_Flow]]:
+    """The published transactions by measure, read as plain rows (three queries whatever their
+    number): model instances for a hundred thousand transactions would cost seconds and memory."""
+    rows = Transaction.objects.restrict(user, "view").filter(
+        tlp="CLEAR", measure_id__in=measure_ids
     )
     if partner is not None:
-        tx_rows = tx_rows.filter(owner=partner)
-    for tx in tx_rows:
-        txs[tx.measure_id].append(tx)
+        rows = rows.filter(owner=partner)
+    orgs = Organisation.objects.restrict(user, "view").in_bulk()
+    shares: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    for tx_id, iso2, pct in (
+        RecipientShare.objects.filter(transaction__in=rows.values("pk"))
+        .order_by("transaction_id", "state__iso2")
+        .values_list("transaction_id", "state__iso2", "percentage")
+        .iterator(chunk_size=10_000)
+    ):
+        shares[tx_id].append((iso2, pct))
+    out: dict[int, list[_Flow]] = defaultdict(list)
+    for (
+        pk,
+        measure_id,
+        kind,
+        ref,
+        day,
+        amount,
+        currency,
+        usd,
+        text,
+        prov,
+        prov_name,
+        recv,
+        recv_name,
+    ) in (
+        rows.order_by("value_date", "pk")
+        .values_list(
+            "pk",
+            "measure_id",
+            "type",
+            "reference",
+            "value_date",
+            "amount",
+            "currency",
+            "amount_usd",
+            "description",
+            "provider_id",
+            "provider_name",
+            "receiver_id",
+            "receiver_name",
+        )
+        .iterator(chunk_size=10_000)
+    ):
+        out[measure_id].append(
+            _Flow(
+                pk,
+                kind,
+                ref,
+                day,
+                amount,
+                currency,
+                usd,
+                text,
+                orgs.get(prov) if prov else None,
+                prov_name,
+                orgs.get(recv) if recv else None,
+                recv_name,
+                shares.get(pk, []),
+            )
+        )
+    return out
+
+
+def export_activities(user: Any, partner: Organisation | None = None) -> bytes:
+    """The activity file as UTF-8 XML bytes, written one activity at a time."""
+    out = io.BytesIO()
+    write_activities(out, user, partner)
+    return out.getvalue()
+
+
+def write_activities(stream: Any, user: Any, partner: Organisation | None = None) -> None:
+    """Write the activity file to ``stream``: each activity is built, written and let go, so the
+    whole document never sits in memory as a tree."""
+    now = timezone.now().replace(microsecond=0).isoformat()
+    grouped = _activities(user, partner)
+    all_ids = [m.pk for ms in grouped.values() for m in ms]
+    txs = _flows(user, all_ids, partner)
     budgets: dict[int, list[Budget]] = defaultdict(list)
     budget_rows = Budget.objects.restrict(user, "view").filter(tlp="CLEAR", measure_id__in=all_ids)
     if partner is not None:
@@ -148,56 +236,82 @@ def export_activities(user: Any, partner: Organisation | None = None) -> bytes:
     reporter_name = (
         str(reporter) if reporter else "Caribbean-United States Security Cooperation Commission"
     )
-    for identifier, measures in sorted(grouped.items()):
-        main = measures[0]
-        mtxs = [t for m in measures for t in txs.get(m.pk, [])]
-        mbudgets = [b for m in measures for b in budgets.get(m.pk, [])]
-        act = etree.SubElement(root, "iati-activity", {"default-currency": "USD"})
-        act.set("last-updated-datetime", now)
-        act.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
-        etree.SubElement(act, "iati-identifier").text = identifier
-        _text(act, "reporting-org", reporter_name, ref=reporter_ref, type=reporter_type)
-        _text(act, "title", main.title_en or main.title)
-        if main.description:
-            _text(act, "description", main.description_en or main.description, type="1")
-        _participants(act, main, mtxs, reporter_ref, reporter_name)
-        etree.SubElement(act, "activity-status", code=STATUS.get(main.status, "2"))
-        start = main.start or date(main.plan.year, 1, 1)
-        started = main.status != Measure.Status.PIPELINE and main.start is not None
-        etree.SubElement(
-            act, "activity-date", {"iso-date": start.isoformat(), "type": "2" if started else "1"}
+    with etree.xmlfile(stream, encoding="UTF-8") as xf:
+        xf.write_declaration()
+        with xf.element("iati-activities", {"version": "2.03", "generated-datetime": now}):
+            xf.write("\n")
+            for identifier, measures in sorted(grouped.items()):
+                act = _activity(
+                    identifier,
+                    measures,
+                    txs,
+                    budgets,
+                    results,
+                    now,
+                    (reporter_ref, reporter_type, reporter_name),
+                )
+                xf.write(act, pretty_print=True)
+
+
+def _activity(
+    identifier: str,
+    measures: list[Measure],
+    txs: dict[int, list[_Flow]],
+    budgets: dict[int, list[Budget]],
+    results: dict[int, list[Any]],
+    now: str,
+    reporter: tuple[str, str, str],
+) -> Any:
+    reporter_ref, reporter_type, reporter_name = reporter
+    main = measures[0]
+    mtxs = [t for m in measures for t in txs.get(m.pk, [])]
+    mbudgets = [b for m in measures for b in budgets.get(m.pk, [])]
+    act = etree.Element("iati-activity", {"default-currency": "USD"})
+    act.set("last-updated-datetime", now)
+    act.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    etree.SubElement(act, "iati-identifier").text = identifier
+    _text(act, "reporting-org", reporter_name, ref=reporter_ref, type=reporter_type)
+    _text(act, "title", main.title_en or main.title)
+    if main.description:
+        _text(act, "description", main.description_en or main.description, type="1")
+    _participants(act, main, mtxs, reporter_ref, reporter_name)
+    etree.SubElement(act, "activity-status", code=STATUS.get(main.status, "2"))
+    start = main.start or date(main.plan.year, 1, 1)
+    started = main.status != Measure.Status.PIPELINE and main.start is not None
+    etree.SubElement(
+        act, "activity-date", {"iso-date": start.isoformat(), "type": "2" if started else "1"}
+    )
+    if main.end:
+        etree.SubElement(act, "activity-date", {"iso-date": main.end.isoformat(), "type": "3"})
+    for iso2, pct in _countries(main, mtxs):
+        etree.SubElement(act, "recipient-country", code=iso2, percentage=f"{pct:.2f}")
+    if main.category is not None:
+        _text(
+            act,
+            "sector",
+            f"{main.category.code} {main.category.name_en or main.category.name}",
+            vocabulary="99",
+            **{
+                "vocabulary-uri": vocabulary_uri(),
+                "code": main.category.code,
+                "percentage": "100",
+            },
         )
-        if main.end:
-            etree.SubElement(act, "activity-date", {"iso-date": main.end.isoformat(), "type": "3"})
-        for iso2, pct in _countries(main, mtxs):
-            etree.SubElement(act, "recipient-country", code=iso2, percentage=f"{pct:.2f}")
-        if main.category is not None:
-            _text(
-                act,
-                "sector",
-                f"{main.category.code} {main.category.name_en or main.category.name}",
-                vocabulary="99",
-                **{
-                    "vocabulary-uri": vocabulary_uri(),
-                    "code": main.category.code,
-                    "percentage": "100",
-                },
-            )
-        for b in mbudgets:
-            el = etree.SubElement(act, "budget", type=b.type, status=b.status)
-            etree.SubElement(el, "period-start", {"iso-date": b.period_start.isoformat()})
-            etree.SubElement(el, "period-end", {"iso-date": b.period_end.isoformat()})
-            v = etree.SubElement(el, "value", currency=b.currency)
-            v.set("value-date", b.value_date.isoformat())
-            v.text = _money(b.amount)
-        for t in mtxs:
-            _transaction(act, t)
-        for result in results.get(main.pk, []):
-            act.append(result)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    for b in mbudgets:
+        el = etree.SubElement(act, "budget", type=b.type, status=b.status)
+        etree.SubElement(el, "period-start", {"iso-date": b.period_start.isoformat()})
+        etree.SubElement(el, "period-end", {"iso-date": b.period_end.isoformat()})
+        v = etree.SubElement(el, "value", currency=b.currency)
+        v.set("value-date", b.value_date.isoformat())
+        v.text = _money(b.amount)
+    for t in mtxs:
+        _transaction(act, t)
+    for result in results.get(main.pk, []):
+        act.append(result)
+    return act
 
 
-def _participants(act: Any, measure: Measure, txs: list[Transaction], ref: str, name: str) -> None:
+def _participants(act: Any, measure: Measure, txs: list[_Flow], ref: str, name: str) -> None:
     _text(act, "participating-org", name, ref=ref, role="2", type="40")
     funders: dict[str, Organisation] = {}
     for t in txs:
@@ -217,13 +331,13 @@ def _participants(act: Any, measure: Measure, txs: list[Transaction], ref: str, 
         _text(act, "participating-org", org.name_en or org.name, **attrs)
 
 
-def _countries(measure: Measure, txs: list[Transaction]) -> list[tuple[str, Decimal]]:
+def _countries(measure: Measure, txs: list[_Flow]) -> list[tuple[str, Decimal]]:
     """Recipient countries with percentages summing to 100: the transactions' shares weighted
     by their USD value, or the participating States in equal parts."""
     weights: dict[str, Decimal] = defaultdict(Decimal)
     for t in txs:
-        for s in t.shares.all():
-            weights[s.state.iso2] += t.amount_usd * s.percentage
+        for iso2, pct in t.shares:
+            weights[iso2] += t.amount_usd * pct
     if not weights or not sum(weights.values()):
         states = sorted(p.iso2 for p in measure.participating_states.all())
         weights = {iso2: Decimal(1) for iso2 in states}
@@ -239,7 +353,7 @@ def _countries(measure: Measure, txs: list[Transaction]) -> list[tuple[str, Deci
     return rows
 
 
-def _transaction(act: Any, t: Transaction) -> None:
+def _transaction(act: Any, t: _Flow) -> None:
     el = etree.SubElement(act, "transaction", ref=t.reference or f"{org_ref()}-T{t.pk}")
     etree.SubElement(el, "transaction-type", code=t.type)
     etree.SubElement(el, "transaction-date", {"iso-date": t.value_date.isoformat()})

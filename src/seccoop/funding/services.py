@@ -31,7 +31,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
-from django.db.models import Sum
+from django.db.models import IntegerField, Sum, Value
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
@@ -260,9 +260,11 @@ def counted_flows(
     # Grouped by share percentage too, so the split is exact decimal arithmetic here (SQLite would
     # divide integers as integers).
     split = flows if year is None else flows.filter(value_date__year=year)
+    # For one year the year is a constant (SQLite would otherwise extract it row by row).
+    year_of = ExtractYear("value_date") if year is None else Value(year, IntegerField())
     grouped = (
         split.order_by()
-        .annotate(year=ExtractYear("value_date"))
+        .annotate(year=year_of)
         .values_list(
             "type",
             "measure_id",
