@@ -53,10 +53,11 @@ B. ``iati.export_activities(secretariat)``: every activity (the adopted plan's m
    their transactions), bytes / median seconds as MB/s (MB = 10^6 bytes). The reference is
    ``lxml.etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")`` of a
    prebuilt tree of the same size: the exported bytes parsed beforehand (blank text removed, so
-   pretty printing re-indents it); its output is checked to be byte-for-byte the export. The
-   export's query count is printed; then, once, the time of loading the transactions the way the
-   export loads them (the same queryset, re-built here), and the process's peak memory (max RSS)
-   before and after the export runs.
+   pretty printing re-indents it as one tree); its output is checked to hold the same elements as
+   the export (the export streams one activity at a time, so only its indentation differs; each
+   side's MB/s is over its own size). The export's query count is printed; then, once, the time
+   of reading the transactions as the export reads them (``iati._flows``: plain rows and their
+   shares), and the process's peak memory (max RSS) before and after the export runs.
 
 By default the database is a temporary SQLite file, deleted at the end (``--keep`` keeps it).
 With ``DATABASE_URL`` set, that database is used instead: it must be a throwaway database (the
@@ -763,7 +764,6 @@ def bench_export(user: Any, reps: int) -> None:
 
     from seccoop.accounts.policy import forget_scope
     from seccoop.funding.iati import export_activities
-    from seccoop.funding.models import Transaction
     from seccoop.plan.models import Measure
 
     def fresh() -> None:
@@ -783,13 +783,9 @@ def bench_export(user: Any, reps: int) -> None:
     )
 
     def load() -> int:
-        return len(
-            Transaction.objects.restrict(user, "view")
-            .filter(tlp="CLEAR", measure_id__in=measure_ids)
-            .select_related("provider", "receiver")
-            .prefetch_related("shares__state")
-            .order_by("value_date", "pk")
-        )
+        from seccoop.funding.iati import _flows
+
+        return sum(len(v) for v in _flows(user, measure_ids, None).values())
 
     t_load, loaded = median_time(load, 1, fresh)
 
@@ -803,9 +799,14 @@ def bench_export(user: Any, reps: int) -> None:
 
     serialise()  # warm-up
     floor, out = median_time(serialise, reps)
-    assert out == data, "lxml's serialisation of the parsed tree differs from the export"
+    # The export streams one activity at a time, so its indentation differs from a whole-tree
+    # pretty print; the content is the same, and the sizes nearly so.
+    again = etree.fromstring(out, parser)
+    assert etree.tostring(again) == etree.tostring(root), "the reference serialises another tree"
+    assert abs(len(out) - len(data)) < 0.1 * len(data), (len(out), len(data))
     assert loaded == transactions, f"{loaded} transactions loaded, {transactions} exported"
     mb = len(data) / 1e6
+    mb_ref = len(out) / 1e6
     say()
     say(
         f"B. IATI export of every activity as secretariat: {activities:,} activities, "
@@ -817,13 +818,12 @@ def bench_export(user: Any, reps: int) -> None:
     )
     say(
         f"  lxml tostring (prebuilt tree): median {floor:7.3f} s over {reps} runs, "
-        f"{mb / floor:6.2f} MB/s (output identical to the export)"
+        f"{mb_ref / floor:6.2f} MB/s ({mb_ref:,.1f} MB: the same elements, indented as one tree)"
     )
-    say(f"  ratio lxml MB/s / export MB/s: {ours / floor:.1f}")
+    say(f"  ratio lxml MB/s / export MB/s: {(mb_ref / floor) / (mb / ours):.1f}")
     say(
-        f"  where the export's time goes: loading the {loaded:,} transactions as model instances "
-        f"(select_related provider and receiver, prefetch shares__state; re-built here, one "
-        f"run) {t_load:.3f} s of the {ours:.3f} s"
+        f"  where the export's time goes: reading the {loaded:,} transactions as plain rows with "
+        f"their shares (one run) {t_load:.3f} s of the {ours:.3f} s"
     )
     say(
         f"  process peak memory (max RSS): {rss_before / 1024:,.0f} MiB before the export, "
