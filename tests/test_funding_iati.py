@@ -687,3 +687,44 @@ def test_a_missing_rate_or_an_unknown_country_is_refused(users: dict[str, User])
 def test_a_missing_file_is_a_command_error(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="No file"):
         call_command("iati", "import", str(tmp_path / "nope.xml"))
+
+
+# --- 5. the web import ---------------------------------------------------------------------------
+
+
+def test_the_secretariat_imports_a_file_from_the_web_all_or_nothing(
+    ledger: World, client_for: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = "/funding/iati/import/"
+    # Only the Commission's secretariat imports: a partner officer may not.
+    partner = client_for("inl_partner")
+    partner.raise_request_exception = False
+    assert partner.get(url).status_code == 403
+    web = client_for("secretariat")
+    assert web.get(url).status_code == 200
+    # A hostile file is refused, named, and nothing is written.
+    before = (Transaction.objects.count(), totals())
+    refused = web.post(url, {"file": SimpleUploadedFile("lol.xml", BILLION_LAUGHS)})
+    assert refused.status_code == 400
+    assert "declares a DTD or entities" in refused.content.decode()
+    assert (Transaction.objects.count(), totals()) == before
+    # A bad row is named by activity and transaction.
+    bad = web.post(url, {"file": SimpleUploadedFile("bad.xml", file_with(day="", currency="EUR"))})
+    assert bad.status_code == 400
+    assert "transaction 1: no transaction-date." in bad.content.decode()
+    assert (Transaction.objects.count(), totals()) == before
+    # A good partner file is imported, with its report shown and stored.
+    done = web.post(url, {"file": SimpleUploadedFile("eu.xml", file_with())})
+    assert done.status_code == 200
+    page = done.content.decode()
+    assert 'data-testid="iati-report"' in page
+    assert "transactions_created: 1" in page
+    assert Transaction.objects.count() == before[0] + 1
+    # The same file again changes nothing.
+    again = web.post(url, {"file": SimpleUploadedFile("eu.xml", file_with())})
+    assert "transactions_unchanged: 1" in again.content.decode()
+    assert Transaction.objects.count() == before[0] + 1
+    # No file at all is a clear message.
+    assert "Choose an IATI activity file" in web.post(url, {}).content.decode()

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
 
+from seccoop.core.db import refresh_statistics
 from seccoop.core.models import mark_history
 from seccoop.core.money import RateTable, check_currency
 from seccoop.framework.models import Category, Organisation, Party
@@ -759,6 +760,8 @@ def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportRes
             lines=result.lines[:5000],
         )
         result.report_id = report.pk
+    if result.summary.get("transactions_created", 0) >= 1000:
+        refresh_statistics(Transaction, RecipientShare)
     return result
 
 

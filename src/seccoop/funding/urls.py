@@ -12,6 +12,7 @@ urlpatterns = [
     path("budgets/new/", views.BudgetEditView.as_view(), name="budget_add"),
     path("budgets/<str:pk>/edit/", views.BudgetEditView.as_view(), name="budget_edit"),
     path("accounts/", views.AccountListView.as_view(), name="account_list"),
+    path("iati/import/", views.iati_import_view, name="iati_import"),
     path("transactions/new/", views.TransactionEditView.as_view(), name="transaction_add"),
     path(
         "transactions/<str:pk>/", views.TransactionDetailView.as_view(), name="transaction_detail"

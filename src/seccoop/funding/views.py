@@ -245,3 +245,58 @@ def committee_view(request: HttpRequest) -> HttpResponse:
             title=str(gettext_lazy("Unfunded and under-funded measures")),
         )
     return render(request, "funding/committee.html", {"rows": rows, "run": run})
+
+
+#: The largest activity file the web import takes (larger files go through ``seccoop iati
+#: import``).
+WEB_IATI_BYTES = 20 * 1024 * 1024
+
+
+def _may_import(user: Any) -> bool:
+    """IATI imports write partners, proposed measures and any partner's transactions: the
+    Commission's secretariat (or a platform administrator) runs them."""
+    from seccoop.accounts.models import Role
+    from seccoop.accounts.policy import user_scope
+
+    return bool(
+        getattr(user, "is_superuser", False)
+        or user_scope(user).orgs_with_roles(frozenset({Role.SECRETARIAT}))
+    )
+
+
+@login_required
+def iati_import_view(request: HttpRequest) -> HttpResponse:
+    """Upload a partner's IATI activity file: all or nothing, with the report shown (and stored)
+    or every problem named."""
+    from django.core.exceptions import PermissionDenied
+
+    from .iati import IatiError, import_activities
+
+    if not _may_import(request.user):
+        raise PermissionDenied
+    context: dict[str, Any] = {"max_mb": WEB_IATI_BYTES // 2**20}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["errors"] = [gettext_lazy("Choose an IATI activity file (XML).")]
+            status = 400
+        elif upload.size > WEB_IATI_BYTES:
+            context["errors"] = [
+                gettext_lazy(
+                    "The file is larger than {mb} MB; import it with seccoop iati import."
+                ).format(mb=WEB_IATI_BYTES // 2**20)
+            ]
+            status = 400
+        else:
+            try:
+                result = import_activities(
+                    upload.read(), actor=request.user, source=upload.name[:200]
+                )
+                context["result"] = result
+                context["summary"] = sorted(dict(result.summary).items())
+            except IatiError as exc:
+                context["errors"] = exc.errors[:200]
+                context["more"] = max(0, len(exc.errors) - 200)
+                status = 400
+    return render(request, "funding/iati_import.html", context, status=status)

@@ -327,7 +327,7 @@ def apply_import(plan: ValuesPlan, *, actor: Any, source: str = "") -> dict[str,
                 v.save()
         record_event("monitoring.imported", actor=actor, source=source[:100], **plan.summary)
     if len(plan.create) >= 1000:
-        refresh_statistics()
+        refresh_statistics(Value)
     return plan.summary
 
 

@@ -355,7 +355,7 @@ def apply_import(plan: ImportPlan, *, actor: Any, source: str = "") -> dict[str,
             **plan.summary,
         )
     if len(plan.create) >= 1000:
-        refresh_statistics()
+        refresh_statistics(Need)
     return plan.summary
 
 
