@@ -75,7 +75,14 @@ def rate_on(currency: str, on_date: date) -> Decimal:
 
 def to_usd(amount: Decimal, currency: str, on_date: date) -> Decimal:
     """Convert ``amount`` of ``currency`` to USD at the rate in force on ``on_date``, to the cent."""
-    return (Decimal(amount) / rate_on(currency, on_date)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return usd_at(amount, currency, on_date)[1]
+
+
+def usd_at(amount: Decimal, currency: str, on_date: date) -> tuple[Decimal, Decimal]:
+    """The rate in force on ``on_date`` (units per USD) and ``amount`` converted with it, to the
+    cent (half up), for records that keep the rate they were converted at."""
+    rate = rate_on(currency, on_date)
+    return rate, (Decimal(amount) / rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 class RateTable:

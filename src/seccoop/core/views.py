@@ -268,6 +268,9 @@ class ObjectEditView(LoginRequiredIfNeeded, View):
     template_name: ClassVar[str] = "core/object_edit.html"
     success_url_name: ClassVar[str] = ""
     reason_required: ClassVar[bool] = False
+    #: Records the user may read but not change are "not found" (404) rather than forbidden
+    #: (403): for ledgers where each organisation works only on its own rows.
+    hide_unchangeable: ClassVar[bool] = False
 
     def get_form(self, request: HttpRequest, instance: Any, data: Any = None) -> Any:
         return self.form_class(data=data, instance=instance, user=request.user)  # type: ignore[call-arg]  # our forms take the user to restrict their dropdowns
@@ -283,6 +286,9 @@ class ObjectEditView(LoginRequiredIfNeeded, View):
                 )
                 raise PermissionDenied
             return self.model()
+        if self.hide_unchangeable:
+            changeable = self.model.objects.restrict(request.user, "change")  # type: ignore[attr-defined]  # restricted manager
+            return get_restricted_object(request, self.model, pk, queryset=changeable)
         return get_restricted_object(request, self.model, pk, "change")
 
     def render_form(

@@ -54,6 +54,12 @@ class LoadReport:
         return sum(self.created.values()) + sum(self.updated.values())
 
 
+def commission() -> Organisation | None:
+    """The Caribbean-United States Security Cooperation Commission: the owner of the records the
+    Framework's bodies keep together (meetings, shared reference series, proposed measures)."""
+    return Organisation.objects.filter(code="COMMISSION").first()
+
+
 def framework_data() -> dict[str, Any]:
     text = resources.files("seccoop.framework").joinpath("data/framework.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)

@@ -234,7 +234,7 @@ def list_budgets(request: HttpRequest, partner: str | None = None, year: int | N
 def list_transactions(
     request: HttpRequest,
     partner: str | None = None,
-    type: str | None = None,  # noqa: A002 - the IATI field's name
+    type: str | None = None,
     year: int | None = None,
     measure: int | None = None,
 ) -> Any:

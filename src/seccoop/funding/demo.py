@@ -23,7 +23,7 @@ from seccoop.framework.models import Organisation
 from seccoop.plan.models import Measure, PlanVersion
 
 from .models import Budget, FundingAccount, Transaction, TransactionType
-from .services import save_budget, save_transaction
+from .services import percentages, save_budget, save_transaction
 
 #: (code, name, managing partner's organisation code, categories it funds, yearly USD millions)
 ACCOUNTS = [
@@ -186,9 +186,5 @@ def _flows(
 
 
 def _shares(states: list[Any]) -> list[tuple[Any, Decimal]]:
-    if not states:
-        return []
-    base = (Decimal(100) / len(states)).quantize(Decimal("0.01"))
-    shares = [(s, base) for s in states]
-    shares[-1] = (states[-1], Decimal(100) - base * (len(states) - 1))
-    return shares
+    """The States in equal parts."""
+    return percentages((s, Decimal(1)) for s in states)

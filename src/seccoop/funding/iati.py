@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from xml.etree.ElementTree import Element  # noqa: S405 - only the type; parsing uses defusedxml
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,9 +38,12 @@ from seccoop.core.db import refresh_statistics
 from seccoop.core.models import mark_history
 from seccoop.core.money import RateTable, check_currency
 from seccoop.framework.models import Category, Organisation, Party
+from seccoop.framework.services import commission
 from seccoop.plan.models import Measure, PlanVersion
+from seccoop.plan.services import current_version
 
 from .models import Activity, Budget, ImportReport, RecipientShare, Transaction, TransactionType
+from .services import percentages
 
 VERSIONS = ("2.01", "2.02", "2.03")
 STATUS = {
@@ -91,12 +94,7 @@ def _activities(user: Any, partner: Organisation | None) -> dict[str, list[Measu
     )
     measures = Measure.objects.restrict(user, "view").filter(tlp="CLEAR")
     if partner is None:
-        plan = (
-            PlanVersion.objects.restrict(user, "view")
-            .filter(status=PlanVersion.Status.ADOPTED)
-            .order_by("-adopted_on", "-pk")
-            .first()
-        )
+        plan = current_version(user, adopted_only=True)
         chosen = measures.filter(pk__in=funded) | (
             measures.filter(plan=plan) if plan else measures.none()
         )
@@ -231,7 +229,7 @@ def write_activities(stream: Any, user: Any, partner: Organisation | None = None
     for b in budget_rows.order_by("period_start", "pk"):
         budgets[b.measure_id].append(b)
     results = _results(user, all_ids)
-    reporter = partner or Organisation.objects.filter(code="COMMISSION").first()
+    reporter = partner or commission()
     reporter_ref = (partner.iati_identifier if partner else "") or org_ref()
     reporter_type = (partner.iati_type if partner else "") or "40"
     reporter_name = (
@@ -339,19 +337,9 @@ def _countries(measure: Measure, txs: list[_Flow]) -> list[tuple[str, Decimal]]:
     for t in txs:
         for iso2, pct in t.shares:
             weights[iso2] += t.amount_usd * pct
-    if not weights or not sum(weights.values()):
-        states = sorted(p.iso2 for p in measure.participating_states.all())
-        weights = {iso2: Decimal(1) for iso2 in states}
-    total = sum(weights.values())
-    if not total:
-        return []
-    rows = [(k, (v / total * 100).quantize(Decimal("0.01"))) for k, v in sorted(weights.items())]
-    rows = [(k, v) for k, v in rows if v > 0]
-    if rows:
-        drift = Decimal(100) - sum(v for _k, v in rows)
-        k, v = rows[-1]
-        rows[-1] = (k, v + drift)
-    return rows
+    if not sum(weights.values()):
+        weights = {p.iso2: Decimal(1) for p in measure.participating_states.all()}
+    return percentages(sorted(weights.items()))
 
 
 def _transaction(act: Any, t: _Flow) -> None:
@@ -503,7 +491,7 @@ class _Activity:
     transactions: list[_Tx]
 
 
-def parse(data: bytes) -> Element:
+def parse(data: bytes) -> Any:
     """The root element of an IATI activity file, or IatiError. DTDs and entities are refused."""
     if len(data) > MAX_BYTES:
         raise IatiError([_("The file is larger than {mb} MB.").format(mb=MAX_BYTES // 2**20)])
@@ -533,14 +521,14 @@ def parse(data: bytes) -> Element:
     return root
 
 
-def _narrative(el: Element | None) -> str:
+def _narrative(el: Any) -> str:
     if el is None:
         return ""
     n = el.find("narrative")
     return ((n.text if n is not None else el.text) or "").strip()
 
 
-def read_activities(root: Element) -> tuple[list[_Activity], list[str]]:
+def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
     activities, errors = [], []
     for n, act in enumerate(root.findall("iati-activity"), start=1):
         ident_el = act.find("iati-identifier")
@@ -618,7 +606,7 @@ def read_activities(root: Element) -> tuple[list[_Activity], list[str]]:
             currency = (value_el.get("currency") or default_currency or "").upper()
             try:
                 currency = check_currency(currency)
-            except Exception:  # noqa: BLE001 - any currency error becomes a row message
+            except ValidationError:
                 errors.append(
                     _("{where}: unknown currency '{code}'.").format(where=tw, code=currency[:5])
                 )
@@ -674,9 +662,9 @@ class _Orgs:
         self.by_ref: dict[str, list[Organisation]] = defaultdict(list)
         for org in Organisation.objects.exclude(iati_identifier=""):
             self.by_ref[org.iati_identifier].append(org)
-        commission = Organisation.objects.filter(code="COMMISSION").first()
-        if commission is not None:  # the platform's own files are reported by the Commission
-            self.by_ref[org_ref()].append(commission)
+        self.commission = commission()
+        if self.commission is not None:  # the platform's own files are reported by it
+            self.by_ref[org_ref()].append(self.commission)
         self.result = result
 
     def find(self, ref: str, name: str) -> Organisation | None:
@@ -712,6 +700,18 @@ class _Orgs:
         return org
 
 
+def may_import(user: Any) -> bool:
+    """An import writes partners, proposed measures and any partner's transactions: the
+    Commission's secretariat (or a platform administrator) runs it."""
+    from seccoop.accounts.models import Role
+    from seccoop.accounts.policy import user_scope
+
+    return bool(
+        getattr(user, "is_superuser", False)
+        or user_scope(user).orgs_with_roles(frozenset({Role.SECRETARIAT}))
+    )
+
+
 def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportResult:
     """Import an activity file, all or nothing; raises IatiError listing every problem."""
     activities, errors = read_activities(parse(data))
@@ -721,8 +721,8 @@ def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportRes
         for t in a.transactions:
             try:
                 rates.rate(t.currency, t.day)
-            except Exception as exc:  # noqa: BLE001 - a missing rate becomes a row message
-                errors.append(f"{t.where}: {' '.join(getattr(exc, 'messages', [str(exc)]))}")
+            except ValidationError as exc:  # RateMissing: no rate on or before the date
+                errors.append(f"{t.where}: {' '.join(exc.messages)}")
     parties = {p.iso2: p for p in Party.objects.all()}
     for a in activities:
         for code, _pct in a.countries:
@@ -748,11 +748,15 @@ def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportRes
         plan = _proposal_plan(actor)
         for a in activities:
             reporter = orgs.get_or_create(a.reporting_ref, a.reporting_name, a.reporting_type)
-            measure = _match_measure(a, plan, categories, reporter, actor, result)
-            shares = [(parties[c], p) for c, p in a.countries if p > 0]
-            shares = _normalise(shares)
+            link = _match_measure(a, plan, categories, reporter, orgs, actor, result)
+            shares = percentages((parties[c], p) for c, p in a.countries)
+            # The measure's transactions already stored, by owner and reference (one query).
+            stored = {
+                (tx.owner_id, tx.reference or f"{org_ref()}-T{tx.pk}"): tx
+                for tx in Transaction.objects.filter(measure=link.measure)
+            }
             for t in a.transactions:
-                _import_tx(a, t, measure, reporter, orgs, rates, shares, actor, result)
+                _import_tx(t, link, reporter, orgs, rates, shares, stored, actor, result)
         report = ImportReport.objects.create(
             source=source[:250],
             actor=actor if getattr(actor, "pk", None) else None,
@@ -765,17 +769,6 @@ def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportRes
     return result
 
 
-def _normalise(shares: list[tuple[Party, Decimal]]) -> list[tuple[Party, Decimal]]:
-    if not shares:
-        return []
-    total = sum((p for _s, p in shares), Decimal(0))
-    out = [(s, (p / total * 100).quantize(Decimal("0.01"))) for s, p in shares]
-    drift = Decimal(100) - sum(p for _s, p in out)
-    s, p = out[-1]
-    out[-1] = (s, p + drift)
-    return out
-
-
 def _proposal_plan(actor: Any) -> PlanVersion:
     """Where proposed measures go: the latest draft plan version, or a new draft."""
     plan = (
@@ -783,13 +776,12 @@ def _proposal_plan(actor: Any) -> PlanVersion:
     )
     if plan is not None:
         return plan
-    commission = Organisation.objects.get(code="COMMISSION")
     year = timezone.localdate().year
     plan = PlanVersion(
         year=year,
         label=_("Proposals from IATI ({year})").format(year=year),
         status=PlanVersion.Status.DRAFT,
-        owner=commission,
+        owner=commission(),
         tlp="CLEAR",
         notes=_("Created by an IATI import for activities that matched no measure."),
     )
@@ -803,17 +795,20 @@ def _match_measure(
     plan: PlanVersion,
     categories: dict[str, Category],
     reporter: Any,
+    orgs: _Orgs,
     actor: Any,
     result: ImportResult,
-) -> Measure:
+) -> Activity:
+    """The activity's link to its measure: the one stored by an earlier import, or a new one to
+    the measure the platform published it from, or to a new proposed measure."""
     link = Activity.objects.select_related("measure").filter(iati_identifier=a.identifier).first()
     if link is not None:
         result.note(
             "activities_matched",
             _("{where}: matched measure {code}.").format(where=a.where, code=link.measure.code),
         )
-        return link.measure
-    prefix = own_prefix(a.identifier)
+        return link
+    prefix = own_prefix(a.identifier, orgs.by_ref)
     if prefix:
         year, _sep, code = a.identifier[len(prefix) :].partition("-")
         measure = (
@@ -824,12 +819,11 @@ def _match_measure(
             else None
         )
         if measure is not None:
-            _link(a, measure, reporter)
             result.note(
                 "activities_matched",
                 _("{where}: matched measure {code} by its code.").format(where=a.where, code=code),
             )
-            return measure
+            return _link(a, measure, reporter, orgs.commission)
     taken = set(Measure.objects.filter(plan=plan).values_list("code", flat=True))
     base = ("P-" + a.identifier.rsplit("-", 1)[-1])[:16] if prefix else "IATI"
     code, n = base, 1
@@ -843,9 +837,9 @@ def _match_measure(
         description=a.description,
         category=categories.get(a.category),
         status=STATUS_BACK.get(a.status, Measure.Status.PIPELINE),
-        owner=Organisation.objects.get(code="COMMISSION"),
+        owner=orgs.commission,
         tlp="CLEAR",
-        order=Measure.objects.filter(plan=plan).count() + 1,
+        order=len(taken) + 1,
     )
     mark_history(
         measure,
@@ -853,23 +847,20 @@ def _match_measure(
         user=actor,
     )
     measure.save()
-    _link(a, measure, reporter)
     result.note(
         "measures_created",
         _("{where}: no measure matched; proposed measure {code} created in {plan}.").format(
             where=a.where, code=code, plan=plan.label
         ),
     )
-    return measure
+    return _link(a, measure, reporter, orgs.commission)
 
 
-def own_prefix(identifier: str) -> str:
+def own_prefix(identifier: str, refs: Any) -> str:
     """The publisher prefix (with its dash) of an identifier the platform wrote: its own
-    reporting-org ref, or a partner's ref in a one-partner export, followed by a plan year."""
-    refs = [org_ref()] + list(
-        Organisation.objects.exclude(iati_identifier="").values_list("iati_identifier", flat=True)
-    )
-    for ref in sorted(set(refs), key=len, reverse=True):
+    reporting-org ref, or a partner's ref (one of ``refs``) in a one-partner export, followed by
+    a plan year."""
+    for ref in sorted({org_ref(), *refs}, key=len, reverse=True):
         start = ref + "-"
         rest = identifier[len(start) :]
         if identifier.startswith(start) and rest[:4].isdigit() and rest[4:5] == "-":
@@ -877,28 +868,31 @@ def own_prefix(identifier: str) -> str:
     return ""
 
 
-def _link(a: _Activity, measure: Measure, reporter: Any) -> None:
-    Activity.objects.create(
+def _link(a: _Activity, measure: Measure, reporter: Any, owner: Any) -> Activity:
+    return Activity.objects.create(
         iati_identifier=a.identifier,
         measure=measure,
         reporting_org=reporter,
         title=a.title[:500],
-        owner=Organisation.objects.get(code="COMMISSION"),
+        owner=owner,
         tlp="CLEAR",
     )
 
 
 def _import_tx(
-    a: _Activity,
     t: _Tx,
-    measure: Measure,
+    link: Activity,
     reporter: Any,
     orgs: _Orgs,
     rates: RateTable,
     shares: list[tuple[Party, Decimal]],
+    stored: dict[tuple[int, str], Transaction],
     actor: Any,
     result: ImportResult,
 ) -> None:
+    """Create or update one transaction; ``stored`` holds the measure's transactions by owner and
+    reference (the platform's own export names one without a reference ``<ref>-T<number>``)."""
+    measure = link.measure
     provider = orgs.find(t.provider_ref, t.provider_name) if t.provider_ref else None
     receiver = orgs.find(t.receiver_ref, t.receiver_name) if t.receiver_ref else None
     owner = (
@@ -914,13 +908,7 @@ def _import_tx(
             ).format(where=t.where),
         )
         return
-    existing = Transaction.objects.filter(owner=owner, measure=measure, reference=t.ref).first()
-    own = t.ref.removeprefix(f"{org_ref()}-T")
-    if existing is None and own != t.ref and own.isdigit() and len(own) < 19:
-        # The platform's own export names a transaction without a reference by its number.
-        existing = Transaction.objects.filter(
-            pk=int(own), owner=owner, measure=measure, reference=""
-        ).first()
+    existing = stored.get((owner.pk, t.ref))
     tx = existing or Transaction(owner=owner, measure=measure, reference=t.ref, tlp="CLEAR")
     before = (
         (
@@ -939,7 +927,7 @@ def _import_tx(
     tx.provider, tx.provider_name = provider, "" if provider else t.provider_name
     tx.receiver, tx.receiver_name = receiver, "" if receiver else t.receiver_name
     tx.description = t.description
-    tx.activity = Activity.objects.filter(iati_identifier=a.identifier).first()
+    tx.activity = link
     after = (
         tx.type,
         tx.value_date,
@@ -961,6 +949,7 @@ def _import_tx(
         tx.version += 1
     mark_history(tx, reason=_("IATI import"), user=actor)
     tx.save()
+    stored[(owner.pk, t.ref)] = tx  # a second line with the same reference updates this one
     if existing is None:
         RecipientShare.objects.bulk_create(
             [RecipientShare(transaction=tx, state=s, percentage=p) for s, p in shares]

@@ -36,10 +36,11 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
 from seccoop.core.models import mark_history
-from seccoop.core.money import RateMissing, check_currency, rate_on
+from seccoop.core.money import check_currency, usd_at
 from seccoop.framework.models import Category, Organisation, Party
 from seccoop.needs.models import Need
 from seccoop.plan.models import Measure, PlanVersion
+from seccoop.plan.services import current_version
 
 from .models import Budget, FundingAccount, RecipientShare, Transaction, TransactionType
 
@@ -68,13 +69,22 @@ def convert(obj: Any) -> None:
         raise ValidationError({"amount": _("An amount cannot be negative.")})
     try:
         obj.currency = check_currency(obj.currency)
-        rate = rate_on(obj.currency, obj.value_date)
-    except RateMissing as exc:
+        obj.usd_rate, obj.amount_usd = usd_at(obj.amount, obj.currency, obj.value_date)
+    except ValidationError as exc:  # an unknown currency, or no rate (RateMissing)
         raise ValidationError({"currency": exc.messages}) from None
-    except ValidationError as exc:
-        raise ValidationError({"currency": exc.messages}) from None
-    obj.usd_rate = rate
-    obj.amount_usd = (Decimal(obj.amount) / rate).quantize(CENT)
+
+
+def percentages(weights: Iterable[tuple[Any, Decimal]]) -> list[tuple[Any, Decimal]]:
+    """Weights as percentages to the hundredth that sum to exactly 100 (the rounding remainder goes
+    to the last); zero weights are left out."""
+    rows = [(k, Decimal(w)) for k, w in weights if w]
+    total = sum((w for _k, w in rows), Decimal(0))
+    if not total:
+        return []
+    out = [(k, (w / total * HUNDRED).quantize(CENT)) for k, w in rows]
+    key, last = out[-1]
+    out[-1] = (key, last + HUNDRED - sum(p for _k, p in out))
+    return out
 
 
 def check_shares(shares: Iterable[tuple[Party, Decimal]]) -> list[tuple[Party, Decimal]]:
@@ -366,7 +376,7 @@ def _requirements(
     if cycle is not None:
         needs = needs.filter(cycle__year=cycle)
     if by == "measure":
-        plan = current_plan(user)
+        plan = current_version(user)
         return _measure_requirements(user, needs, plan)
     column = {
         "state": "state_id",
@@ -479,14 +489,6 @@ class FundingNeed:
         return str(self.measure.tlp)
 
 
-def current_plan(user: Any) -> PlanVersion | None:
-    versions = PlanVersion.objects.restrict(user, "view")
-    return (
-        versions.filter(status=PlanVersion.Status.ADOPTED).order_by("-adopted_on", "-pk").first()
-        or versions.order_by("-year", "-pk").first()
-    )
-
-
 def ranking_of(plan: PlanVersion, user: Any) -> tuple[dict[int, int], Any]:
     """The latest prioritisation run's ranks for the plan's measures, when one exists."""
     from seccoop.prioritization.models import Run
@@ -510,7 +512,7 @@ def ranking_of(plan: PlanVersion, user: Any) -> tuple[dict[int, int], Any]:
 def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[FundingNeed], Any]:
     """Unfunded and under-funded measures of the plan in priority order: the latest
     prioritisation run's rank when one exists, otherwise the plan's own order."""
-    plan = plan or current_plan(user)
+    plan = plan or current_version(user)
     if plan is None:
         return [], None
     measures = list(

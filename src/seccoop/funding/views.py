@@ -9,6 +9,7 @@ import django_filters
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from seccoop.core.exports import export_response
@@ -20,7 +21,6 @@ from seccoop.core.views import (
     ObjectEditView,
     ObjectHistoryView,
     ObjectListView,
-    get_restricted_object,
 )
 from seccoop.needs.models import AssessmentCycle
 from seccoop.plan.models import Measure
@@ -108,18 +108,13 @@ class TransactionHistoryView(ObjectHistoryView):
 
 
 class TransactionEditView(ObjectEditView):
+    """A partner officer works only on their own organisation's ledger: another organisation's
+    transaction is not found (404), not forbidden."""
+
     model = Transaction
     form_class = TransactionForm
     success_url_name = "funding:transaction_detail"
-
-    def get_instance(self, request: HttpRequest, pk: Any) -> Any:
-        """Another organisation's transaction is not found (404), not forbidden: a partner
-        officer works only on their own organisation's ledger."""
-        if pk is None:
-            return super().get_instance(request, pk)
-        return get_restricted_object(
-            request, Transaction, pk, queryset=Transaction.objects.restrict(request.user, "change")
-        )
+    hide_unchangeable = True
 
     def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
         tx = form.save(commit=False)
@@ -158,20 +153,12 @@ class BudgetEditView(ObjectEditView):
     model = Budget
     form_class = BudgetForm
     success_url_name = "funding:budget_list"
-
-    def get_instance(self, request: HttpRequest, pk: Any) -> Any:
-        if pk is None:
-            return super().get_instance(request, pk)
-        return get_restricted_object(
-            request, Budget, pk, queryset=Budget.objects.restrict(request.user, "change")
-        )
+    hide_unchangeable = True
 
     def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
         return save_budget(form.save(commit=False), actor=self.request.user, reason=reason)
 
     def success_url(self, obj: Any) -> str:
-        from django.urls import reverse
-
         return reverse("funding:budget_list")
 
 
@@ -252,27 +239,15 @@ def committee_view(request: HttpRequest) -> HttpResponse:
 WEB_IATI_BYTES = 20 * 1024 * 1024
 
 
-def _may_import(user: Any) -> bool:
-    """IATI imports write partners, proposed measures and any partner's transactions: the
-    Commission's secretariat (or a platform administrator) runs them."""
-    from seccoop.accounts.models import Role
-    from seccoop.accounts.policy import user_scope
-
-    return bool(
-        getattr(user, "is_superuser", False)
-        or user_scope(user).orgs_with_roles(frozenset({Role.SECRETARIAT}))
-    )
-
-
 @login_required
 def iati_import_view(request: HttpRequest) -> HttpResponse:
     """Upload a partner's IATI activity file: all or nothing, with the report shown (and stored)
     or every problem named."""
     from django.core.exceptions import PermissionDenied
 
-    from .iati import IatiError, import_activities
+    from .iati import IatiError, import_activities, may_import
 
-    if not _may_import(request.user):
+    if not may_import(request.user):
         raise PermissionDenied
     context: dict[str, Any] = {"max_mb": WEB_IATI_BYTES // 2**20}
     status = 200

@@ -33,7 +33,8 @@ from django.utils.translation import gettext as _
 
 from seccoop.core.markings import TLP, most_restrictive
 from seccoop.core.markings import label as tlp_label
-from seccoop.plan.models import Measure, Milestone, PlanVersion
+from seccoop.plan.models import Measure, Milestone
+from seccoop.plan.services import current_version
 
 from .models import ActionItem, Meeting, PreparationTask
 
@@ -127,16 +128,8 @@ def _marking(meeting: Meeting, sections: list[Section]) -> str:
     return most_restrictive(derived)
 
 
-def _current_plan(user: Any) -> PlanVersion | None:
-    versions = PlanVersion.objects.restrict(user, "view")
-    return (
-        versions.filter(status=PlanVersion.Status.ADOPTED).order_by("-adopted_on", "-pk").first()
-        or versions.order_by("-year", "-pk").first()
-    )
-
-
 def _implementation(user: Any, since: date | None, until: date) -> Section:
-    plan = _current_plan(user)
+    plan = current_version(user)
     section = Section(
         "implementation",
         _("Implementation since the last meeting")
@@ -242,7 +235,7 @@ def _upcoming(meeting: Meeting, user: Any, today: date) -> Section:
         .select_related("measure")
         .order_by("due", "pk")
     )
-    plan = _current_plan(user)
+    plan = current_version(user)
     if plan is not None:
         milestones = milestones.filter(measure__plan=plan)
     entries += [

@@ -20,6 +20,7 @@ from seccoop.core.markings import TLP
 from seccoop.core.models import mark_history
 from seccoop.framework.cadence import BodyRule, MeetingRecord, check, next_host_side
 from seccoop.framework.models import Body, Organisation
+from seccoop.framework.services import commission
 from seccoop.plan.services import adopt_plan_version
 
 from .models import (
@@ -82,7 +83,7 @@ def schedule(meeting: Meeting, *, actor: Any, reason: str = "") -> Meeting:
             )
             meeting.year, meeting.sequence = year, (last or 0) + 1
         if meeting.owner_id is None:
-            owner = Organisation.objects.filter(code="COMMISSION").first()
+            owner = commission()
             meeting.owner_id = owner.pk if owner else meeting.body.organisation_id
         creating = meeting.pk is None
         if not creating:
@@ -147,6 +148,14 @@ def save_part(part: Any, *, actor: Any, reason: str = "") -> Any:
         part.recipients.set(meeting.recipients.all())
         part.releasable_to.set(meeting.releasable_to.all())
     return part
+
+
+def add_agenda_item(item: AgendaItem, *, actor: Any, reason: str = "") -> AgendaItem:
+    """Save an agenda item; one without a place goes at the end of the meeting's agenda."""
+    if item.order is None:
+        last = AgendaItem.objects.filter(meeting_id=item.meeting_id).aggregate(n=Max("order"))["n"]
+        item.order = (last or 0) + 1
+    return save_part(item, actor=actor, reason=reason)
 
 
 def record_decision(
@@ -339,7 +348,7 @@ def _rule(body: Body, flag: str) -> bool:
 
 def _save_member(member: WorkingGroupMember, actor: Any, reason: str) -> WorkingGroupMember:
     if member.owner_id is None:
-        owner = Organisation.objects.filter(code="COMMISSION").first()
+        owner = commission()
         member.owner_id = owner.pk if owner else member.body.organisation_id
     if member.pk is not None:
         member.version += 1

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -44,6 +44,7 @@ from .models import (
 from .pack import FORMATS, gather
 from .services import (
     add_action_item,
+    add_agenda_item,
     answer_invitation,
     carried_forward,
     close_action_item,
@@ -54,7 +55,6 @@ from .services import (
     record_decision,
     resolve_feed,
     revoke_feed,
-    save_part,
     schedule,
     sync_marking,
     upcoming_for,
@@ -165,11 +165,7 @@ class AgendaItemEditView(PartEditView):
     form_class = AgendaItemForm
 
     def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
-        item = form.save(commit=False)
-        if item.order is None:
-            last = AgendaItem.objects.filter(meeting_id=item.meeting_id).order_by("-order").first()
-            item.order = (last.order if last else 0) + 1
-        save_part(item, actor=self.request.user, reason=reason)
+        item = add_agenda_item(form.save(commit=False), actor=self.request.user, reason=reason)
         form.save_m2m()
         return item
 
@@ -244,13 +240,13 @@ def meeting_pack(request: HttpRequest, pk: str, fmt: str) -> HttpResponse:
 @login_required
 def group_list(request: HttpRequest) -> HttpResponse:
     groups = list(working_groups(request.user))
-    counts: dict[int, int] = {}
-    for body_id in (
+    counts = dict(
         WorkingGroupMember.objects.restrict(request.user, "view")
         .filter(body__in=groups, status=WorkingGroupMember.Status.ACTIVE)
-        .values_list("body_id", flat=True)
-    ):
-        counts[body_id] = counts.get(body_id, 0) + 1
+        .order_by()
+        .values_list("body_id")
+        .annotate(n=Count("pk"))
+    )
     for group in groups:
         group.member_count = counts.get(group.pk, 0)
     return render(

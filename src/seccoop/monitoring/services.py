@@ -38,7 +38,8 @@ from django.utils.translation import gettext as _
 from seccoop.core.audit import record_event
 from seccoop.core.models import mark_history
 from seccoop.core.policy import get_policy
-from seccoop.framework.models import Organisation, Party
+from seccoop.framework.models import Party
+from seccoop.framework.services import commission
 
 from . import workflow
 from .models import Baseline, Indicator, Target, ValidationRule, Value
@@ -54,10 +55,6 @@ class RulesFailed(Exception):
     def __init__(self, findings: list[Finding]) -> None:
         super().__init__("; ".join(f.message for f in findings[:5]))
         self.findings = findings
-
-
-def commission() -> Organisation | None:
-    return Organisation.objects.filter(code="COMMISSION").first()
 
 
 # --- the domain of a value ------------------------------------------------------------------

@@ -30,6 +30,18 @@ def check_editable(version: PlanVersion) -> None:
         )
 
 
+def current_version(user: Any, *, adopted_only: bool = False) -> PlanVersion | None:
+    """The Plan of Action version in force as ``user`` sees it: the latest adopted one, or (unless
+    ``adopted_only``) the latest version of any status when none is adopted yet."""
+    versions = PlanVersion.objects.restrict(user, "view")
+    adopted = (
+        versions.filter(status=PlanVersion.Status.ADOPTED).order_by("-adopted_on", "-pk").first()
+    )
+    if adopted is not None or adopted_only:
+        return adopted
+    return versions.order_by("-year", "-pk").first()
+
+
 def seed_first_version() -> PlanVersion:
     """The first version, adopted at the inaugural Dialogue (27 May 2010), with the six mechanisms of
     section III.A as institutional measures, so their establishment is tracked like any measure."""
