@@ -837,7 +837,7 @@ def test_the_pack_gathers_each_section(pack_world: dict[str, Any], secretariat: 
         ["COM-2026-1", "Share the seizure statistics", "Jamaica", "2026-06-01", "92"]
     ]
     assert got["off_track"].rows == [
-        ["IIB-SEIZE Firearms seized", "JAM", "2026-Q2", "20", "100", "20 %"]
+        ["IIB-SEIZE Firearms seized", "JAM", "2026-Q2", "20", "100", "20%"]
     ]
     upcoming = got["upcoming"]
     assert [row[:3] for row in upcoming.rows] == [
@@ -858,7 +858,7 @@ def test_the_pack_shows_figures_with_the_indicators_decimals(secretariat: User) 
     indicator.save()
     row = sections(gather(meeting, secretariat, today=date(2026, 9, 1)))["off_track"].rows[0]
     # Shown with the indicator's decimals, whatever scale the database keeps.
-    assert row[3:6] == ["1,234.6", "10,000.0", "12 %"]
+    assert row[3:6] == ["1,234.6", "10,000.0", "12%"]
 
 
 def test_an_empty_section_says_so(secretariat: User) -> None:

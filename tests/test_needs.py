@@ -679,8 +679,8 @@ def test_the_wizard_previews_then_writes_all_with_history_and_audit(
     assert preview.status_code == 200
     assert summary_text(preview) == "2 to create, 0 to update, 0 unchanged."
     body = preview.content.decode()
-    assert "<td>156900 JMD</td><td>1000.00</td>" in body
-    assert "<td>1000 XCD</td><td>370.37</td>" in body
+    assert "<td>156,900 JMD</td><td>1,000</td>" in body
+    assert "<td>1,000 XCD</td><td>370.37</td>" in body
     assert not Need.objects.exists(), "the preview must not write"
 
     token = token_of(preview)

@@ -35,6 +35,7 @@ from .audit import record_event
 from .concurrency import ConflictError, check_version
 from .exports import export_response
 from .policy import get_policy
+from .templatetags.seccoop import cell
 
 MAX_ID = 2**63 - 1
 
@@ -86,6 +87,8 @@ class Column:
     accessor: str
     label: str
     link: bool = False
+    #: How a number in this column reads (``core.numbers``): amount, rate or percent.
+    kind: str = ""
 
     def value(self, obj: Any) -> Any:
         value: Any = obj
@@ -98,6 +101,13 @@ class Column:
         if isinstance(value, models.Manager):
             return ", ".join(str(v) for v in value.all())
         return "" if value is None else value
+
+    def display(self, obj: Any) -> Any:
+        """The value as a page shows it: a number of a known kind formatted by ``core.numbers``."""
+        value = self.value(obj)
+        if self.kind and value != "":
+            return cell(value, self.kind)
+        return value
 
 
 class LoginRequiredIfNeeded:
@@ -207,7 +217,7 @@ class ObjectDetailView(LoginRequiredIfNeeded, View):
         context = {
             "object": obj,
             "model_meta": self.model._meta,
-            "fields": [(c.label, c.value(obj)) for c in self.fields],
+            "fields": [(c.label, c.display(obj)) for c in self.fields],
             "edit_url": reverse(self.edit_url_name, args=[obj.pk])
             if can_change and self.edit_url_name
             else None,

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from seccoop.core.models import mark_history
 from seccoop.core.money import check_currency, usd_at
+from seccoop.core.numbers import format_amount, format_percent
 from seccoop.framework.models import Category, Organisation, Party
 from seccoop.needs.models import Need
 from seccoop.plan.models import Measure, PlanVersion
@@ -560,7 +561,7 @@ def pack_section(user: Any) -> dict[str, Any]:
         .first()
     )
     result = coverage(user, "state", cycle)
-    money = "{:,.0f}".format
+    money = format_amount
     return {
         "key": "funding_gap",
         "title": _("Funding gap by State ({cycle})").format(cycle=cycle or _("all years")),
@@ -577,7 +578,7 @@ def pack_section(user: Any) -> dict[str, Any]:
                 money(r.requirements_usd or 0),
                 money(r.committed_usd),
                 money(r.gap_usd or 0),
-                f"{r.coverage_pct:.0f} %" if r.coverage_pct is not None else "—",
+                format_percent(r.coverage_pct),
             ]
             for r in result.rows
             if r.requirements_usd

@@ -68,9 +68,9 @@ class TransactionListView(ObjectListView):
         Column("provider", gettext_lazy("Provider")),
         Column("account", gettext_lazy("Account")),
         Column("measure__code", gettext_lazy("Measure")),
-        Column("amount", gettext_lazy("Amount")),
+        Column("amount", gettext_lazy("Amount"), kind="amount"),
         Column("currency", gettext_lazy("Currency")),
-        Column("amount_usd", gettext_lazy("USD")),
+        Column("amount_usd", gettext_lazy("USD"), kind="amount"),
         Column("reference", gettext_lazy("Reference")),
     ]
 
@@ -82,10 +82,10 @@ class TransactionDetailView(ObjectDetailView):
     fields = [
         Column("get_type_display", gettext_lazy("Type")),
         Column("value_date", gettext_lazy("Value date")),
-        Column("amount", gettext_lazy("Amount")),
+        Column("amount", gettext_lazy("Amount"), kind="amount"),
         Column("currency", gettext_lazy("Currency")),
-        Column("usd_rate", gettext_lazy("Units per USD used")),
-        Column("amount_usd", gettext_lazy("USD")),
+        Column("usd_rate", gettext_lazy("Units per USD used"), kind="rate"),
+        Column("amount_usd", gettext_lazy("USD"), kind="amount"),
         Column("measure", gettext_lazy("Measure")),
         Column("provider", gettext_lazy("Provider")),
         Column("receiver", gettext_lazy("Receiver")),
@@ -143,9 +143,9 @@ class BudgetListView(ObjectListView):
         Column("period_end", gettext_lazy("To")),
         Column("get_type_display", gettext_lazy("Type")),
         Column("get_status_display", gettext_lazy("Status")),
-        Column("amount", gettext_lazy("Amount")),
+        Column("amount", gettext_lazy("Amount"), kind="amount"),
         Column("currency", gettext_lazy("Currency")),
-        Column("amount_usd", gettext_lazy("USD")),
+        Column("amount_usd", gettext_lazy("USD"), kind="amount"),
     ]
 
 
@@ -217,11 +217,11 @@ def committee_view(request: HttpRequest) -> HttpResponse:
             Column("measure__code", gettext_lazy("Measure")),
             Column("measure__title", gettext_lazy("Title")),
             Column("measure__category", gettext_lazy("Category")),
-            Column("requirement_usd", gettext_lazy("Requirement (USD)")),
-            Column("committed_usd", gettext_lazy("Committed (USD)")),
-            Column("pledged_usd", gettext_lazy("Pledged, not yet committed (USD)")),
-            Column("gap_usd", gettext_lazy("Gap (USD)")),
-            Column("funded_pct", gettext_lazy("Funded (%)")),
+            Column("requirement_usd", gettext_lazy("Requirement (USD)"), kind="amount"),
+            Column("committed_usd", gettext_lazy("Committed (USD)"), kind="amount"),
+            Column("pledged_usd", gettext_lazy("Pledged, not yet committed (USD)"), kind="amount"),
+            Column("gap_usd", gettext_lazy("Gap (USD)"), kind="amount"),
+            Column("funded_pct", gettext_lazy("Funded (%)"), kind="percent"),
             Column("status", gettext_lazy("Status")),
         ]
         return export_response(

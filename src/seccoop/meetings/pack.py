@@ -22,7 +22,6 @@ import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from importlib import resources
 from typing import Any
 
@@ -33,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from seccoop.core.markings import TLP, most_restrictive
 from seccoop.core.markings import label as tlp_label
+from seccoop.core.numbers import describe_progress, format_rate
 from seccoop.plan.models import Measure, Milestone
 from seccoop.plan.services import current_version
 
@@ -203,8 +203,8 @@ def _off_track(user: Any) -> Section:
                 r.period,
                 _figure(r.actual, r.indicator.decimals),
                 _figure(r.target, r.indicator.decimals),
-                # Progress below the baseline reads as 0 % (as on the dashboard's scale).
-                f"{max(0.0, r.pct):.0f} %" if r.pct is not None else "",
+                # Progress outside 0-100 % reads as words, as on the dashboard.
+                describe_progress(r.pct).text if r.pct is not None else "",
             ]
             for r in rows
         ],
@@ -215,7 +215,7 @@ def _off_track(user: Any) -> Section:
 def _figure(value: Any, decimals: int | None) -> str:
     if value is None:
         return ""
-    return f"{Decimal(value):,.{decimals or 0}f}"
+    return format_rate(value, decimals or 0)
 
 
 def _upcoming(meeting: Meeting, user: Any, today: date) -> Section:

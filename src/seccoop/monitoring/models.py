@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seccoop.accounts.models import MarkedModel, Role
 from seccoop.core.markings import TLP
+from seccoop.core.numbers import format_rate
 from seccoop.framework.models import Category, Organisation, Party
 from seccoop.plan.models import Measure
 
@@ -337,7 +338,7 @@ class Value(MarkedModel, PeriodFields):
     def display(self) -> str:
         if self.value is None:
             return self.text_value
-        return f"{self.value:.{self.indicator.decimals}f}"
+        return format_rate(self.value, self.indicator.decimals)
 
     @property
     def locked(self) -> bool:

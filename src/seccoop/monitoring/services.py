@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from seccoop.core.audit import record_event
 from seccoop.core.models import mark_history
@@ -364,11 +365,11 @@ def progress_status(pct: float | None, has_target: bool, has_value: bool) -> str
 
 
 STATUS_LABELS = {
-    "on_track": _("On track"),
-    "at_risk": _("At risk"),
-    "off_track": _("Off track"),
-    "no_target": _("No target"),
-    "no_data": _("No data"),
+    "on_track": gettext_lazy("On track"),
+    "at_risk": gettext_lazy("At risk"),
+    "off_track": gettext_lazy("Off track"),
+    "no_target": gettext_lazy("No target"),
+    "no_data": gettext_lazy("No data"),
 }
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +28,7 @@ from seccoop.core.views import (
 )
 from seccoop.core.workbooks import ImportRejected, PendingUpload, RowError
 from seccoop.framework.models import Party
+from seccoop.needs.models import AssessmentCycle
 
 from . import workflow
 from .charts import render_svg, trend_spec
@@ -41,7 +43,7 @@ from .importer import (
     write_rows,
 )
 from .models import Baseline, Indicator, Target, ValidationRule, Value
-from .periods import Period, PeriodError, parse
+from .periods import Kind, Period, PeriodError, parse
 from .services import (
     STATUS_LABELS,
     RulesFailed,
@@ -466,14 +468,27 @@ def entry(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest) -> HttpResponse:
-    """Submitted values the caller may approve or return, with bulk approval."""
+    """Submitted values the caller may approve or return, with bulk approval. The queue filters
+    by state, indicator and period; nothing is ticked until the reviewer ticks it."""
     user = request.user
-    queue = (
-        Value.objects.restrict(user, "review")
-        .filter(status=Value.Status.SUBMITTED)
-        .select_related("indicator", "state")
-        .order_by("state__iso3", "indicator__code", "period_start")
+    reviewable = Value.objects.restrict(user, "review").filter(status=Value.Status.SUBMITTED)
+    source = request.POST if request.method == "POST" else request.GET
+    chosen_filters = {
+        "state": source.get("state", "").upper()[:3],
+        "indicator": source.get("indicator", "")[:30],
+        "period": source.get("period", "").strip()[:12],
+    }
+    queue = reviewable.select_related("indicator", "state").order_by(
+        "state__iso3", "indicator__code", "period_start"
     )
+    if chosen_filters["state"]:
+        queue = queue.filter(state__iso3=chosen_filters["state"])
+    if chosen_filters["indicator"]:
+        queue = queue.filter(indicator__code__iexact=chosen_filters["indicator"])
+    if chosen_filters["period"]:
+        queue = queue.filter(period__iexact=chosen_filters["period"])
+    query = urlencode({k: v for k, v in chosen_filters.items() if v})
+    back = reverse("monitoring:review") + (f"?{query}" if query else "")
     if request.method == "POST":
         ids = []
         for raw in request.POST.getlist("ids")[:5000]:
@@ -487,9 +502,22 @@ def review(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Tick at least one value."))
         elif action in ("approve", "return"):
             _run_transition(request, chosen, action, request.POST.get("reason", "")[:250])
-        return HttpResponseRedirect(reverse("monitoring:review"))
+        return HttpResponseRedirect(back)
     items = list(queue[:500])
-    return render(request, "monitoring/review.html", {"items": items, "total": queue.count()})
+    facets = reviewable.order_by()
+    return render(
+        request,
+        "monitoring/review.html",
+        {
+            "items": items,
+            "total": queue.count(),
+            "waiting": reviewable.count(),
+            "filters": chosen_filters,
+            "states": sorted(set(facets.values_list("state__iso3", flat=True))),
+            "indicators": sorted(set(facets.values_list("indicator__code", flat=True))),
+            "periods": sorted(set(facets.values_list("period", flat=True)), reverse=True),
+        },
+    )
 
 
 # --- targets and rules ----------------------------------------------------------------------
@@ -506,7 +534,7 @@ class TargetListView(ObjectListView):
         Column("indicator__code", gettext_lazy("Indicator"), link=True),
         Column("state__iso3", gettext_lazy("State")),
         Column("period", gettext_lazy("Period")),
-        Column("value", gettext_lazy("Target")),
+        Column("value", gettext_lazy("Target"), kind="rate"),
         Column("note", gettext_lazy("Note")),
     ]
 
@@ -556,9 +584,36 @@ def _period_param(request: HttpRequest, default: str) -> tuple[Period | None, st
         return None, text
 
 
+def default_dashboard_year(user: Any) -> int:
+    """The year the dashboard opens on: the current cycle's year (the latest open needs
+    assessment cycle, else this year), or the latest year before it with approved annual values,
+    so the board opens on figures rather than on an empty year."""
+    cycle = (
+        AssessmentCycle.objects.restrict(user, "view")
+        .filter(status=AssessmentCycle.Status.OPEN)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    current = cycle or timezone.localdate().year
+    with_data = (
+        readable_values(user)
+        .filter(
+            status=Value.Status.APPROVED,
+            indicator__period_type=Kind.YEAR,
+            period_start__year__lte=current,
+        )
+        .order_by("-period_start")
+        .values_list("period_start__year", flat=True)
+        .first()
+    )
+    return with_data or current
+
+
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    period, text = _period_param(request, "2023")
+    default = "" if request.GET.get("period") else str(default_dashboard_year(request.user))
+    period, text = _period_param(request, default)
     board = dashboard(request.user, period) if period else None
     rows = []
     if board:
