@@ -90,6 +90,16 @@ def test_focal_point_enters_fixes_and_submits_and_the_secretariat_approves(
         grid = page.get_by_test_id("entry-grid")
         page.evaluate("window.stillTheSamePage = true")  # gone if the page reloads
         row = grid.locator('tr[data-indicator="IIA-SHOOT"]')
+        # The columns line up: each cell starts where its column heading starts.
+        table = grid.locator("table")
+        assert table.evaluate("t => getComputedStyle(t).display") == "table"
+        heads = table.locator("thead th")
+        cells = row.locator("th, td")
+        assert heads.count() == cells.count() == 9
+        for i in range(9):
+            head_box, cell_box = heads.nth(i).bounding_box(), cells.nth(i).bounding_box()
+            assert abs(head_box["x"] - cell_box["x"]) < 1, i
+            assert abs(head_box["width"] - cell_box["width"]) < 1, i
         value = row.get_by_label("Value of IIA-SHOOT")
         value.fill("29000")
         row.get_by_label("Quality").fill("B")
@@ -120,6 +130,11 @@ def test_focal_point_enters_fixes_and_submits_and_the_secretariat_approves(
         form = page.get_by_test_id("review-form")
         expect(form).to_contain_text("IIA-SHOOT")
         expect(form).to_contain_text("2026-Q3")
+        boxes = form.get_by_role("checkbox")
+        assert boxes.count() >= 1
+        for i in range(boxes.count()):  # nothing is ticked until the reviewer ticks it
+            assert not boxes.nth(i).is_checked()
+            boxes.nth(i).check()
         form.get_by_role("button", name="Approve the selected values").click()
         expect(page.get_by_role("status").first).to_contain_text("done")
         expect(page.get_by_test_id("review-form")).to_have_count(0)
