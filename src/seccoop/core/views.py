@@ -312,9 +312,14 @@ class ObjectEditView(LoginRequiredIfNeeded, View):
                 "object": instance if instance.pk else None,
                 "model_meta": self.model._meta,
                 "reason_required": self.reason_required,
+                **self.form_context(form, instance),
             },
             status=status,
         )
+
+    def form_context(self, form: Any, instance: Any) -> dict[str, Any]:
+        """More for the form page: ``notices`` (information) and ``warnings`` (lists of text)."""
+        return {}
 
     def get(self, request: HttpRequest, pk: Any = None) -> HttpResponse:
         instance = self.get_instance(request, pk)

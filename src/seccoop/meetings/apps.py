@@ -12,7 +12,9 @@ class MeetingsConfig(AppConfig):
         from seccoop.core.panels import register_panel
 
         from .demo import load_demo_meetings
+        from .scheduling import cadence_panel
         from .services import home_panel
 
         register_demo(70, "meetings", load_demo_meetings)
         register_panel(home_panel)
+        register_panel(cadence_panel)

@@ -18,6 +18,7 @@ from seccoop.plan.models import Benchmark, Measure, PlanVersion
 from seccoop.prioritization.models import Run
 
 from .models import ActionItem, AgendaItem, Decision, Meeting
+from .scheduling import time_zone_choices
 from .services import check_time_zone
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -65,7 +66,7 @@ class MeetingForm(VersionedModelForm):
             "tlp",
         ]
         help_texts = {
-            "time_zone": _("An IANA time zone name, e.g. America/Port_of_Spain."),
+            "time_zone": _("The venue's time zone; the parties' own zones come first."),
             "participants": _("A TLP:RED meeting is visible to its participants only."),
         }
 
@@ -79,7 +80,13 @@ class MeetingForm(VersionedModelForm):
         self.fields["participants"].queryset = User.objects.filter(is_active=True).order_by(
             "username"
         )
-        self.fields["time_zone"].initial = "America/Port_of_Spain"
+        self.initial["time_zone"] = self.initial.get("time_zone") or "America/Port_of_Spain"
+        current = (self.data.get(self.add_prefix("time_zone")) if self.is_bound else None) or (
+            self.instance.time_zone or "America/Port_of_Spain"
+        )
+        self.fields["time_zone"].widget = forms.Select(
+            choices=time_zone_choices(self.user, str(current)[:60])
+        )
         meeting = self.instance
         if meeting.pk:
             start, end = meeting.local_start, meeting.local_end

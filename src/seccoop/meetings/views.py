@@ -42,6 +42,7 @@ from .models import (
     WorkingGroupMember,
 )
 from .pack import FORMATS, gather
+from .scheduling import meeting_warnings, next_dialogue_text
 from .services import (
     add_action_item,
     add_agenda_item,
@@ -80,6 +81,9 @@ class MeetingListView(ObjectListView):
         Column("get_status_display", gettext_lazy("Status")),
     ]
 
+    def extra_context(self) -> dict[str, Any]:
+        return {"notices": [next_dialogue_text(self.request.user)]}
+
 
 class MeetingDetailView(ObjectDetailView):
     model = Meeting
@@ -116,6 +120,7 @@ class MeetingDetailView(ObjectDetailView):
                 .values_list("pk", flat=True)
             ),
             "today": timezone.localdate(),
+            "cadence_warnings": meeting_warnings(obj, user),
         }
 
 
@@ -131,6 +136,20 @@ class MeetingEditView(ObjectEditView):
     model = Meeting
     form_class = MeetingForm
     success_url_name = "meetings:meeting_detail"
+
+    def form_context(self, form: Any, instance: Any) -> dict[str, Any]:
+        """The next Dialogue's host side, and what the cadence rules find wrong with the meeting
+        as it stands (as typed, when the form came back)."""
+        draft = form.instance
+        data = getattr(form, "cleaned_data", None) or {}
+        for field in ("body", "host", "status", "time_zone"):
+            if data.get(field) is not None:
+                setattr(draft, field, data[field])
+        user = self.request.user
+        return {
+            "notices": [next_dialogue_text(user)],
+            "warnings": meeting_warnings(draft, user) if draft.start else [],
+        }
 
     def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
         meeting = form.save(commit=False)
