@@ -9,7 +9,10 @@ class NeedsConfig(AppConfig):
 
     def ready(self) -> None:
         from seccoop.core.demo import register_demo
+        from seccoop.core.panels import register_panel
 
         from .demo import load_demo_needs
+        from .panels import home_panel
 
         register_demo(30, "needs", load_demo_needs)
+        register_panel(home_panel)

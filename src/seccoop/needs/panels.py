@@ -1,0 +1,55 @@
+"""The home page's needs work: needs of the user's organisation still to submit or correct."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from seccoop.core.panels import Panel, PanelItem
+from seccoop.core.policy import get_policy
+
+from .models import AssessmentCycle, Need
+
+
+def home_panel(request: Any) -> Panel | None:
+    user = request.user
+    if not getattr(user, "is_authenticated", False) or not get_policy().can_add(Need, user):
+        return None
+    cycle = (
+        AssessmentCycle.objects.restrict(user, "view")
+        .filter(status=AssessmentCycle.Status.OPEN)
+        .order_by("-year")
+        .first()
+    )
+    if cycle is None:
+        return None
+    counts = (
+        Need.objects.restrict(user, "change")
+        .filter(cycle=cycle)
+        .aggregate(
+            drafts=Count("pk", filter=Q(status=Need.Status.DRAFT)),
+            returned=Count("pk", filter=Q(status=Need.Status.RETURNED)),
+        )
+    )
+    listing = reverse("needs:need_list")
+    return Panel(
+        "needs",
+        str(_("Needs assessment {year}")).format(year=cycle.year),
+        [
+            PanelItem(
+                str(_("Needs to submit")),
+                f"{listing}?{urlencode({'cycle': cycle.year, 'status': Need.Status.DRAFT})}",
+                counts["drafts"],
+            ),
+            PanelItem(
+                str(_("Needs returned to you for correction")),
+                f"{listing}?{urlencode({'cycle': cycle.year, 'status': Need.Status.RETURNED})}",
+                counts["returned"],
+            ),
+            PanelItem(str(_("The matrix")), reverse("needs:matrix")),
+        ],
+    )
