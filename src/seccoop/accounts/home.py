@@ -56,15 +56,20 @@ def home(request: HttpRequest) -> HttpResponse:
                 "own_parties": Party.objects.restrict(user, "view")
                 .filter(organisation_id__in=scope.orgs)
                 .select_related("organisation"),
-                "coordination_centre": Mechanism.objects.restrict(user, "view")
-                .filter(number=4)
-                .first(),
                 "panels": panels_for(request),
-                "commission": Body.objects.restrict(user, "view")
+            }
+        )
+        # Each role's own panel reads only what it shows.
+        if Role.WATCH_OFFICER in roles:
+            context["coordination_centre"] = (
+                Mechanism.objects.restrict(user, "view").filter(number=4).first()
+            )
+        if Role.SECRETARIAT in roles:
+            context["commission"] = (
+                Body.objects.restrict(user, "view")
                 .filter(organisation__code="COMMISSION")
                 .select_related("organisation")
                 .prefetch_related("responsibilities")
-                .first(),
-            }
-        )
+                .first()
+            )
     return render(request, "home.html", context)

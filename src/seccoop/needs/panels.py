@@ -19,36 +19,36 @@ def home_panel(request: Any) -> Panel | None:
     user = request.user
     if not getattr(user, "is_authenticated", False) or not get_policy().can_add(Need, user):
         return None
-    cycle = (
-        AssessmentCycle.objects.restrict(user, "view")
-        .filter(status=AssessmentCycle.Status.OPEN)
-        .order_by("-year")
-        .first()
-    )
-    if cycle is None:
-        return None
-    counts = (
+    # One query: the needs the user may change in the latest open cycle that has any.
+    latest = (
         Need.objects.restrict(user, "change")
-        .filter(cycle=cycle)
-        .aggregate(
+        .filter(cycle__status=AssessmentCycle.Status.OPEN)
+        .order_by()
+        .values("cycle__year")
+        .annotate(
             drafts=Count("pk", filter=Q(status=Need.Status.DRAFT)),
             returned=Count("pk", filter=Q(status=Need.Status.RETURNED)),
         )
+        .order_by("-cycle__year")
+        .first()
     )
+    if latest is None:
+        return None
+    year = latest["cycle__year"]
     listing = reverse("needs:need_list")
     return Panel(
         "needs",
-        str(_("Needs assessment {year}")).format(year=cycle.year),
+        str(_("Needs assessment {year}")).format(year=year),
         [
             PanelItem(
                 str(_("Needs to submit")),
-                f"{listing}?{urlencode({'cycle': cycle.year, 'status': Need.Status.DRAFT})}",
-                counts["drafts"],
+                f"{listing}?{urlencode({'cycle': year, 'status': Need.Status.DRAFT})}",
+                latest["drafts"],
             ),
             PanelItem(
                 str(_("Needs returned to you for correction")),
-                f"{listing}?{urlencode({'cycle': cycle.year, 'status': Need.Status.RETURNED})}",
-                counts["returned"],
+                f"{listing}?{urlencode({'cycle': year, 'status': Need.Status.RETURNED})}",
+                latest["returned"],
             ),
             PanelItem(str(_("The matrix")), reverse("needs:matrix")),
         ],

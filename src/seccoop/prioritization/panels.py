@@ -18,11 +18,11 @@ def home_panel(request: Any) -> Panel | None:
     if not getattr(user, "is_authenticated", False):
         return None
     mine = Assignment.objects.restrict(user, "view").filter(assessor=user, cycle__is_open=True)
-    total = mine.count()
-    if not total:
+    scored = list(mine.annotate(n=Count("scores")).values_list("n", flat=True))
+    if not scored:
         return None
-    needed = Criterion.objects.count()
-    pending = mine.annotate(n=Count("scores")).filter(n__lt=needed).count()
+    total, needed = len(scored), Criterion.objects.count()
+    pending = sum(1 for n in scored if n < needed)
     url = reverse("prioritization:my_assignments")
     return Panel(
         "prioritisation",
