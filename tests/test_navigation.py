@@ -55,6 +55,14 @@ def test_no_link_on_the_home_page_or_header_answers_403_or_404(world: None) -> N
         found = links(home.content.decode())
         assert "/monitoring/public/" in found
         seen[username or "anonymous"] = len(found)
+        page = home.content.decode()
+        expected = {
+            None: "panel-public",
+            "secretariat": "panel-cadence",
+            "jam_focal": "panel-needs",
+        }.get(username)
+        if expected:
+            assert f'data-testid="{expected}"' in page, username
         for url in sorted(found):
             status = client.get(url).status_code
             if status in (403, 404):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from seccoop.core.numbers import format_amount
 from seccoop.core.policy import allowed_owner_ids, get_policy
 from seccoop.core.views import (
     Column,
@@ -153,7 +154,7 @@ def matrix_svg(matrix: Matrix, list_url: str, query: dict[str, Any]) -> str:
                 state=state.organisation.name,
                 category=category.name,
                 count=cell.count,
-                usd=f"{cell.usd_total:,.0f}",
+                usd=format_amount(cell.usd_total),
             )
             parts.append(
                 f'<a href="{escape(href)}" data-cell="{escape(state.iso3)}-{escape(category.code)}">'
