@@ -60,7 +60,7 @@ def test_secretariat_schedules_a_meeting_and_the_focal_point_gets_its_action_ite
         page.get_by_label("Starts at (venue time)").fill("10:00")
         page.get_by_label("Last day").fill("2030-03-12")
         page.get_by_label("Ends at (venue time)").fill("12:00")
-        page.get_by_label("Venue time zone").fill(POS)
+        page.get_by_label("Venue time zone").select_option(POS)  # picked from a list
         page.get_by_label("Venue city").fill("Port of Spain")
         page.get_by_label("Host party").select_option(label="Trinidad and Tobago")
         page.get_by_role("button", name="Save").click()
