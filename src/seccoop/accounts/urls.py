@@ -12,6 +12,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_create, name="token_create"),
     path("profile/tokens/<str:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("audit/", views.AuditEventListView.as_view(), name="audit_list"),
     path("contacts/", views.ContactListView.as_view(), name="contact_list"),
     path("contacts/add/", views.ContactEditView.as_view(), name="contact_add"),
     path("contacts/<str:pk>/", views.ContactDetailView.as_view(), name="contact_detail"),
