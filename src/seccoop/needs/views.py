@@ -167,8 +167,9 @@ def matrix_svg(matrix: Matrix, list_url: str, query: dict[str, Any]) -> str:
             year=matrix.cycle.year
         )
     )
+    # A group, not an image: its cells are links, and an image's children are not interactive.
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="heatmap" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" class="heatmap" '
         f'aria-label="{title}"><title>{title}</title>' + "".join(parts) + "</svg>"
     )
 
