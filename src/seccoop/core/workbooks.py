@@ -301,10 +301,13 @@ def _safe_parser() -> expat.XMLParserType:
     def refuse(*_args: Any) -> None:
         raise expat.ExpatError("document type declarations are not allowed")
 
+    def refuse_external(*_args: Any) -> int:
+        raise expat.ExpatError("external entities are not allowed")
+
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
+    parser.ExternalEntityRefHandler = refuse_external
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     return parser
 
