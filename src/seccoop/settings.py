@@ -244,6 +244,12 @@ CONTENT_SECURITY_POLICY = {
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An uploaded file is dropped the moment it passes the limit of the page it is sent to.
+FILE_UPLOAD_HANDLERS = [
+    "seccoop.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from seccoop.core.exports import export_response
 from seccoop.core.filters import BaseFilterSet
 from seccoop.core.policy import get_policy
+from seccoop.core.uploads import refused_upload, upload_limit
 from seccoop.core.views import (
     Column,
     ObjectDetailView,
@@ -239,6 +240,7 @@ def committee_view(request: HttpRequest) -> HttpResponse:
 WEB_IATI_BYTES = 20 * 1024 * 1024
 
 
+@upload_limit(WEB_IATI_BYTES)
 @login_required
 def iati_import_view(request: HttpRequest) -> HttpResponse:
     """Upload a partner's IATI activity file: all or nothing, with the report shown (and stored)
@@ -253,15 +255,17 @@ def iati_import_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if upload is None:
-            context["errors"] = [gettext_lazy("Choose an IATI activity file (XML).")]
-            status = 400
-        elif upload.size > WEB_IATI_BYTES:
+        if refused_upload(request) is not None or (
+            upload is not None and upload.size > WEB_IATI_BYTES
+        ):
             context["errors"] = [
                 gettext_lazy(
                     "The file is larger than {mb} MB; import it with seccoop iati import."
                 ).format(mb=WEB_IATI_BYTES // 2**20)
             ]
+            status = 400
+        elif upload is None:
+            context["errors"] = [gettext_lazy("Choose an IATI activity file (XML).")]
             status = 400
         else:
             try:

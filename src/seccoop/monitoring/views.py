@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from seccoop.core.policy import allowed_owner_ids, get_policy
+from seccoop.core.uploads import refused_upload, upload_limit
 from seccoop.core.views import (
     Column,
     ObjectDetailView,
@@ -25,7 +26,13 @@ from seccoop.core.views import (
     bounded_pk,
     get_restricted_object,
 )
-from seccoop.core.workbooks import ImportRejected, PendingUpload, RowError
+from seccoop.core.workbooks import (
+    WEB_LIMITS,
+    ImportRejected,
+    PendingUpload,
+    RowError,
+    upload_too_large,
+)
 from seccoop.framework.models import Party
 
 from . import workflow
@@ -627,12 +634,19 @@ def template_download(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@upload_limit(WEB_LIMITS.max_bytes)
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest) -> HttpResponse:
     """Step 1: upload and dry run. Errors are listed (and downloadable); a clean file is previewed."""
     if not get_policy().can_add(Value, request.user):
         raise Http404
+    too_large = refused_upload(request) if request.method == "POST" else None
+    if too_large is not None:
+        errors = upload_too_large(too_large).errors
+        PendingUpload(request, "values_import").remember_errors(errors)
+        context = {"form": ImportForm(), "errors": errors, "error_count": len(errors)}
+        return render(request, "monitoring/import.html", context, status=400)
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from seccoop.core.policy import allowed_owner_ids, get_policy
+from seccoop.core.uploads import refused_upload, upload_limit
 from seccoop.core.views import (
     Column,
     ObjectDeleteView,
@@ -25,7 +26,7 @@ from seccoop.core.views import (
     ObjectHistoryView,
     ObjectListView,
 )
-from seccoop.core.workbooks import PendingUpload
+from seccoop.core.workbooks import WEB_LIMITS, PendingUpload, upload_too_large
 
 from .filters import NeedFilterSet
 from .forms import CycleForm, ImportForm, NeedForm
@@ -240,12 +241,20 @@ def _allowed_owner_ids(user: Any) -> set[int] | None:
     return allowed_owner_ids(Need, user)
 
 
+@upload_limit(WEB_LIMITS.max_bytes)
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest) -> HttpResponse:
     """Step 1: upload and dry run. Errors are listed (and downloadable); a clean file is previewed."""
     if not get_policy().can_add(Need, request.user):
         raise Http404
+    too_large = refused_upload(request) if request.method == "POST" else None
+    if too_large is not None:
+        errors = upload_too_large(too_large).errors
+        PendingUpload(request, "needs_import").remember_errors(errors)
+        form = ImportForm(initial={"cycle": request.POST.get("cycle")}, user=request.user)
+        context = {"form": form, "errors": errors, "error_count": len(errors)}
+        return render(request, "needs/import.html", context, status=400)
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
