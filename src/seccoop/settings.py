@@ -8,6 +8,7 @@ in *production mode* and refuses to start while a required setting is missing.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -61,6 +62,16 @@ if _missing:
         + ", ".join(_missing)
         + ". For a local trial, set SECCOOP_DEBUG=1."
     )
+#: Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges). Requests from any
+#: other peer are keyed on their own address, whatever header they send.
+SECCOOP_TRUSTED_PROXIES = env_list("SECCOOP_TRUSTED_PROXIES", [])
+for _proxy in SECCOOP_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SECCOOP_TRUSTED_PROXIES: {_proxy!r} is not an IP address or CIDR range."
+        ) from None
 CSRF_TRUSTED_ORIGINS = env_list("SECCOOP_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SECCOOP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 #: The IATI organisation identifier the platform publishes under (its reporting-org ref; the
@@ -185,11 +196,23 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Throttling (ASVS 6.3.1; 4.0.3 2.2.1: at most 100 failures an hour per account). Locking the
-# (username, address) pair stops guessing without letting a stranger lock a colleague out.
+# (username, address) pair stops guessing without letting a stranger lock a colleague out; the
+# address is the real client's (seccoop.core.clientip), not the reverse proxy's.
 AXES_FAILURE_LIMIT = int(os.environ.get("SECCOOP_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a pause are not counted and do not extend it: every pause is bounded.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "seccoop.core.clientip.client_address"
+AXES_HANDLER = "seccoop.accounts.throttle.SignInHandler"
+# The slower pause per user name across all addresses (see docs/security.md): after this many
+# failures for one name within an hour, from anywhere, each further failure pauses the name for
+# SECCOOP_NAME_BACKOFF, except from an address where the name signed in successfully.
+SECCOOP_NAME_FAILURE_LIMIT = int(os.environ.get("SECCOOP_NAME_FAILURE_LIMIT", "30"))
+SECCOOP_NAME_FAILURE_WINDOW = timedelta(hours=1)
+SECCOOP_NAME_BACKOFF = timedelta(minutes=5)
+SECCOOP_KNOWN_ADDRESS_DAYS = 90
 AXES_LOCKOUT_CALLABLE = "seccoop.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False

@@ -238,3 +238,18 @@ class ApiToken(models.Model):
         if not token.is_active or not token.user.is_active:
             return None
         return token
+
+
+class SignInBackoff(models.Model):
+    """Failed sign-ins for one user name from every address: the name-wide pause (see throttle)."""
+
+    username = models.CharField(_("user name"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    last_failure_at = models.DateTimeField(_("last failure"))
+
+    class Meta:
+        verbose_name = _("sign-in back-off")
+        verbose_name_plural = _("sign-in back-offs")
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import segno
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, translate_url
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -207,7 +209,9 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 def locked_out(
-    request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """What django-axes answers after too many failed sign-ins."""
     record_event(
@@ -215,8 +219,21 @@ def locked_out(
         request=request,
         username=str((credentials or {}).get("username", ""))[:150],
     )
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+    paused_until = getattr(request, "seccoop_paused_until", None)
+    if paused_until is not None:
+        # The name-wide pause: the rest of it, rounded up to whole minutes.
+        seconds = (paused_until - timezone.now()).total_seconds()
+        minutes = max(1, math.ceil(seconds / 60))
+    else:
+        minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {"minutes": minutes, "everywhere": paused_until is not None},
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 @login_required
