@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "django_otp",
+    "django_zxcvbn_password_validator",
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
@@ -176,7 +177,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "seccoop.accounts.backends.AccountBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -189,7 +190,50 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 15},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "seccoop.accounts.validators.ProgrammeWordValidator"},
+    {"NAME": "seccoop.accounts.validators.PassphraseValidator"},
+]
+# zxcvbn (django-zxcvbn-password-validator): 4 is its top score, about 10^10 guesses.
+PASSWORD_MINIMAL_STRENGTH = 4
+#: Words a password must not lean on: the programme, its bodies and agencies, and the States.
+PASSWORD_EXTRA_DICTIONARY = [
+    "seccoop",
+    "caribbean",
+    "security",
+    "cooperation",
+    "framework",
+    "engagement",
+    "caricom",
+    "cbsi",
+    "impacs",
+    "rss",
+    "commission",
+    "dialogue",
+    "secretariat",
+    "password",
+    "antigua",
+    "barbuda",
+    "bahamas",
+    "barbados",
+    "belize",
+    "dominica",
+    "dominican",
+    "republic",
+    "grenada",
+    "guyana",
+    "haiti",
+    "jamaica",
+    "montserrat",
+    "kitts",
+    "nevis",
+    "lucia",
+    "vincent",
+    "grenadines",
+    "suriname",
+    "trinidad",
+    "tobago",
+    "united",
+    "states",
+    "america",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"

@@ -17,8 +17,22 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(RestrictedAdminMixin, DjangoUserAdmin):
     inlines = [MembershipInline]
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("seccoop", {"fields": ("preferred_language",)}))
-    list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("seccoop", {"fields": ("preferred_language", "is_demo")}),
+    )
+    # Set by the demo loader only: clearing it would open a persona with a published password.
+    readonly_fields = ("is_demo",)
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_active",
+        "is_staff",
+        "is_demo",
+    )
+    list_filter = (*DjangoUserAdmin.list_filter, "is_demo")
 
 
 @admin.register(Membership)

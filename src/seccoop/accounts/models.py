@@ -44,6 +44,12 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
+    #: A demo persona, with the published demo password: it signs in only in development mode.
+    is_demo = models.BooleanField(
+        _("demo persona"),
+        default=False,
+        help_text=_("Demo personas cannot sign in unless the platform is in development mode."),
+    )
     history = HistoricalRecords(
         excluded_fields=["password", "last_login"],
         history_change_reason_field=models.TextField(null=True),
@@ -57,6 +63,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def may_sign_in(self) -> bool:
+        """Active, and not a demo persona outside development mode (every way in checks this)."""
+        return self.is_active and (settings.DEMO_MODE or not self.is_demo)
 
 
 class MembershipQuerySet(RestrictedQuerySet["Membership"]):
@@ -235,7 +246,7 @@ class ApiToken(models.Model):
         token = cls.objects.select_related("user").filter(prefix=parts[1]).first()
         if token is None or not secrets.compare_digest(token.digest, hash_token(raw)):
             return None
-        if not token.is_active or not token.user.is_active:
+        if not token.is_active or not token.user.may_sign_in:
             return None
         return token
 

@@ -1,4 +1,4 @@
-"""Account services: API tokens."""
+"""Account services: API tokens and password changes."""
 
 from __future__ import annotations
 
@@ -52,6 +52,16 @@ def create_token(
             for_user=user.get_username(),
         )
     return token, raw
+
+
+def change_password(user: User, *, actor: Any, password: str, request: Any = None) -> User:
+    """Set a new (already validated) password; the user's other sessions end with the old one."""
+    with transaction.atomic():
+        user.set_password(password)
+        user._change_reason = "Changed password"
+        user.save()
+        record_event("auth.password_changed", actor=actor, obj=user, request=request)
+    return user
 
 
 def revoke_token(token: ApiToken, *, actor: Any) -> ApiToken:
