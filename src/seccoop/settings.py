@@ -8,12 +8,15 @@ in *production mode* and refuses to start while a required setting is missing.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +54,27 @@ if not SECRET_KEY:
         _missing.append("SECCOOP_SECRET_KEY")
     else:
         SECRET_KEY = "development-only-" + "x" * 50  # noqa: S105 - development mode only, refused in production
+# Secrets kept in the database (TOTP keys) are encrypted with Fernet keys from SECCOOP_FIELD_KEY:
+# one key, or several separated by commas during a rotation (the first encrypts, all decrypt).
+FIELD_KEYS = env_list("SECCOOP_FIELD_KEY", [])
+if not FIELD_KEYS:
+    if PRODUCTION:
+        _missing.append("SECCOOP_FIELD_KEY")
+    else:
+        FIELD_KEYS = [  # development mode only: derived from the (development) secret key
+            base64.urlsafe_b64encode(
+                hashlib.sha256(b"seccoop-field-key:" + SECRET_KEY.encode()).digest()
+            ).decode()
+        ]
+for _key in FIELD_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "SECCOOP_FIELD_KEY must be Fernet keys (32 url-safe base64-encoded bytes), separated "
+            "by commas; make one with: python3 -c 'import base64, os; "
+            "print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+        ) from None
 ALLOWED_HOSTS = env_list(
     "SECCOOP_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "[::1]"]
 )
@@ -92,7 +116,6 @@ INSTALLED_APPS = [
     "simple_history",
     "django_otp",
     "django_zxcvbn_password_validator",
-    "django_otp.plugins.otp_totp",
     "axes",
     "csp",
     "seccoop.core",

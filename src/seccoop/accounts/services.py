@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from seccoop.core.audit import record_event
 
-from .models import ApiToken, User
+from .models import ApiToken, TOTPDevice, User
 
 
 def resolve_token(raw: str) -> tuple[Any, str] | None:
@@ -94,3 +94,15 @@ def command_actor(username: str | None) -> User:
         True,
     )  # acts with platform rights for this command only
     return user
+
+
+def reencrypt_secrets() -> int:
+    """Write every encrypted secret again with the first ``SECCOOP_FIELD_KEY`` (after a rotation,
+    so the old key can be dropped); returns how many were written. All or nothing."""
+    count = 0
+    with transaction.atomic():
+        for device in TOTPDevice.objects.select_for_update().order_by("pk"):
+            device.save(update_fields=["key"])
+            count += 1
+        record_event("secrets.reencrypted", count=count)
+    return count

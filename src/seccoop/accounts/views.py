@@ -24,7 +24,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seccoop.core.audit import record_event
 from seccoop.core.views import (
@@ -39,7 +38,7 @@ from seccoop.core.views import (
 
 from .filters import ContactFilterSet
 from .forms import ApiTokenForm, ContactForm, SignInForm, TokenCodeForm
-from .models import ApiToken, Contact, Membership
+from .models import ApiToken, Contact, Membership, TOTPDevice
 from .policy import user_scope
 from .services import change_password, create_token, revoke_token
 
@@ -161,9 +160,14 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP authenticator: show the QR code, confirm with a first code."""
-    if confirmed_device(request.user) is not None and request.user.is_verified():
-        messages.info(request, _("Your second factor is already set up."))
-        return HttpResponseRedirect(reverse("accounts:profile"))
+    if confirmed_device(request.user) is not None:
+        if request.user.is_verified():
+            messages.info(request, _("Your second factor is already set up."))
+            return HttpResponseRedirect(reverse("accounts:profile"))
+        # A session that has not passed the enrolled factor cannot replace it: sign in with it.
+        logout(request)
+        messages.info(request, _("Sign in again with a code from your authenticator app."))
+        return HttpResponseRedirect(reverse("accounts:login"))
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
