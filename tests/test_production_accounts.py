@@ -65,6 +65,16 @@ def test_demo_persona_session_and_token_are_dead_in_production(demo_persona: Use
         assert Client().get("/api/v1/accounts/me", **headers).status_code == 401
 
 
+def test_demo_persona_calendar_feed_is_dead_in_production(demo_persona: User) -> None:
+    from seccoop.meetings.services import create_feed
+
+    _feed, raw = create_feed(demo_persona)
+    url = f"/meetings/feed/{raw}.ics"
+    assert Client().get(url).status_code == 200
+    with production:
+        assert Client().get(url).status_code == 404
+
+
 def test_demo_persona_cannot_use_the_admin_sign_in(demo_persona: User) -> None:
     demo_persona.is_staff = demo_persona.is_superuser = True
     demo_persona.save()

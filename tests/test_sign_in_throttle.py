@@ -59,6 +59,8 @@ def test_a_strangers_failures_do_not_lock_the_user_out_from_their_own_address(wo
     for _ in range(10):
         attempt(stranger, "brb_focal", "wrong-password-guess")
     assert attempt(stranger, "brb_focal").status_code == 429
+    locked = AuditEvent.objects.filter(action="auth.locked_out", actor_name="brb_focal")
+    assert set(locked.values_list("ip", flat=True)) == {"198.51.100.7"}
     # The real user, through the same proxy, from their own address.
     assert attempt(via_proxy("203.0.113.5"), "brb_focal").status_code == 302
     failed = AuditEvent.objects.filter(action="auth.login_failed", actor_name="brb_focal")
