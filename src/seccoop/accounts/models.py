@@ -265,7 +265,7 @@ class SignInBackoff(models.Model):
 
     username = models.CharField(_("user name"), max_length=150, unique=True)
     failures = models.PositiveIntegerField(_("failures"), default=0)
-    last_failure_at = models.DateTimeField(_("last failure"))
+    last_failure_at = models.DateTimeField(_("last failure"), db_index=True)
 
     class Meta:
         verbose_name = _("sign-in back-off")

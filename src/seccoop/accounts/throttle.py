@@ -50,6 +50,9 @@ def name_paused_until(username: str, *, at: datetime, address: str | None) -> da
 
 def count_name_failure(username: str, *, at: datetime) -> None:
     with transaction.atomic():
+        # Counts that can no longer pause anyone are dropped (the table stays small).
+        stale = at - settings.SECCOOP_NAME_FAILURE_WINDOW - settings.SECCOOP_NAME_BACKOFF
+        SignInBackoff.objects.filter(last_failure_at__lt=stale).delete()
         row, created = SignInBackoff.objects.select_for_update().get_or_create(
             username=username[:150], defaults={"failures": 1, "last_failure_at": at}
         )

@@ -136,7 +136,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     # The user who passed the password step is not signed in yet, so there is no scope to apply.
     active = User.objects.filter(is_active=True)  # access: pre-authentication lookup
     user = active.filter(pk=pending).first() if pending else None
-    if user is None:
+    if user is None or not user.may_sign_in:
         return HttpResponseRedirect(reverse("accounts:login"))
     form = TokenCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
