@@ -10,6 +10,7 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="logout"),
     path("second-factor/", views.two_factor_setup, name="two_factor_setup"),
     path("profile/", views.profile, name="profile"),
+    path("profile/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/tokens/", views.token_create, name="token_create"),
     path("profile/tokens/<str:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("audit/", views.AuditEventListView.as_view(), name="audit_list"),

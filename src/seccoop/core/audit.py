@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from .clientip import client_address
 from .context import current_request
 from .models import AuditEvent
 
@@ -13,7 +14,7 @@ from .models import AuditEvent
 def client_ip(request: Any) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def record_event(

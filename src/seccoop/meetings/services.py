@@ -416,7 +416,7 @@ def resolve_feed(raw: str) -> CalendarFeed | None:
     if not raw or len(raw) > 100:
         return None
     feed = CalendarFeed.objects.select_related("user").filter(digest=hash_token(raw)).first()
-    if feed is None or feed.revoked_at is not None or not feed.user.is_active:
+    if feed is None or feed.revoked_at is not None or not feed.user.may_sign_in:
         return None
     return feed
 
