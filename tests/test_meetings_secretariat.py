@@ -42,7 +42,16 @@ from seccoop.monitoring.periods import Kind, Period
 from seccoop.plan.models import Measure, Milestone, PlanVersion
 from seccoop.plan.services import seed_first_version, start_next_version
 
-from .test_meetings import POS, action, body, client, decide, make_meeting, party
+from .test_meetings import (
+    POS,
+    action,
+    body,
+    client,
+    decide,
+    held_dialogue,
+    make_meeting,
+    party,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -222,13 +231,13 @@ def test_a_decision_adopts_a_draft_plan_version_and_refuses_an_adopted_one(
     secretariat: User, client_for: Any
 ) -> None:
     first = seed_first_version()
-    draft = start_next_version(first, actor=secretariat, year=2026, label="Plan of Action 2026")
-    meeting = make_meeting(secretariat)
+    draft = start_next_version(first, actor=secretariat, year=2025, label="Plan of Action 2025")
+    meeting = held_dialogue(secretariat)
     org = client(client_for, "secretariat")
     url = f"/meetings/{meeting.pk}/decisions/new/"
     adopt = {
         "kind": Decision.Kind.ADOPT_PLAN,
-        "text": "The Commission adopts the Plan of Action 2026.",
+        "text": "The Dialogue adopts the Plan of Action 2025.",
         "plan_version": draft.pk,
     }
     without = org.post(url, {**adopt, "plan_version": ""})
@@ -239,24 +248,56 @@ def test_a_decision_adopts_a_draft_plan_version_and_refuses_an_adopted_one(
     draft.refresh_from_db()
     first.refresh_from_db()
     assert draft.status == PlanVersion.Status.ADOPTED
-    assert (draft.adopted_on, draft.adopted_by.code) == (date(2026, 3, 10), "COMMISSION")
+    assert (draft.adopted_on, draft.adopted_by.code) == (date(2025, 6, 10), "DIALOGUE")
     assert first.status == PlanVersion.Status.SUPERSEDED
     decision = Decision.objects.get()
-    assert (decision.code, decision.plan_version_id) == ("COM-2026-1/D1", draft.pk)
+    assert (decision.code, decision.plan_version_id) == ("DIA-2025-1/D1", draft.pk)
     page = client(client_for, "viewer").get(reverse("plan:version_detail", args=[draft.pk]))
     found = re.search(r'data-testid="adopting-decision">(.*?)</p>', page.content.decode(), re.S)
-    assert found and "COM-2026-1/D1" in found[1]
+    assert found and "DIA-2025-1/D1" in found[1]
     assert f'href="/meetings/{meeting.pk}/"' in found[1]
     # Adopting it again: a clear message on the form (400, not 500), and nothing written.
     again = org.post(url, {**adopt, "text": "Adopted again."})
     assert again.status_code == 400
     assert form_errors(again) == {
-        "__all__": ["Plan of Action 2026 is already adopted; only a draft can be adopted."]
+        "__all__": ["Plan of Action 2025 is already adopted; only a draft can be adopted."]
     }
     assert Decision.objects.count() == 1
     version = draft.version
     draft.refresh_from_db()
     assert (draft.status, draft.version) == (PlanVersion.Status.ADOPTED, version)
+
+
+def test_the_form_refuses_an_adoption_by_a_planned_meeting_and_writes_nothing(
+    secretariat: User, client_for: Any
+) -> None:
+    """The finding: a decision of a planned meeting dated next June adopted a plan today. Now a
+    Commission meeting and a planned Dialogue are refused with the field named, nothing saved."""
+    first = seed_first_version()
+    draft = start_next_version(first, actor=secretariat, year=2025, label="Plan of Action 2025")
+    next_june = date(timezone.localdate().year + 1, 6, 10)
+    planned = make_meeting(secretariat, "DIALOGUE", next_june, title="High-Level Dialogue")
+    commission = make_meeting(secretariat, day=date(2025, 3, 10), status=Meeting.Status.HELD)
+    org = client(client_for, "secretariat")
+    adopt = {"kind": Decision.Kind.ADOPT_PLAN, "text": "Adopts.", "plan_version": draft.pk}
+    on_planned = org.post(f"/meetings/{planned.pk}/decisions/new/", adopt)
+    assert on_planned.status_code == 400
+    assert form_errors(on_planned) == {
+        "__all__": [
+            f"Only a Dialogue that has been held adopts a plan version; {planned.code} is planned."
+        ]
+    }
+    on_commission = org.post(f"/meetings/{commission.pk}/decisions/new/", adopt)
+    assert on_commission.status_code == 400
+    assert form_errors(on_commission) == {
+        "__all__": [
+            "Only a decision of the Dialogue adopts a plan version; COM-2025-1 is a meeting of "
+            "the Caribbean-United States Security Cooperation Commission."
+        ]
+    }
+    assert not Decision.objects.exists()
+    draft.refresh_from_db()
+    assert (draft.status, draft.adopted_on) == (PlanVersion.Status.DRAFT, None)
 
 
 def test_an_action_item_without_an_owner_is_refused(

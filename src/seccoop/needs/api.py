@@ -30,7 +30,7 @@ from seccoop.framework.models import Category, Party
 
 from .filters import NeedFilterSet
 from .models import AssessmentCycle, Need
-from .services import build_matrix, price_need, save_need
+from .services import build_matrix, price_need, return_need, save_need, validate_need
 
 router = Router(tags=["needs"])
 
@@ -116,6 +116,13 @@ class NeedPatch(Schema):
     evidence: str | None = Field(None, max_length=5000)
     status: Need.Status | None = None
     tlp: TLP | None = None
+
+
+class ReviewIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = None
+    reason: str = Field("", max_length=500, description="Required to return a need")
 
 
 class MatrixCellOut(Schema):
@@ -261,6 +268,39 @@ def update_need(request: HttpRequest, pk: int, payload: NeedPatch, response: Htt
             actor=request.user,
             reason=request.headers.get("X-Change-Reason", "")[:250] or _("Edited through the API"),
         )
+    return get_with_etag(request, _needs(request), pk, response)
+
+
+REVIEW_RESPONSES = {
+    200: NeedOut,
+    400: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    412: ErrorOut,
+    428: ErrorOut,
+}
+
+
+@router.post("/needs/{pk}/validate", response=REVIEW_RESPONSES)
+def validate(request: HttpRequest, pk: int, payload: ReviewIn, response: HttpResponse) -> Any:
+    """The Commission's secretariat validates a submitted need (send ``If-Match`` or
+    ``version``). Anyone else, the need's own focal point included, is refused (403)."""
+    need = get_visible(request, _needs(request), pk)
+    require_if_match(request, need, payload.version)
+    validate_need(need, actor=request.user, reason=payload.reason.strip())
+    return get_with_etag(request, _needs(request), pk, response)
+
+
+@router.post("/needs/{pk}/return", response=REVIEW_RESPONSES)
+def return_to_state(
+    request: HttpRequest, pk: int, payload: ReviewIn, response: HttpResponse
+) -> Any:
+    """The Commission's secretariat returns a submitted need to its State; ``reason`` is required
+    and kept in the need's history."""
+    need = get_visible(request, _needs(request), pk)
+    require_if_match(request, need, payload.version)
+    return_need(need, actor=request.user, reason=payload.reason)
     return get_with_etag(request, _needs(request), pk, response)
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("add/", views.NeedEditView.as_view(), name="need_add"),
     path("<str:pk>/", views.NeedDetailView.as_view(), name="need_detail"),
     path("<str:pk>/edit/", views.NeedEditView.as_view(), name="need_edit"),
+    path("<str:pk>/review/", views.need_review, name="need_review"),
     path("<str:pk>/delete/", views.NeedDeleteView.as_view(), name="need_delete"),
     path("<str:pk>/history/", views.NeedHistoryView.as_view(), name="need_history"),
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,6 +26,7 @@ from seccoop.core.views import (
     ObjectEditView,
     ObjectHistoryView,
     ObjectListView,
+    get_restricted_object,
 )
 from seccoop.core.workbooks import WEB_LIMITS, PendingUpload, upload_too_large
 
@@ -38,7 +40,7 @@ from .importer import (
     template_workbook,
 )
 from .models import AssessmentCycle, Need
-from .services import Matrix, build_matrix
+from .services import Matrix, build_matrix, may_review, return_need, save_need, validate_need
 
 NEED_COLUMNS = [
     Column("reference", gettext_lazy("Reference"), link=True),
@@ -87,6 +89,19 @@ class NeedDetailView(ObjectDetailView):
             .prefetch_related("releasable_to")
         )
 
+    def extra_context(self, obj: Any) -> dict[str, Any]:
+        """The Commission's secretariat sees the review form on a submitted need; everyone sees
+        why a returned need was returned (the reason kept in its history)."""
+        returned = None
+        if obj.status == Need.Status.RETURNED:
+            last = obj.history.filter(status=Need.Status.RETURNED).order_by("-history_date").first()
+            returned = last.history_change_reason if last is not None else None
+        return {
+            "can_review": obj.status == Need.Status.SUBMITTED
+            and may_review(obj, self.request.user),
+            "returned_reason": returned,
+        }
+
 
 class NeedHistoryView(ObjectHistoryView):
     model = Need
@@ -94,9 +109,45 @@ class NeedHistoryView(ObjectHistoryView):
 
 
 class NeedEditView(ObjectEditView):
+    """Add or change a need through ``services.save_need``, the path the import and the API take
+    too (draft or submitted only; a submitted need is released to the Commission)."""
+
     model = Need
     form_class = NeedForm
     success_url_name = "needs:need_detail"
+
+    def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
+        need = form.save(commit=False)
+        if version is not None:
+            need.version = version + 1
+        return save_need(
+            need,
+            actor=self.request.user,
+            reason=reason,
+            releases=form.cleaned_data.get("releasable_to") or [],
+        )
+
+
+@login_required
+@require_POST
+def need_review(request: HttpRequest, pk: str) -> HttpResponse:
+    """The Commission's secretariat validates a submitted need, or returns it with a reason."""
+    need = get_restricted_object(request, Need, pk)
+    action = request.POST.get("action", "")
+    try:
+        if action == "validate":
+            validate_need(need, actor=request.user)
+            messages.success(request, _("{need} is validated.").format(need=need))
+        elif action == "return":
+            return_need(need, actor=request.user, reason=request.POST.get("reason", "")[:500])
+            messages.success(request, _("{need} is returned to its State.").format(need=need))
+        else:
+            messages.error(request, _("Choose validate or return."))
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return HttpResponseRedirect(reverse("needs:need_detail", args=[need.pk]))
 
 
 class NeedDeleteView(ObjectDeleteView):
