@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
@@ -727,8 +727,9 @@ def test_a_red_dialogues_preparations_follow_its_marking(
 # --- 6. the meeting pack: what it gathers --------------------------------------------------------
 
 
-def off_track_indicator() -> Indicator:
-    """Jamaica's approved value for an indicator is far below its target: off track."""
+def off_track_indicator(approved: date = date(2026, 7, 15)) -> Indicator:
+    """Jamaica's value for an indicator, approved on ``approved``, is far below its target: off
+    track."""
     commission = Organisation.objects.get(code="COMMISSION")
     jam = Party.objects.get(iso3="JAM")
     indicator = Indicator.objects.create(
@@ -750,6 +751,7 @@ def off_track_indicator() -> Indicator:
         owner_id=jam.organisation_id,
         tlp=TLP.AMBER,
         status=Value.Status.APPROVED,
+        approved_at=datetime(approved.year, approved.month, approved.day, 12, tzinfo=UTC),
     )
     value.set_period(Period(Kind.QUARTER, 2026, 2))
     value.save()
@@ -795,7 +797,7 @@ def pack_world(secretariat: User) -> dict[str, Any]:
     late = action(march, secretariat, "Share the seizure statistics", date(2026, 6, 1))
     soon = action(march, secretariat, "Nominate the working group members", date(2026, 10, 20))
     done = action(march, secretariat, "Circulate the minutes", date(2026, 4, 1))
-    services.close_action_item(done, actor=secretariat)
+    services.close_action_item(done, actor=secretariat, on=date(2026, 3, 30))
     dialogue = action(
         make_meeting(secretariat, "DIALOGUE", day=date(2026, 5, 27), host="USA"),
         secretariat,
@@ -820,31 +822,45 @@ def test_the_pack_gathers_each_section(pack_world: dict[str, Any], secretariat: 
     assert pack.heading == "Meeting pack: COM-2026-2 September meeting"
     # A GREEN meeting's pack that shows reported values is marked at least AMBER.
     assert pack.marking == "TLP:AMBER"
-    assert f"2026-09-15 10:00 to 2026-09-15 18:00 ({POS})" in pack.subtitle
+    assert f"15 September 2026 10:00 to 15 September 2026 18:00 ({POS})" in pack.subtitle
     assert "Port of Spain" in pack.subtitle
     got = sections(pack)
-    assert list(got) == ["implementation", "overdue", "off_track", "funding_gap", "upcoming"]
+    assert list(got) == [
+        "agenda",
+        "delegations",
+        "previous_decisions",
+        "previous_actions",
+        "decisions",
+        "implementation",
+        "overdue",
+        "off_track",
+        "funding_gap",
+        "upcoming",
+    ]
     implementation = got["implementation"]
-    assert implementation.title == "Implementation since the last meeting (2026-03-10)"
+    assert implementation.title == "Implementation since the last meeting (10 March 2026)"
     measure = pack_world["measure"]
     assert implementation.rows == [
-        [f"{measure.code} {measure.title}", "Protocol signed", "2026-05-04"]
+        [f"{measure.code} {measure.title}", "Protocol signed", "4 May 2026"]
     ]
     assert "6 measures" in implementation.note
     overdue = got["overdue"]
     assert overdue.columns == ["Meeting", "Action", "Owner", "Due", "Days late"]
     assert overdue.rows == [
-        ["COM-2026-1", "Share the seizure statistics", "Jamaica", "2026-06-01", "92"]
+        ["COM-2026-1", "Share the seizure statistics", "Jamaica", "1 June 2026", "92"]
     ]
+    assert overdue.numeric == [4]
     assert got["off_track"].rows == [
-        ["IIB-SEIZE Firearms seized", "JAM", "2026-Q2", "20", "100", "20 %"]
+        ["IIB-SEIZE Firearms seized", "Jamaica", "2026-Q2", "20", "100", "20 %"]
     ]
     upcoming = got["upcoming"]
+    # As of 1 September the milestone completed on 20 September was still due that day.
     assert [row[:3] for row in upcoming.rows] == [
-        ["2026-10-01", "Milestone", f"{measure.code}: Training delivered"],
-        ["2026-10-20", "Action item", "Nominate the working group members"],
+        ["1 September 2026", "Milestone", f"{measure.code}: After the September meeting"],
+        ["1 October 2026", "Milestone", f"{measure.code}: Training delivered"],
+        ["20 October 2026", "Action item", "Nominate the working group members"],
     ]
-    assert upcoming.rows[1][3] == "Jamaica"
+    assert upcoming.rows[2][3] == "Jamaica"
 
 
 def test_the_pack_shows_figures_with_the_indicators_decimals(secretariat: User) -> None:
@@ -899,8 +915,8 @@ def test_the_pack_shows_only_what_the_reader_may_see(
         "Share the seizure statistics",
     ]
     # For the participant, the red meeting is the previous one.
-    assert for_jam["implementation"].title.endswith("(2026-04-10)")
-    assert for_org["implementation"].title.endswith("(2026-03-10)")
+    assert for_jam["implementation"].title.endswith("(10 April 2026)")
+    assert for_org["implementation"].title.endswith("(10 March 2026)")
 
 
 def test_the_pack_has_a_fixed_number_of_queries(
@@ -967,9 +983,9 @@ def test_the_docx_opens_and_holds_the_sections(
     assert "Off-track indicators" in headings
     rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
     assert ["Meeting", "Action", "Owner", "Due", "Days late"] in rows
-    assert ["COM-2026-1", "Share the seizure statistics", "Jamaica", "2026-06-01", "92"] in rows
+    assert ["COM-2026-1", "Share the seizure statistics", "Jamaica", "1 June 2026", "92"] in rows
     measure = pack_world["measure"]
-    assert [f"{measure.code} {measure.title}", "Protocol signed", "2026-05-04"] in rows
+    assert [f"{measure.code} {measure.title}", "Protocol signed", "4 May 2026"] in rows
 
 
 def test_the_pack_downloads(pack_world: dict[str, Any], client_for: Any) -> None:
@@ -1010,7 +1026,7 @@ def test_the_command_writes_the_pack(
     assert document.core_properties.language == "es"
     assert document.paragraphs[0].text.endswith("COM-2026-2 September meeting")
     rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
-    assert ["COM-2026-1", "Share the seizure statistics", "Jamaica", "2026-06-01"] in [
+    assert ["COM-2026-1", "Share the seizure statistics", "Jamaica", "1 de junio de 2026"] in [
         r[:4] for r in rows
     ]
     as_viewer = tmp_path / "viewer.docx"
