@@ -514,14 +514,15 @@ def render_pdf(pack: Pack) -> bytes:
 def render_docx(pack: Pack) -> bytes:
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
+    from docx.shared import Mm, Pt, Twips
 
     document = Document()
     document.core_properties.title = pack.heading
     document.core_properties.subject = pack.marking
     document.core_properties.language = pack.lang
     page = document.sections[0]
-    page.page_width, page.page_height = Mm(210), Mm(297)
+    # A4 in Word's own unit (twentieths of a point), so the size reads back exactly.
+    page.page_width, page.page_height = Twips(11906), Twips(16838)
     page.left_margin = page.right_margin = Mm(18)
     page.top_margin = page.bottom_margin = Mm(20)
     usable = page.page_width - page.left_margin - page.right_margin
@@ -535,7 +536,8 @@ def render_docx(pack: Pack) -> bytes:
         grid.style = "Table Grid"
         grid.autofit = False
         weights = widths or [1] * len(grid.columns)
-        sizes = [int(usable * w / sum(weights)) for w in weights]
+        # Whole twips, rounded down, so the columns never add up to more than the page.
+        sizes = [Twips(usable * w // sum(weights) // Twips(1)) for w in weights]
         for index, size in enumerate(sizes):
             grid.columns[index].width = size
         for bold, values in [*([(True, header)] if header else []), *((False, r) for r in rows)]:
