@@ -919,6 +919,9 @@ def test_the_pack_shows_only_what_the_reader_may_see(
     # For the participant, the red meeting is the previous one.
     assert for_jam["implementation"].title.endswith("(10 April 2026)")
     assert for_org["implementation"].title.endswith("(10 March 2026)")
+    # The participant's pack lists the TLP:RED meeting's item, so it is marked TLP:RED itself.
+    assert gather(september, users["jam_focal"], today=date(2026, 9, 1)).marking == "TLP:RED"
+    assert gather(september, secretariat, today=date(2026, 9, 1)).marking == "TLP:GREEN"
 
 
 def test_the_pack_has_a_fixed_number_of_queries(
