@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +36,7 @@ from django.db.models import IntegerField, Sum, Value
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
+from seccoop.core.formatting import number_text, percent_text
 from seccoop.core.models import mark_history
 from seccoop.core.money import check_currency, usd_at
 from seccoop.framework.models import Category, Organisation, Party
@@ -234,7 +236,10 @@ class Coverage:
 
 
 def counted_flows(
-    user: Any, measure_ids: Iterable[int] | None = None, year: int | None = None
+    user: Any,
+    measure_ids: Iterable[int] | None = None,
+    year: int | None = None,
+    as_of: date | None = None,
 ) -> list[tuple[Any, ...]]:
     """The counted amounts under the counting rule, one tuple per group of transactions that share
     every attribute a cut can use: ``(kind, usd, measure_id, provider_id, account_id, year,
@@ -242,8 +247,11 @@ def counted_flows(
 
     Two grouped queries whatever the size of the ledger: the totals per measure, provider and
     type (each transaction once), then the amounts split by recipient share and grouped (only
-    those of ``year`` when given: the rule nets every year, the split is wanted for one)."""
+    those of ``year`` when given: the rule nets every year, the split is wanted for one). With
+    ``as_of``, only the transactions with a value date up to that day count."""
     flows = Transaction.objects.restrict(user, "view").filter(type__in=COUNTED)
+    if as_of is not None:
+        flows = flows.filter(value_date__lte=as_of)
     if measure_ids is not None:
         flows = flows.filter(measure_id__in=list(measure_ids))
     totals: dict[tuple[int, Any], dict[str, Decimal]] = defaultdict(
@@ -300,10 +308,13 @@ def counted_flows(
     return out
 
 
-def coverage(user: Any, by: str = "state", cycle: int | None = None) -> Coverage:
+def coverage(
+    user: Any, by: str = "state", cycle: int | None = None, as_of: date | None = None
+) -> Coverage:
     """Requirements against pledged, committed and disbursed, cut ``by`` one of
     state, category, priority, partner, account, year or measure; ``cycle`` limits the needs to
-    that cycle's and the flows to that year's value dates."""
+    that cycle's and the flows to that year's value dates; ``as_of`` counts only the flows with a
+    value date up to that day."""
     if by not in CUTS:
         raise ValidationError({"by": _("Cut by one of {cuts}.").format(cuts=", ".join(CUTS))})
     result = Coverage(by, cycle)
@@ -320,7 +331,7 @@ def coverage(user: Any, by: str = "state", cycle: int | None = None) -> Coverage
         return rows[key]
 
     for kind, usd, measure, provider, account, year, state, category_id in counted_flows(
-        user, year=cycle
+        user, year=cycle, as_of=as_of
     ):
         if cycle is not None and year != cycle:
             continue
@@ -549,18 +560,17 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
     return out, run
 
 
-def pack_section(user: Any) -> dict[str, Any]:
-    """The meeting pack's funding section: the gap by State for the latest cycle."""
+def pack_section(user: Any, as_of: date | None = None) -> dict[str, Any]:
+    """The meeting pack's funding section: the gap by State for the latest cycle up to ``as_of``'s
+    year, counting the transactions with a value date up to ``as_of``. Numbers are formatted in
+    the active language."""
     from seccoop.needs.models import AssessmentCycle
 
-    cycle = (
-        AssessmentCycle.objects.restrict(user, "view")
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .first()
-    )
-    result = coverage(user, "state", cycle)
-    money = "{:,.0f}".format
+    cycles = AssessmentCycle.objects.restrict(user, "view")
+    if as_of is not None:
+        cycles = cycles.filter(year__lte=as_of.year)
+    cycle = cycles.order_by("-year").values_list("year", flat=True).first()
+    result = coverage(user, "state", cycle, as_of=as_of)
     return {
         "key": "funding_gap",
         "title": _("Funding gap by State ({cycle})").format(cycle=cycle or _("all years")),
@@ -574,14 +584,16 @@ def pack_section(user: Any) -> dict[str, Any]:
         "rows": [
             [
                 r.label,
-                money(r.requirements_usd or 0),
-                money(r.committed_usd),
-                money(r.gap_usd or 0),
-                f"{r.coverage_pct:.0f} %" if r.coverage_pct is not None else "—",
+                number_text(r.requirements_usd or 0),
+                number_text(r.committed_usd),
+                number_text(r.gap_usd or 0),
+                percent_text(r.coverage_pct) if r.coverage_pct is not None else "—",
             ]
             for r in result.rows
             if r.requirements_usd
         ],
         "empty": _("No costed need in this cycle."),
         "note": "",
+        "numeric": [1, 2, 3, 4],
+        "widths": [4, 3, 3, 3, 2],
     }

@@ -25,6 +25,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -388,21 +389,23 @@ class ProgressRow:
         return str(STATUS_LABELS[self.status])
 
 
-def approved_totals(user: Any) -> Any:
-    """Approved totals the user may see, each with its target (same period) and baseline."""
+def approved_totals(user: Any, approved_before: datetime | None = None) -> Any:
+    """Approved totals the user may see, each with its target (same period) and baseline; with
+    ``approved_before``, only the values approved before that moment."""
     targets = Target.objects.restrict(user, "view").filter(
         indicator=OuterRef("indicator"), state=OuterRef("state"), period=OuterRef("period")
     )
     baselines = Baseline.objects.restrict(user, "view").filter(
         indicator=OuterRef("indicator"), state=OuterRef("state")
     )
-    return (
-        Value.objects.restrict(user, "view")
-        .filter(status=Value.Status.APPROVED, disaggregation="")
-        .annotate(
-            target_value=Subquery(targets.order_by().values("value")[:1]),
-            baseline_value=Subquery(baselines.order_by().values("value")[:1]),
-        )
+    values = Value.objects.restrict(user, "view").filter(
+        status=Value.Status.APPROVED, disaggregation=""
+    )
+    if approved_before is not None:
+        values = values.filter(approved_at__lt=approved_before)
+    return values.annotate(
+        target_value=Subquery(targets.order_by().values("value")[:1]),
+        baseline_value=Subquery(baselines.order_by().values("value")[:1]),
     )
 
 
@@ -503,13 +506,16 @@ def measure_indicator_progress(user: Any, measure_ids: list[int]) -> dict[int, f
     return {m: statistics.fmean(p) for m, p in per_measure.items()}
 
 
-def off_track(user: Any, limit: int = 100) -> list[ProgressRow]:
+def off_track(
+    user: Any, limit: int | None = 100, approved_before: datetime | None = None
+) -> list[ProgressRow]:
     """Indicator × state pairs whose latest period with an approved value and a target is off
-    track (below the at-risk threshold), worst first. Three queries: the figures, then the
-    indicators and the states of the rows kept."""
+    track (below the at-risk threshold), worst first; all of them when ``limit`` is None, and as
+    the values approved before ``approved_before`` showed it when given. Three queries: the
+    figures, then the indicators and the states of the rows kept."""
     latest: dict[tuple[int, int], tuple[Any, str, Any, Any, Any, str]] = {}
     rows = (
-        approved_totals(user)
+        approved_totals(user, approved_before)
         .filter(indicator__in=Indicator.objects.restrict(user, "view").values("pk"))
         .exclude(target_value=None)
         .order_by()
