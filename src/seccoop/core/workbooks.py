@@ -516,14 +516,18 @@ def _reader_failure(exc: BaseException) -> bool:
 
 
 def read_sheet(
-    data: bytes, sheet: str, columns: list[tuple[str, str]], limits: Limits = WEB_LIMITS
+    data: bytes,
+    sheet: str,
+    columns: list[tuple[str, str]],
+    limits: Limits = WEB_LIMITS,
+    optional: int = 0,
 ) -> list[list[Any]]:
     """Check the file and return the rows of ``sheet`` (row 1, the header, must match ``columns``;
-    each row holds the cells of those columns only)."""
+    each row holds the cells of those columns, and of the ``optional`` columns after them)."""
     check_workbook(data, limits)
     from python_calamine import CalamineWorkbook
 
-    width = len(columns)
+    width = len(columns) + optional
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = workbook.sheet_names

@@ -94,7 +94,7 @@ class ImportPlan:
 
 def read_workbook(data: bytes, limits: Limits = WEB_LIMITS) -> list[list[Any]]:
     """Check the file and return the rows of the Needs sheet (row 1 is the header)."""
-    return read_sheet(data, SHEET, COLUMNS, limits)
+    return read_sheet(data, SHEET, COLUMNS, limits, optional=1)  # the optional Status column
 
 
 class _Lookups:
