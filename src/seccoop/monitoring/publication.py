@@ -91,9 +91,7 @@ def steward_q(user: Any) -> Q | None:
         return None  # the Commission's secretariat validates every figure it may see
     # An AMBER or RED figure reaches a reader only by an explicit release from its owner: it is
     # shared with them as reported. CLEAR and GREEN figures of others are published.
-    return Q(owner_id__in=sorted(scope.orgs)) | Q(
-        tlp__in=[TLP.AMBER, TLP.AMBER_STRICT, TLP.RED]
-    )
+    return Q(owner_id__in=sorted(scope.orgs)) | Q(tlp__in=[TLP.AMBER, TLP.AMBER_STRICT, TLP.RED])
 
 
 def visible_values(user: Any) -> Any:
@@ -104,6 +102,13 @@ def visible_values(user: Any) -> Any:
     if own is None:
         return values
     return values.filter(own | Q(status=Value.Status.APPROVED))
+
+
+def steward_values(user: Any) -> Any:
+    """The values ``user`` reads as reported (their working data, with its history)."""
+    values = Value.objects.restrict(user, "view")
+    own = steward_q(user)
+    return values if own is None else values.filter(own)
 
 
 def _row_keys(indicator: Indicator) -> list[str]:

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -44,7 +43,7 @@ from seccoop.framework.services import commission
 from . import publication, workflow
 from .models import Baseline, Indicator, Target, ValidationRule, Value
 from .periods import Period, PeriodError
-from .publication import PublicTable, suppression_threshold
+from .publication import PublicTable
 from .rules import Finding, check
 
 ON_TRACK, AT_RISK = 90.0, 60.0
@@ -407,12 +406,9 @@ def approved_totals(
         values = publication.visible_values(user).exclude(pk__in=sorted(hidden))
         if indicator_ids is not None:
             values = values.filter(indicator_id__in=list(indicator_ids))
-    return (
-        values.filter(status=Value.Status.APPROVED, disaggregation="")
-        .annotate(
-            target_value=Subquery(targets.order_by().values("value")[:1]),
-            baseline_value=Subquery(baselines.order_by().values("value")[:1]),
-        )
+    return values.filter(status=Value.Status.APPROVED, disaggregation="").annotate(
+        target_value=Subquery(targets.order_by().values("value")[:1]),
+        baseline_value=Subquery(baselines.order_by().values("value")[:1]),
     )
 
 

@@ -42,6 +42,7 @@ from .importer import (
 )
 from .models import Baseline, Indicator, Target, ValidationRule, Value
 from .periods import Period, PeriodError, parse
+from .publication import steward_values
 from .services import (
     STATUS_LABELS,
     RulesFailed,
@@ -192,6 +193,10 @@ class ValueListView(ObjectListView):
         Column("tlp", gettext_lazy("TLP")),
     ]
 
+    def get_queryset(self) -> Any:
+        # Through the publication gate: others' small counts are not listed or exported.
+        return readable_values(self.request.user).select_related(*self.select_related)
+
 
 class ValueDetailView(ObjectDetailView):
     model = Value
@@ -199,7 +204,7 @@ class ValueDetailView(ObjectDetailView):
     history_url_name = "monitoring:value_history"
 
     def get_base_queryset(self) -> Any:
-        return Value.objects.restrict(self.request.user, "view").select_related(
+        return readable_values(self.request.user).select_related(
             "indicator", "state", "approved_by"
         )
 
@@ -214,8 +219,13 @@ class ValueDetailView(ObjectDetailView):
 
 
 class ValueHistoryView(ObjectHistoryView):
+    """Earlier figures are working data: only the value's stewards read its history."""
+
     model = Value
     detail_url_name = "monitoring:value_detail"
+
+    def get_base_queryset(self) -> Any:
+        return steward_values(self.request.user)
 
 
 ACTION_LABELS = {
