@@ -610,9 +610,10 @@ def test_dashboard_queries_do_not_grow(world: None, users: dict[str, User]) -> N
     full = queries_of(client, url)
     page = client.get(url).content.decode()
     assert 'data-testid="dashboard"' in page and ">HOM-RATE<" in page
-    # session, user, memberships; indicators, states, approved values (with their target and
-    # baseline as subqueries), targets without a value
-    assert small == full == 7
+    # session, user, memberships; indicators, states, approved figures not shared with the
+    # reader, approved values (with their target and baseline as subqueries), targets without a
+    # value
+    assert small == full == 8
 
 
 # --- the measure progress blend ----------------------------------------------------------------

@@ -370,6 +370,7 @@ STATUS_LABELS = {
     "no_target": _("No target"),
     "no_data": _("No data"),
     "not_published": _("Not published (small number)"),
+    "not_shared": _("Not shared with you"),
 }
 
 
@@ -434,6 +435,22 @@ def progress_rows(
                 rows[(ind_id, state_id)] = ProgressRow(
                     by_id[ind_id], state, period, None, None, None, None, "not_published"
                 )
+    # Approved figures that exist but are not shared with this reader: said, never left blank.
+    for ind_id, state_id in (
+        Value.objects.filter(
+            indicator_id__in=by_id,
+            period=period,
+            disaggregation="",
+            status=Value.Status.APPROVED,
+        )
+        .exclude(pk__in=Value.objects.restrict(user, "view").values("pk"))
+        .values_list("indicator_id", "state_id")
+    ):
+        state = states.get(state_id)
+        if state is not None:
+            rows[(ind_id, state_id)] = ProgressRow(
+                by_id[ind_id], state, period, None, None, None, None, "not_shared"
+            )
     figures = (
         approved_totals(user, by_id, hidden)
         .filter(period=period)
@@ -464,7 +481,10 @@ def progress_rows(
     )
     for ind_id, state_id, target in targets:
         state = states.get(state_id)
-        if (ind_id, state_id) in rows and rows[(ind_id, state_id)].status == "not_published":
+        if (ind_id, state_id) in rows and rows[(ind_id, state_id)].status in (
+            "not_published",
+            "not_shared",
+        ):
             rows[(ind_id, state_id)].target = target
         elif (ind_id, state_id) not in rows and state is not None:
             rows[(ind_id, state_id)] = ProgressRow(

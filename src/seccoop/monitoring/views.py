@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from seccoop.core.audit import record_export
+from seccoop.core.markings import derived_marking
 from seccoop.core.policy import allowed_owner_ids, get_policy
 from seccoop.core.views import (
     Column,
@@ -634,6 +636,12 @@ def public_view(request: HttpRequest) -> HttpResponse:
 def template_download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(template_workbook(request.user), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="values-template.xlsx"'
+    # A blank template with the indicator codes and States the reader may see.
+    record_export(
+        "monitoring.template",
+        fmt="xlsx",
+        marking=derived_marking(Indicator.objects.restrict(request.user, "view")),
+    )
     return response
 
 
