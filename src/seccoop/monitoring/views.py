@@ -334,7 +334,7 @@ def _grid_rows(user: Any, state: Party, period: Period) -> list[dict[str, Any]]:
     )
     existing = {
         (v.indicator_id, v.disaggregation): v
-        for v in Value.objects.restrict(user, "view").filter(
+        for v in readable_values(user).filter(
             state=state, period=str(period), indicator__in=indicators
         )
     }
