@@ -606,7 +606,14 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
     )
     ids = [m.pk for m in measures]
     needs = requirement_needs(user)
-    latest = needs.order_by("-cycle__year").values_list("cycle_id", flat=True).first()
+    # The latest cycle with requirements, whether or not the reader sees them (a reader who sees
+    # none is told how many are not shared with them).
+    latest = (
+        Need.objects.filter(status__in=REQUIREMENT_STATUSES)
+        .order_by("-cycle__year")
+        .values_list("cycle_id", flat=True)
+        .first()
+    )
     requirement = dict(_measure_requirements(user, needs.filter(cycle_id=latest), plan))
     committed: dict[int, Decimal] = defaultdict(Decimal)
     pledged: dict[int, Decimal] = defaultdict(Decimal)
