@@ -239,3 +239,20 @@ def test_every_export_and_download_writes_one_audit_event(
     assert coverage is not None
     assert coverage.detail["filters"] == {"by": "state", "cycle": str(YEAR)}
     assert coverage.detail["marking"] == TLP.AMBER
+
+
+def test_a_trend_chart_is_marked_from_what_it_draws(world: None) -> None:
+    from .test_publication import make_indicator, plant
+
+    indicator = make_indicator("CHART-1")
+    value = plant(indicator, "JAM", 40)
+    value.tlp = TLP.GREEN
+    value.save()
+    response = signed_in("jam_focal").get(
+        f"/monitoring/indicators/{indicator.pk}/chart.svg?state=JAM"
+    )
+    assert response.status_code == 200
+    assert response["X-TLP"] == "TLP:GREEN"
+    assert "TLP:GREEN" in response.content.decode()
+    anonymous = Client().get(f"/monitoring/indicators/{indicator.pk}/chart.svg?state=JAM")
+    assert anonymous["X-TLP"] == "TLP:CLEAR"  # the GREEN value is not drawn for the public

@@ -168,9 +168,13 @@ def chart(request: HttpRequest, pk: str) -> HttpResponse:
         .filter(indicator=indicator, state=state)
         .order_by("period_start")
     )
+    # The chart is marked from everything it draws: the indicator, its values and targets.
+    marking = derived_marking(indicator, values, targets)
     response = HttpResponse(
-        render_svg(trend_spec(indicator, state, values, targets)), content_type="image/svg+xml"
+        render_svg(trend_spec(indicator, state, values, targets, marking)),
+        content_type="image/svg+xml",
     )
+    response["X-TLP"] = f"TLP:{marking}"
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
 
