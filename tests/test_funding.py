@@ -855,7 +855,11 @@ def test_the_committee_list_exports_to_xlsx_and_csv(committee: Committee, client
     assert response.status_code == 200
     assert response["Content-Type"] == nh.XLSX
     rows = nh.sheet_rows(response.content)
-    assert "TLP:CLEAR" in str(rows[0][0])
+    # The measures are CLEAR but their requirements come from JAM's TLP:AMBER needs: the list is
+    # AMBER in its first row, last row and file name (it used to say CLEAR).
+    assert "TLP:AMBER" in str(rows[0][0])
+    assert rows[-1][0] == "TLP:AMBER"
+    assert "tlp-amber" in response["Content-Disposition"]
     assert rows[1][:2] == ["Priority", "Measure"]
     body = [r for r in rows[2:] if r and r[0] not in (None, "") and len(r) > 2]
     assert [(r[0], r[1]) for r in body] == [(1, "C-1"), (2, "C-2"), (3, "C-3")]

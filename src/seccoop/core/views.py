@@ -141,13 +141,6 @@ class ObjectListView(LoginRequiredIfNeeded, View):
         fmt = request.GET.get("export")
         if fmt in {"csv", "xlsx"}:
             rows = list(qs[: self.export_limit])
-            record_event(
-                "export",
-                request=request,
-                object_type=self.model._meta.label_lower,
-                format=fmt,
-                rows=len(rows),
-            )
             return export_response(self.model, self.columns, rows, fmt, title=str(self.title))
         try:
             per_page = min(
@@ -232,8 +225,11 @@ class ObjectHistoryView(LoginRequiredIfNeeded, View):
     template_name: ClassVar[str] = "core/object_history.html"
     detail_url_name: ClassVar[str | None] = None
 
+    def get_base_queryset(self) -> Any:
+        return self.model.objects.restrict(self.request.user, "view")  # type: ignore[attr-defined]  # restricted manager
+
     def get(self, request: HttpRequest, pk: Any) -> HttpResponse:
-        obj = get_restricted_object(request, self.model, pk, "view")
+        obj = get_restricted_object(request, self.model, pk, "view", self.get_base_queryset())
         records = list(
             obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
                 :200

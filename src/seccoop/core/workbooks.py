@@ -651,10 +651,15 @@ class PendingUpload:
     def error_report_response(self, filename: str) -> Any:
         from django.http import HttpResponse
 
+        from .audit import record_export
+        from .markings import TLP
+
         errors = [RowError(**e) for e in self.request.session.get(f"{self.key}_errors", [])]
         response = HttpResponse(
             error_report(errors),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        # The report repeats the uploader's own rows: marked as a new record is, by default.
+        record_export(f"{self.key}.errors", fmt="xlsx", marking=TLP.AMBER_STRICT, rows=len(errors))
         return response

@@ -24,8 +24,9 @@ from seccoop.core.api import (
     get_with_etag,
     require_if_match,
 )
+from seccoop.core.audit import record_export
 from seccoop.core.concurrency import etag_for
-from seccoop.core.markings import TLP
+from seccoop.core.markings import TLP, label, not_shared_text
 from seccoop.core.policy import get_policy
 from seccoop.framework.models import Organisation, Party
 from seccoop.plan.models import Measure
@@ -132,13 +133,21 @@ class CoverageRowOut(Schema):
     pledged_usd: float
     committed_usd: float
     disbursed_usd: float
-    gap_usd: float | None
+    gap_usd: float | None = Field(
+        description="null when part of the requirement is not shared with the caller"
+    )
     coverage_pct: float | None
+    not_shared: int = Field(
+        0, description="needs counted in this requirement that the caller may not see"
+    )
+    not_shared_text: str = Field("", description="'3 records not shared with you', or empty")
 
 
 class CoverageOut(Schema):
     by: str
     cycle: int | None
+    tlp: str = Field(description="the most restrictive marking of the records the figures use")
+    flows_not_shared: int = Field(0, description="counted transactions the caller may not see")
     rows: list[CoverageRowOut]
     total: CoverageRowOut
 
@@ -151,8 +160,13 @@ class CommitteeRowOut(Schema):
     requirement_usd: float
     committed_usd: float
     pledged_usd: float
-    gap_usd: float
-    funded_pct: float
+    gap_usd: float | None = Field(
+        description="null when part of the requirement is not shared with the caller"
+    )
+    funded_pct: float | None
+    not_shared: int = Field(0, description="the measure's needs the caller may not see")
+    not_shared_text: str = Field("", description="'3 records not shared with you', or empty")
+    tlp: str = Field(description="the most restrictive marking of the records the row uses")
 
 
 def _ledger(request: HttpRequest) -> Any:
@@ -373,11 +387,20 @@ def get_coverage(request: HttpRequest, cycle: int | None = None, by: str = "stat
     if cycle is not None and not 2000 <= cycle <= 2100:
         raise ValidationError({"cycle": [_("A cycle is a year such as 2026.")]})
     result = coverage(request.user, by, cycle)
+
+    def row(r: Any) -> dict[str, Any]:
+        return {
+            **r.as_dict(),
+            "not_shared_text": not_shared_text(r.not_shared) if r.not_shared else "",
+        }
+
     return {
         "by": result.by,
         "cycle": result.cycle,
-        "rows": [r.as_dict() for r in result.rows],
-        "total": result.total.as_dict(),
+        "tlp": label(result.marking),
+        "flows_not_shared": result.flows_not_shared,
+        "rows": [row(r) for r in result.rows],
+        "total": row(result.total),
     }
 
 
@@ -394,8 +417,11 @@ def get_committee(request: HttpRequest) -> Any:
             "requirement_usd": float(r.requirement_usd),
             "committed_usd": float(r.committed_usd),
             "pledged_usd": float(r.pledged_usd),
-            "gap_usd": float(r.gap_usd),
+            "gap_usd": float(r.gap_usd) if r.gap_usd is not None else None,
             "funded_pct": r.funded_pct,
+            "not_shared": r.not_shared,
+            "not_shared_text": not_shared_text(r.not_shared) if r.not_shared else "",
+            "tlp": label(r.marking),
         }
         for r in rows
     ]
@@ -421,4 +447,6 @@ def get_iati(request: HttpRequest, partner: str | None = None) -> HttpResponse:
     body = export_activities(request.user, partner=org)
     response = HttpResponse(body, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="seccoop-iati-activities.xml"'
+    response["X-TLP"] = label(TLP.CLEAR)  # only TLP:CLEAR records, and figures from them
+    record_export("iati.activities", fmt="xml", marking=TLP.CLEAR, request=request)
     return response

@@ -369,6 +369,7 @@ def _results(user: Any, measure_ids: list[int]) -> dict[int, list[Any]]:
     """Each measure's linked TLP:CLEAR indicators with their last three periods' approved
     regional values (sum or mean by the indicator's aggregation) and targets."""
     from seccoop.monitoring.models import Indicator, Target, Value
+    from seccoop.monitoring.publication import is_count, regional_total
 
     through = Indicator.measures.through
     links = defaultdict(list)
@@ -416,13 +417,21 @@ def _results(user: Any, measure_ids: list[int]) -> dict[int, list[Any]]:
             indicator = etree.SubElement(result, "indicator", **attrs)
             _text(indicator, "title", f"{ind.code} {ind.name_en or ind.name}")
             for (period, start, end), values in periods:
+                actual = _agg(ind.aggregation, values)
+                if is_count(ind):
+                    # A count goes through the publication gate: the regional total as the world
+                    # may read it, or nothing when it would reveal a suppressed State's figure.
+                    regional = regional_total(ind, period)
+                    if regional is None:
+                        continue
+                    actual = f"{regional.normalize():f}"
                 el = etree.SubElement(indicator, "period")
                 etree.SubElement(el, "period-start", {"iso-date": start.isoformat()})
                 etree.SubElement(el, "period-end", {"iso-date": end.isoformat()})
                 goal = targets.get((ind_id, period))
                 if goal:
                     etree.SubElement(el, "target", value=_agg(ind.aggregation, goal))
-                etree.SubElement(el, "actual", value=_agg(ind.aggregation, values))
+                etree.SubElement(el, "actual", value=actual)
             out[measure_id].append(result)
     return out
 

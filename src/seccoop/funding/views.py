@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from seccoop.core.exports import export_response
 from seccoop.core.filters import BaseFilterSet
+from seccoop.core.markings import derived_marking, not_shared_text
 from seccoop.core.policy import get_policy
 from seccoop.core.uploads import refused_upload, upload_limit
 from seccoop.core.views import (
@@ -23,12 +24,18 @@ from seccoop.core.views import (
     ObjectHistoryView,
     ObjectListView,
 )
-from seccoop.needs.models import AssessmentCycle
+from seccoop.needs.models import AssessmentCycle, Need
 from seccoop.plan.models import Measure
 
 from .forms import BudgetForm, TransactionForm
 from .models import Budget, FundingAccount, Transaction, TransactionType
-from .services import CUTS, committee_list, coverage, save_budget, save_transaction
+from .services import (
+    CUTS,
+    committee_list,
+    coverage,
+    save_budget,
+    save_transaction,
+)
 
 CUT_LABELS = {
     "state": gettext_lazy("State"),
@@ -192,11 +199,40 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("cycle", str(cycles[0]) if cycles else "")
     cycle = int(raw) if raw.isdigit() and len(raw) == 4 else None
     result = coverage(request.user, by, cycle)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        columns = [
+            Column("label", CUT_LABELS[by]),
+            Column("requirements_usd", gettext_lazy("Requirements (USD)")),
+            Column("pledged_usd", gettext_lazy("Pledged (USD)")),
+            Column("committed_usd", gettext_lazy("Committed (USD)")),
+            Column("disbursed_usd", gettext_lazy("Disbursed (USD)")),
+            Column("gap_usd", gettext_lazy("Gap (USD)")),
+            Column("coverage_pct", gettext_lazy("Covered (%)")),
+            Column("not_shared", gettext_lazy("Needs not shared with you")),
+        ]
+        return export_response(
+            Need,
+            columns,
+            [*result.rows, result.total],
+            fmt,
+            title=str(gettext_lazy("Coverage of needs")),
+            inputs=result.marking,
+            what="funding.coverage",
+            stem="coverage",
+        )
     return render(
         request,
         "funding/coverage.html",
         {
             "result": result,
+            "marking": result.marking,
+            "not_shared_total": not_shared_text(result.total.not_shared)
+            if result.total.not_shared
+            else "",
+            "flows_not_shared": not_shared_text(result.flows_not_shared)
+            if result.flows_not_shared
+            else "",
             "by": by,
             "cycle": cycle,
             "cycles": cycles,
@@ -224,15 +260,29 @@ def committee_view(request: HttpRequest) -> HttpResponse:
             Column("gap_usd", gettext_lazy("Gap (USD)")),
             Column("funded_pct", gettext_lazy("Funded (%)")),
             Column("status", gettext_lazy("Status")),
+            Column("not_shared", gettext_lazy("Needs not shared with you")),
+            Column("marking", gettext_lazy("TLP marking")),
         ]
+        # Each row is marked from the measure, the needs, the transactions and the run it uses;
+        # the file carries the most restrictive of them.
         return export_response(
             Measure,
             columns,
             rows,
             fmt,
             title=str(gettext_lazy("Unfunded and under-funded measures")),
+            what="funding.committee",
+            stem="committee",
         )
-    return render(request, "funding/committee.html", {"rows": rows, "run": run})
+    return render(
+        request,
+        "funding/committee.html",
+        {
+            "rows": rows,
+            "run": run,
+            "marking": derived_marking([r.marking for r in rows]),
+        },
+    )
 
 
 #: The largest activity file the web import takes (larger files go through ``seccoop iati

@@ -364,7 +364,7 @@ def push_values(request: HttpRequest, payload: BatchIn) -> Any:
 def transition_values(request: HttpRequest, payload: TransitionIn) -> Any:
     """Submit, approve (in bulk), return (with a reason) or revise values: all or nothing."""
     ids = sorted(set(payload.ids))
-    found = list(Value.objects.restrict(request.user, "view").filter(pk__in=ids))
+    found = list(readable_values(request.user).filter(pk__in=ids))
     if len(found) != len(ids):
         raise Http404
     try:

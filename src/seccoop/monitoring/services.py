@@ -29,7 +29,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -42,9 +41,10 @@ from seccoop.core.policy import get_policy
 from seccoop.framework.models import Party
 from seccoop.framework.services import commission
 
-from . import workflow
+from . import publication, workflow
 from .models import Baseline, Indicator, Target, ValidationRule, Value
 from .periods import Period, PeriodError
+from .publication import PublicTable
 from .rules import Finding, check
 
 ON_TRACK, AT_RISK = 90.0, 60.0
@@ -370,6 +370,8 @@ STATUS_LABELS = {
     "off_track": _("Off track"),
     "no_target": _("No target"),
     "no_data": _("No data"),
+    "not_published": _("Not published (small number)"),
+    "not_shared": _("Not shared with you"),
 }
 
 
@@ -389,8 +391,14 @@ class ProgressRow:
         return str(STATUS_LABELS[self.status])
 
 
-def approved_totals(user: Any, approved_before: datetime | None = None) -> Any:
-    """Approved totals the user may see, each with its target (same period) and baseline; with
+def approved_totals(
+    user: Any,
+    indicator_ids: Iterable[int] | None = None,
+    hidden: set[int] | None = None,
+    approved_before: datetime | None = None,
+) -> Any:
+    """Approved totals the user may read (through the publication gate), each with its target
+    (same period) and baseline. ``hidden``: the ids the gate hides, when already known; with
     ``approved_before``, only the values approved before that moment."""
     targets = Target.objects.restrict(user, "view").filter(
         indicator=OuterRef("indicator"), state=OuterRef("state"), period=OuterRef("period")
@@ -398,12 +406,15 @@ def approved_totals(user: Any, approved_before: datetime | None = None) -> Any:
     baselines = Baseline.objects.restrict(user, "view").filter(
         indicator=OuterRef("indicator"), state=OuterRef("state")
     )
-    values = Value.objects.restrict(user, "view").filter(
-        status=Value.Status.APPROVED, disaggregation=""
-    )
+    if hidden is None:
+        values = publication.published_values(user, indicator_ids)
+    else:
+        values = publication.visible_values(user).exclude(pk__in=sorted(hidden))
+        if indicator_ids is not None:
+            values = values.filter(indicator_id__in=list(indicator_ids))
     if approved_before is not None:
         values = values.filter(approved_at__lt=approved_before)
-    return values.annotate(
+    return values.filter(status=Value.Status.APPROVED, disaggregation="").annotate(
         target_value=Subquery(targets.order_by().values("value")[:1]),
         baseline_value=Subquery(baselines.order_by().values("value")[:1]),
     )
@@ -421,9 +432,35 @@ def progress_rows(
     if states is None:
         states = {p.pk: p for p in Party.objects.restrict(user, "view")}
     rows: dict[tuple[int, int], ProgressRow] = {}
+    hidden = publication.hidden_value_ids(user, by_id)
+    if hidden:
+        for ind_id, state_id in Value.objects.filter(
+            pk__in=sorted(hidden), period=period, disaggregation=""
+        ).values_list("indicator_id", "state_id"):
+            state = states.get(state_id)
+            if state is not None:
+                rows[(ind_id, state_id)] = ProgressRow(
+                    by_id[ind_id], state, period, None, None, None, None, "not_published"
+                )
+    # Approved figures that exist but are not shared with this reader: said, never left blank.
+    for ind_id, state_id in (
+        Value.objects.filter(
+            indicator_id__in=by_id,
+            period=period,
+            disaggregation="",
+            status=Value.Status.APPROVED,
+        )
+        .exclude(pk__in=Value.objects.restrict(user, "view").values("pk"))
+        .values_list("indicator_id", "state_id")
+    ):
+        state = states.get(state_id)
+        if state is not None:
+            rows[(ind_id, state_id)] = ProgressRow(
+                by_id[ind_id], state, period, None, None, None, None, "not_shared"
+            )
     figures = (
-        approved_totals(user)
-        .filter(indicator_id__in=by_id, period=period)
+        approved_totals(user, by_id, hidden)
+        .filter(period=period)
         .order_by()
         .values_list("indicator_id", "state_id", "value", "target_value", "baseline_value")
     )
@@ -451,7 +488,12 @@ def progress_rows(
     )
     for ind_id, state_id, target in targets:
         state = states.get(state_id)
-        if (ind_id, state_id) not in rows and state is not None:
+        if (ind_id, state_id) in rows and rows[(ind_id, state_id)].status in (
+            "not_published",
+            "not_shared",
+        ):
+            rows[(ind_id, state_id)].target = target
+        elif (ind_id, state_id) not in rows and state is not None:
             rows[(ind_id, state_id)] = ProgressRow(
                 by_id[ind_id], state, period, None, target, None, None, "no_data"
             )
@@ -515,7 +557,7 @@ def off_track(
     figures, then the indicators and the states of the rows kept."""
     latest: dict[tuple[int, int], tuple[Any, str, Any, Any, Any, str]] = {}
     rows = (
-        approved_totals(user, approved_before)
+        approved_totals(user, approved_before=approved_before)
         .filter(indicator__in=Indicator.objects.restrict(user, "view").values("pk"))
         .exclude(target_value=None)
         .order_by()
@@ -588,105 +630,16 @@ def dashboard(user: Any, period: Period) -> Dashboard:
 # --- public figures -------------------------------------------------------------------------
 
 
-@dataclass
-class PublicTable:
-    indicator: Indicator
-    period: str
-    threshold: int
-    rows: list[Party]
-    columns: list[str]
-    cells: dict[tuple[int, str], Decimal | None]
-    hidden: set[tuple[int, str]]
-    row_totals: dict[int, Decimal | None]
-    column_totals: dict[str, Decimal | None]
-    total: Decimal | None
-
-
-def suppression_threshold(indicator: Indicator) -> int:
-    if indicator.suppression_threshold is not None:
-        return int(indicator.suppression_threshold)
-    return int(getattr(settings, "SUPPRESSION_THRESHOLD", 5))
-
-
 def public_table(user: Any, indicator: Indicator, period: str) -> PublicTable:
-    """Approved values the caller may see, states × disaggregation cells, with totals.
-
-    Counts (a sum-aggregated number indicator) are suppressed below the threshold, and enough
-    further cells are hidden that no hidden cell can be recovered from the published totals.
-    A total that would include a hidden cell is still published (it reveals nothing alone).
-    """
-    from .suppression import suppress_table
-
-    keys = [k for k in indicator.disaggregation_keys() if k] or [""]
-    values = (
-        Value.objects.restrict(user, "view")
-        .filter(
-            indicator=indicator,
-            period=period,
-            status=Value.Status.APPROVED,
-            disaggregation__in=keys,
-        )
-        .select_related("state")
-    )
-    cells: dict[tuple[int, str], Decimal | None] = {}
-    states: dict[int, Party] = {}
-    for v in values:
-        cells[(v.state_id, v.disaggregation)] = v.value
-        states[v.state_id] = v.state
-    rows = sorted(states.values(), key=lambda s: s.iso3)
-    row_ids = [s.pk for s in rows]
-    threshold = suppression_threshold(indicator)
-    counts = indicator.measure_type == Indicator.MeasureType.UNIT and indicator.aggregation == "sum"
-    hidden, withheld = (
-        suppress_table(
-            {c: float(v) for c, v in cells.items() if v is not None}, row_ids, keys, threshold
-        )
-        if counts
-        else (set(), set())
-    )
-
-    def total(items: list[Decimal | None]) -> Decimal | None:
-        present = [x for x in items if x is not None]
-        return sum(present, Decimal(0)) if present and counts else None
-
-    # A total is published where it is a real sum of several cells and not withheld.
-    row_totals = {
-        s: None if ("r", s) in withheld else total([cells.get((s, k)) for k in keys])
-        for s in row_ids
-        if len(keys) > 1
-    }
-    column_totals = {
-        k: None
-        if ("c", k) in withheld or len(row_ids) < 2
-        else total([cells.get((s, k)) for s in row_ids])
-        for k in keys
-    }
-    grand = (
-        total(list(cells.values()))
-        if not withheld and (len(row_ids) > 1 or len(keys) > 1)
-        else None
-    )
-    return PublicTable(
-        indicator,
-        period,
-        threshold if counts else 0,
-        rows,
-        keys,
-        cells,
-        hidden,
-        row_totals,
-        column_totals,
-        grand,
-    )
+    """Approved values the caller may see, states × disaggregation cells, with totals, as the
+    publication gate (:mod:`.publication`) lets this reader see them."""
+    return publication.table(user, indicator, period)
 
 
 def readable_values(user: Any) -> Any:
-    """Values the caller may read. The public (anonymous callers) sees approved values only: a
-    figure is published once the Commission has approved it, whatever its marking."""
-    values = Value.objects.restrict(user, "view")
-    if not getattr(user, "is_authenticated", False):
-        values = values.filter(status=Value.Status.APPROVED)
-    return values
+    """Values the caller may read: what they steward as reported, and the approved values of
+    others as published (small cells and what would reveal them left out)."""
+    return publication.published_values(user)
 
 
 def visible_indicators(user: Any) -> Any:

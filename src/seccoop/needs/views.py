@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from seccoop.core.audit import record_export
+from seccoop.core.markings import TLP
 from seccoop.core.policy import allowed_owner_ids, get_policy
 from seccoop.core.uploads import refused_upload, upload_limit
 from seccoop.core.views import (
@@ -285,6 +287,8 @@ def template_download(request: HttpRequest) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="needs-template.xlsx"'
+    # A blank template with the reference lists (TLP:CLEAR Framework data).
+    record_export("needs.template", fmt="xlsx", marking=TLP.CLEAR)
     return response
 
 

@@ -36,3 +36,11 @@ def usd(value: Any) -> str:
         return f"{float(value):,.0f}"
     except (TypeError, ValueError):
         return "—"
+
+
+@register.simple_tag
+def not_shared(count: int) -> str:
+    """'3 records not shared with you' (see :func:`seccoop.core.markings.not_shared_text`)."""
+    from seccoop.core.markings import not_shared_text
+
+    return not_shared_text(int(count))
