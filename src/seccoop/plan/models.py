@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -210,6 +211,19 @@ class Measure(MarkedModel):
     def is_ended(self) -> bool:
         return self.ended_by_id is not None
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new measure is created in a version: ``plan`` holds it, with the content given here."""
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if creating and not MeasureVersion.objects.filter(measure=self).exists():
+            entry = MeasureVersion(plan_id=self.plan_id, measure=self, owner_id=self.owner_id)
+            entry.tlp = self.tlp
+            for name in content_attnames():
+                setattr(entry, name, getattr(self, name))
+            entry._change_reason = getattr(self, "_change_reason", None)
+            entry._history_user = getattr(self, "_history_user", None)
+            entry.save()
+
 
 class MeasureVersion(MarkedModel):
     """What one plan version says about a measure: its code, title, description, category and
@@ -266,6 +280,16 @@ class MeasureVersion(MarkedModel):
 
 #: The content a plan version gives a measure (copied onto the measure for the version shown).
 CONTENT_FIELDS = ("code", "title", "description", "category", "order")
+
+
+def content_attnames() -> list[str]:
+    """The columns of a measure's content in a version, with each language of the translated
+    fields (``title_en``, ``title_es``, ...)."""
+    return [
+        f.attname
+        for f in MeasureVersion._meta.concrete_fields
+        if f.name in CONTENT_FIELDS or f.name.startswith(("title_", "description_"))
+    ]
 
 
 class Milestone(MarkedModel):

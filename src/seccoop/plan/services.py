@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from seccoop.core.audit import record_event
 from seccoop.framework.models import Category, Mechanism, Organisation
 
-from .models import CONTENT_FIELDS, Benchmark, Measure, MeasureVersion, Milestone, PlanVersion
+from .models import (
+    CONTENT_FIELDS,
+    Benchmark,
+    Measure,
+    MeasureVersion,
+    Milestone,
+    PlanVersion,
+    content_attnames,
+)
 
 FIRST_VERSION_LABEL = "Plan of Action 2010"
 
@@ -40,13 +48,7 @@ def check_open(measure: Measure) -> None:
         )
 
 
-def content_names() -> list[str]:
-    """The fields of a measure's content in a version, with each language of the translated ones."""
-    return [
-        f.attname
-        for f in MeasureVersion._meta.concrete_fields
-        if f.name in CONTENT_FIELDS or f.name.startswith(("title_", "description_"))
-    ]
+content_names = content_attnames
 
 
 def _show(measure: Measure, entry: MeasureVersion) -> list[str]:
@@ -79,16 +81,8 @@ def add_measure(
         measure.plan = version
         measure._change_reason = reason or _("Proposed")
         measure._history_user = actor
-        measure.save()
-        entry = MeasureVersion(
-            plan=version, measure=measure, owner_id=measure.owner_id, tlp=measure.tlp
-        )
-        for name in content_names():
-            setattr(entry, name, getattr(measure, name))
-        entry._change_reason = measure._change_reason
-        entry._history_user = actor
-        entry.save()
-    return entry
+        measure.save()  # the measure's content becomes what ``version`` says about it
+    return MeasureVersion.objects.get(plan=version, measure=measure)
 
 
 def change_content(
