@@ -97,7 +97,7 @@ def _activities(user: Any, partner: Organisation | None) -> dict[str, list[Measu
     if partner is None:
         plan = current_version(user, adopted_only=True)
         chosen = measures.filter(pk__in=funded) | (
-            measures.filter(versions__plan=plan) if plan else measures.none()
+            measures.filter(pk__in=plan.entries.values("measure_id")) if plan else measures.none()
         )
     else:
         chosen = measures.filter(pk__in=funded)

@@ -90,7 +90,6 @@ def change_content(
 ) -> MeasureVersion:
     """Change what a draft says about a measure (code, title, description, category, order). An
     adopted version is frozen; the measure shows the change when it shows this version."""
-    check_editable(entry.plan)
     unknown = set(content) - {*content_names(), *CONTENT_FIELDS}
     if unknown:
         raise ValidationError(
@@ -100,6 +99,7 @@ def change_content(
         )
     with transaction.atomic():
         locked = MeasureVersion.objects.select_for_update().get(pk=entry.pk)
+        check_editable(PlanVersion.objects.get(pk=locked.plan_id))
         for name, value in content.items():
             setattr(locked, name, value)
         clash = (
