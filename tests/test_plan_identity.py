@@ -223,6 +223,35 @@ def test_the_iati_export_and_the_pack_have_one_row_per_measure(
     assert len(done) == 1
 
 
+def test_the_ended_measure_names_the_decision_that_adopted_the_version(
+    world: None, users: dict[str, Any], client_for: Any
+) -> None:
+    from seccoop.meetings.models import Decision
+    from seccoop.plan.services import seed_first_version
+
+    from .test_meetings import decide, make_meeting
+
+    actor = secretariat()
+    first = seed_first_version()
+    draft = start_next_version(first, actor=actor, year=2026, label="Plan of Action 2026")
+    dropped = draft.entries.get(code="III.A-6").measure
+    draft.entries.get(measure=dropped).delete()
+    decision = decide(
+        make_meeting(actor),
+        actor,
+        text="The Commission adopts the Plan of Action 2026.",
+        kind=Decision.Kind.ADOPT_PLAN,
+        plan_version=draft,
+    )
+    dropped.refresh_from_db()
+    assert dropped.ended_by_id == draft.pk
+    page = client_for("viewer").get(reverse("plan:measure_detail", args=[dropped.pk]))
+    ended = page.content.decode().split('data-testid="ended"')[1].split("</p>")[0]
+    assert "Ended by Plan of Action 2026" in ended and decision.code in ended
+    # the other five mechanisms run on
+    assert Measure.objects.filter(ended_by__isnull=True).count() == 5
+
+
 # --- the migration: one measure per lineage ------------------------------------------------------
 
 
