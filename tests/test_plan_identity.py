@@ -252,6 +252,43 @@ def test_the_ended_measure_names_the_decision_that_adopted_the_version(
     assert Measure.objects.filter(ended_by__isnull=True).count() == 5
 
 
+def test_a_measure_proposed_in_a_draft_is_a_new_measure_held_by_the_draft(
+    world: None, users: dict[str, Any], client_for: Any
+) -> None:
+    from seccoop.framework.models import Category
+
+    from .test_plan import LANGS
+
+    a = make_version("Plan A", year=2030)
+    make_measure(a, "I.a-01")
+    adopt_plan_version(a, actor=secretariat(), adopted_on=date(2030, 6, 1), body=org("DIALOGUE"))
+    b = start_next_version(a, actor=secretariat(), year=2031, label="Plan B")
+    form = {
+        "code": "I.a-02",
+        **{f"title_{lang}": "" for lang in LANGS},
+        **{f"description_{lang}": "" for lang in LANGS},
+        "title_en": "Drug-analysis laboratories",
+        "category": Category.objects.get(code="I.a").pk,
+        "order": 2,
+        "kind": "programme",
+        "status": "pipeline",
+        "change_reason": "",
+    }
+    client = client_for("secretariat")
+    client.raise_request_exception = False
+    response = client.post(reverse("plan:measure_add", args=[b.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    new = Measure.objects.get(code="I.a-02")
+    assert (new.plan_id, new.title) == (b.pk, "Drug-analysis laboratories")
+    assert list(new.versions.values_list("plan__label", "code")) == [("Plan B", "I.a-02")]
+    # the same code again is a form error; an adopted version takes no new measure
+    again = client.post(reverse("plan:measure_add", args=[b.pk]), form)
+    assert again.status_code == 400
+    assert "This plan version already has a measure with this code." in again.content.decode()
+    assert client.post(reverse("plan:measure_add", args=[a.pk]), form).status_code == 403
+    assert Measure.objects.filter(code="I.a-02").count() == 1
+
+
 # --- the migration: one measure per lineage ------------------------------------------------------
 
 
