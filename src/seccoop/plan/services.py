@@ -48,13 +48,10 @@ def check_open(measure: Measure) -> None:
         )
 
 
-content_names = content_attnames
-
-
 def _show(measure: Measure, entry: MeasureVersion) -> list[str]:
     """Copy ``entry``'s content onto its measure (not saved); the names of the fields changed."""
     changed = []
-    for name in [*content_names(), "plan_id"]:
+    for name in [*content_attnames(), "plan_id"]:
         if getattr(measure, name) != getattr(entry, name):
             setattr(measure, name, getattr(entry, name))
             changed.append(name)
@@ -90,7 +87,7 @@ def change_content(
 ) -> MeasureVersion:
     """Change what a draft says about a measure (code, title, description, category, order). An
     adopted version is frozen; the measure shows the change when it shows this version."""
-    unknown = set(content) - {*content_names(), *CONTENT_FIELDS}
+    unknown = set(content) - {*content_attnames(), *CONTENT_FIELDS}
     if unknown:
         raise ValidationError(
             _("{fields}: not part of a measure's content in a version.").format(
@@ -318,7 +315,7 @@ def start_next_version(version: PlanVersion, *, actor: Any, year: int, label: st
         draft._change_reason = _("Started from {label}").format(label=version.label)
         draft._history_user = actor
         draft.save()
-        names = content_names()
+        names = content_attnames()
         reason = _("Copied from {label}").format(label=version.label)
         for old in version.entries.filter(measure__ended_by__isnull=True).prefetch_related(
             "releasable_to"
