@@ -421,7 +421,9 @@ def _requirement_inputs(
         return list(
             through.objects.filter(
                 need__in=every.values("pk"),
-                measure__in=Measure.objects.restrict(user, "view").filter(plan=plan).values("pk"),
+                measure__in=Measure.objects.restrict(user, "view")
+                .filter(versions__plan=plan)
+                .values("pk"),
             )
             .order_by()
             .annotate(seen=Exists(visible.filter(pk=OuterRef("need_id"))))
@@ -478,19 +480,23 @@ def _requirements(
 def _measure_requirements(user: Any, needs: Any, plan: Any) -> list[tuple[Any, Decimal]]:
     """A measure's requirement: the cost of the needs it addresses, each need's cost shared
     equally between the measures of the plan version that address it."""
+    if plan is None:
+        return []
     through = Measure.needs.through
     links = list(
         through.objects.filter(
             need__in=needs.values("pk"),
-            measure__in=Measure.objects.restrict(user, "view").filter(plan=plan).values("pk"),
-        ).values_list("measure_id", "need_id", "measure__plan_id", "need__amount_usd")
+            measure__in=Measure.objects.restrict(user, "view")
+            .filter(versions__plan=plan)
+            .values("pk"),
+        ).values_list("measure_id", "need_id", "need__amount_usd")
     )
-    sharing: dict[tuple[int, int], int] = defaultdict(int)
-    for _m, need, plan, _usd in links:
-        sharing[(need, plan)] += 1
+    sharing: dict[int, int] = defaultdict(int)
+    for _m, need, _usd in links:
+        sharing[need] += 1
     out: dict[int, Decimal] = defaultdict(Decimal)
-    for measure, need, plan, usd in links:
-        out[measure] += (usd or Decimal(0)) / sharing[(need, plan)]
+    for measure, need, usd in links:
+        out[measure] += (usd or Decimal(0)) / sharing[need]
     return list(out.items())
 
 
@@ -611,7 +617,7 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
         return [], None
     measures = list(
         Measure.objects.restrict(user, "view")
-        .filter(plan=plan)
+        .filter(versions__plan=plan)
         .exclude(status__in=[Measure.Status.CLOSED, Measure.Status.CANCELLED])
         .select_related("category")
     )

@@ -348,7 +348,9 @@ def _implementation(ctx: _Context, since: date | None) -> Section:
         section.note = _("No Plan of Action version yet.")
         return section
     statuses = Counter(
-        Measure.objects.restrict(user, "view").filter(plan=plan).values_list("status", flat=True)
+        Measure.objects.restrict(user, "view")
+        .filter(versions__plan=plan)
+        .values_list("status", flat=True)
     )
     labels = dict(Measure.Status.choices)
     counts = ", ".join(
@@ -359,7 +361,9 @@ def _implementation(ctx: _Context, since: date | None) -> Section:
     )
     done = (
         Milestone.objects.restrict(user, "view")
-        .filter(measure__plan=plan, completed_on__isnull=False, completed_on__lte=ctx.as_of)
+        .filter(
+            measure__versions__plan=plan, completed_on__isnull=False, completed_on__lte=ctx.as_of
+        )
         .filter(measure__in=Measure.objects.restrict(user, "view").values("pk"))
         .select_related("measure")
         .order_by("-completed_on", "pk")
@@ -457,7 +461,7 @@ def _upcoming(meeting: Meeting, ctx: _Context) -> Section:
     )
     plan = current_version(user)
     if plan is not None:
-        milestones = milestones.filter(measure__plan=plan)
+        milestones = milestones.filter(measure__versions__plan=plan)
     entries += [
         (m.due, str(_("Milestone")), f"{m.measure.code}: {m.title}", "")
         for m in ctx.shown(list(milestones))

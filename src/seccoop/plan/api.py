@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -24,7 +25,7 @@ from seccoop.core.api import (
 from seccoop.framework.models import Organisation
 
 from .filters import MeasureFilterSet, PlanVersionFilterSet
-from .models import Measure, PlanVersion
+from .models import Measure, MeasureVersion, PlanVersion
 from .services import (
     adopt_plan_version,
     attach_progress,
@@ -61,6 +62,17 @@ class VersionOut(Schema):
         return int(getattr(obj, "measure_count", 0))
 
 
+class MeasureVersionOut(Schema):
+    """What one plan version says about the measure."""
+
+    plan: int
+    label: str
+    status: str
+    code: str
+    title: str
+    category: str | None
+
+
 class MeasureOut(Schema):
     id: int
     version: int
@@ -78,10 +90,37 @@ class MeasureOut(Schema):
     parent: str | None
     progress: int | None
     tlp: str
+    ended: bool = Field(description="An adopted version no longer holds the measure.")
+    ended_by: int | None = Field(description="The adopted version that ended the measure.")
+    versions: list[MeasureVersionOut] = Field(
+        description="What each plan version holding the measure says about it, newest first."
+    )
 
     @staticmethod
     def resolve_plan(obj: Measure) -> int:
         return obj.plan_id
+
+    @staticmethod
+    def resolve_ended(obj: Measure) -> bool:
+        return obj.ended_by_id is not None
+
+    @staticmethod
+    def resolve_ended_by(obj: Measure) -> int | None:
+        return obj.ended_by_id
+
+    @staticmethod
+    def resolve_versions(obj: Measure) -> list[dict[str, Any]]:
+        return [
+            {
+                "plan": e.plan_id,
+                "label": e.plan.label,
+                "status": e.plan.status,
+                "code": e.code,
+                "title": e.title,
+                "category": e.category.code if e.category_id else None,  # type: ignore[union-attr]  # checked by the id
+            }
+            for e in obj.versions.all()
+        ]
 
     @staticmethod
     def resolve_lineage(obj: Measure) -> str:
@@ -123,8 +162,11 @@ def _versions(request: HttpRequest) -> Any:
     from django.db.models.functions import Coalesce
 
     visible = (
-        Measure.objects.restrict(request.user, "view")
-        .filter(plan=OuterRef("pk"))
+        MeasureVersion.objects.restrict(request.user, "view")
+        .filter(
+            plan=OuterRef("pk"),
+            measure__in=Measure.objects.restrict(request.user, "view").values("pk"),
+        )
         .order_by()
         .values("plan")
         .annotate(n=Count("id"))
@@ -138,8 +180,15 @@ def _versions(request: HttpRequest) -> Any:
 
 
 def _measures(request: HttpRequest) -> Any:
+    entries = (
+        MeasureVersion.objects.restrict(request.user, "view")
+        .select_related("plan", "category")
+        .order_by("-plan__year", "-plan_id")
+    )
     return with_progress(
-        Measure.objects.restrict(request.user, "view").select_related("category", "lead", "parent")
+        Measure.objects.restrict(request.user, "view")
+        .select_related("category", "lead", "parent")
+        .prefetch_related(Prefetch("versions", queryset=entries))
     )
 
 
@@ -220,6 +269,7 @@ def list_measures(
     status: str | None = None,
     kind: str | None = None,
     state: str | None = None,
+    ended: bool | None = None,
 ) -> Any:
     return filter_queryset(request, MeasureFilterSet, _measures(request))
 

@@ -22,7 +22,13 @@ class PlanVersionFilterSet(BaseFilterSet):
 class MeasureFilterSet(BaseFilterSet):
     search_fields = ("code", "title", "description")
     version = django_filters.ModelChoiceFilter(
-        field_name="plan", label=_("Plan version (id)"), queryset=visible(PlanVersion)
+        field_name="versions__plan",
+        label=_("Plan version (id)"),
+        queryset=visible(PlanVersion),
+        distinct=True,
+    )
+    ended = django_filters.BooleanFilter(
+        field_name="ended_by", lookup_expr="isnull", exclude=True, label=_("Ended")
     )
     category = django_filters.CharFilter(
         field_name="category__code", lookup_expr="iexact", label=_("Category (code)")
@@ -41,4 +47,4 @@ class MeasureFilterSet(BaseFilterSet):
 
     class Meta:
         model = Measure
-        fields = ["q", "version", "category", "status", "kind", "state"]
+        fields = ["q", "version", "ended", "category", "status", "kind", "state"]

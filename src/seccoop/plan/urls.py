@@ -12,6 +12,7 @@ urlpatterns = [
     path("measures/<str:pk>/edit/", views.MeasureEditView.as_view(), name="measure_edit"),
     path("measures/<str:pk>/history/", views.MeasureHistoryView.as_view(), name="measure_history"),
     path("measures/<str:pk>/milestones/", views.add_milestone, name="milestone_add"),
+    path("entries/<str:pk>/edit/", views.MeasureContentEditView.as_view(), name="entry_edit"),
     path("milestones/<str:pk>/edit/", views.MilestoneEditView.as_view(), name="milestone_edit"),
     path("benchmarks/<str:pk>/edit/", views.BenchmarkEditView.as_view(), name="benchmark_edit"),
     path("<str:pk>/", views.PlanVersionDetailView.as_view(), name="version_detail"),
