@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.filters import BaseFilterSet, visible
+from seccoop.core.filters import BaseFilterSet, IdChoiceFilter, visible
 from seccoop.core.markings import TLP
 from seccoop.framework.models import Organisation
 
@@ -13,7 +13,7 @@ from .models import Contact
 class ContactFilterSet(BaseFilterSet):
     search_fields = ("name", "position", "email", "owner__code", "owner__name")
 
-    owner_id = django_filters.ModelChoiceFilter(
+    owner_id = IdChoiceFilter(
         field_name="owner", label=_("Owner (id)"), queryset=visible(Organisation)
     )
     owner = django_filters.CharFilter(

@@ -21,6 +21,7 @@ from seccoop.core.views import (
     ObjectEditView,
     ObjectHistoryView,
     ObjectListView,
+    query_year,
 )
 from seccoop.needs.models import AssessmentCycle
 from seccoop.plan.models import Measure
@@ -188,8 +189,9 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
     if by not in CUTS:
         by = "state"
     cycles = _cycles(request.user)
-    raw = request.GET.get("cycle", str(cycles[0]) if cycles else "")
-    cycle = int(raw) if raw.isdigit() and len(raw) == 4 else None
+    cycle = (
+        query_year(request, "cycle") if "cycle" in request.GET else (cycles[0] if cycles else None)
+    )
     result = coverage(request.user, by, cycle)
     return render(
         request,

@@ -24,6 +24,7 @@ from seccoop.core.views import (
     ObjectEditView,
     ObjectHistoryView,
     ObjectListView,
+    query_year,
 )
 from seccoop.core.workbooks import PendingUpload
 
@@ -178,10 +179,7 @@ def matrix_view(request: HttpRequest) -> HttpResponse:
     cycles = list(AssessmentCycle.objects.restrict(request.user, "view"))
     if not cycles:
         return render(request, "needs/matrix.html", {"cycles": [], "matrix": None})
-    try:
-        year = int(request.GET.get("cycle") or cycles[0].year)
-    except ValueError:
-        year = cycles[0].year
+    year = query_year(request, "cycle") or cycles[0].year
     cycle = next((c for c in cycles if c.year == year), None)
     if cycle is None:
         raise Http404
