@@ -7,8 +7,10 @@ endpoint is covered without being named here.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -62,6 +64,21 @@ def html_routes() -> list[tuple[str, str, Any]]:
     ]
 
 
+def read_parameters(view: Any) -> list[str]:
+    """The query parameters a view reads by hand: ``request.GET.get("name")``, the core's
+    ``query_year``/``query_id`` helpers, and the fields of a form bound to ``request.GET``."""
+    try:
+        source = inspect.getsource(inspect.unwrap(view))
+    except (OSError, TypeError):
+        return []
+    names = re.findall(r"request\.GET\.get\(\s*\"(\w+)\"", source)
+    names += re.findall(r"query_\w+\(request,\s*\"(\w+)\"", source)
+    module = sys.modules[inspect.unwrap(view).__module__]
+    for form_name in re.findall(r"(\w+Form)\(request\.GET", source):
+        names += list(getattr(module, form_name).base_fields)
+    return names
+
+
 def list_pages() -> list[tuple[str, list[str]]]:
     """Routes without a path parameter, with the query parameters their filters declare."""
     pages = []
@@ -71,6 +88,7 @@ def list_pages() -> list[tuple[str, list[str]]]:
         view_class = getattr(callback, "view_class", None)
         filterset = getattr(view_class, "filterset_class", None)
         params = list(filterset.base_filters) if filterset is not None else []
+        params += read_parameters(view_class or callback)
         pages.append((route, sorted({*params, "year", "cycle", "page", "per_page", "q"})))
     return pages
 

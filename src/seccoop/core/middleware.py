@@ -128,8 +128,8 @@ class InputGuardMiddleware:
             for key, values in data.lists():
                 if "\x00" in key or any("\x00" in v for v in values):
                     return key.replace("\x00", "\\0")
-            for key, upload in request.FILES.items():
-                if "\x00" in (upload.name or ""):
+            for key, uploads in request.FILES.lists():
+                if any("\x00" in (getattr(u, "name", "") or "") for u in uploads):
                     return key
             return None
         if content_type == "application/json" or content_type.endswith("+json"):

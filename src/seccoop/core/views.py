@@ -64,7 +64,8 @@ def _query_number(request: HttpRequest, name: str, field: forms.IntegerField) ->
     if not raw:
         return None
     try:
-        return field.clean(raw)  # type: ignore[no-any-return]  # IntegerField cleans to int
+        value: int = field.clean(raw)
+        return value
     except ValidationError as exc:
         raise InvalidParameter(name, " ".join(exc.messages)) from None
 
