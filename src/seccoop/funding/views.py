@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from seccoop.core.exports import export_response
-from seccoop.core.filters import BaseFilterSet
+from seccoop.core.filters import BaseFilterSet, YearFilter
 from seccoop.core.policy import get_policy
 from seccoop.core.views import (
     Column,
@@ -46,7 +46,7 @@ class TransactionFilterSet(BaseFilterSet):
 
     partner = django_filters.CharFilter(method="by_partner", label=gettext_lazy("Partner (code)"))
     type = django_filters.ChoiceFilter(choices=TransactionType.choices, label=gettext_lazy("Type"))
-    year = django_filters.NumberFilter(field_name="value_date__year", label=gettext_lazy("Year"))
+    year = YearFilter(field_name="value_date__year", label=gettext_lazy("Year"))
 
     class Meta:
         model = Transaction
