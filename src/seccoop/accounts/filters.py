@@ -5,7 +5,7 @@ from typing import Any
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.filters import BaseFilterSet, visible
+from seccoop.core.filters import BaseFilterSet, IdChoiceFilter, visible
 from seccoop.core.markings import TLP
 from seccoop.core.models import AuditEvent
 from seccoop.framework.models import Organisation
@@ -16,7 +16,7 @@ from .models import Contact
 class ContactFilterSet(BaseFilterSet):
     search_fields = ("name", "position", "email", "owner__code", "owner__name")
 
-    owner_id = django_filters.ModelChoiceFilter(
+    owner_id = IdChoiceFilter(
         field_name="owner", label=_("Owner (id)"), queryset=visible(Organisation)
     )
     owner = django_filters.CharFilter(

@@ -1,7 +1,8 @@
 """/api/v1/funding: accounts, the funding ledger, coverage of needs, the Resource Mobilization
 Committee's list, and the IATI 2.03 export."""
 
-from __future__ import annotations
+# Annotations stay evaluated (no ``from __future__ import annotations``): ninja's ``paginate``
+# resolves the bounded parameter types of a paginated endpoint at run time.
 
 from datetime import date
 from decimal import Decimal
@@ -28,6 +29,7 @@ from seccoop.core.audit import record_export
 from seccoop.core.concurrency import etag_for
 from seccoop.core.markings import TLP, label, not_shared_text
 from seccoop.core.policy import get_policy
+from seccoop.core.types import BoundedDate, Id, Label, SafeText, Version, Year
 from seccoop.framework.models import Organisation, Party
 from seccoop.plan.models import Measure
 
@@ -49,7 +51,7 @@ class AccountOut(Schema):
 
 
 class ShareIO(Schema):
-    state: str = Field(..., min_length=3, max_length=3, description="ISO 3166 alpha-3")
+    state: Label = Field(..., min_length=3, max_length=3, description="ISO 3166 alpha-3")
     percentage: Decimal = Field(..., gt=0, le=100, max_digits=5, decimal_places=2)
 
 
@@ -100,15 +102,17 @@ class TransactionOut(Schema):
 class TransactionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(..., description="IATI transaction type code: 1, 2, 3, 4, 11, 12 or 13")
-    measure_id: int
-    value_date: date
+    type: Label = Field(
+        ..., max_length=2, description="IATI transaction type code: 1, 2, 3, 4, 11, 12 or 13"
+    )
+    measure_id: Id
+    value_date: BoundedDate
     amount: Decimal = Field(..., ge=0, max_digits=16, decimal_places=2)
-    currency: str = Field(..., min_length=3, max_length=3)
-    reference: str = Field("", max_length=120)
-    account: str | None = Field(None, max_length=40)
-    receiver: str | None = Field(None, max_length=32)
-    description: str = Field("", max_length=500)
+    currency: Label = Field(..., min_length=3, max_length=3)
+    reference: Label = Field("", max_length=120)
+    account: Label | None = Field(None, max_length=40)
+    receiver: Label | None = Field(None, max_length=32)
+    description: SafeText = Field("", max_length=500)
     shares: list[ShareIO] = Field(default_factory=list)
     tlp: TLP = TLP.CLEAR
 
@@ -116,13 +120,13 @@ class TransactionIn(Schema):
 class TransactionPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
-    type: str | None = None
-    value_date: date | None = None
+    version: Version | None = None
+    type: Label | None = Field(None, max_length=2)
+    value_date: BoundedDate | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    reference: str | None = Field(None, max_length=120)
-    description: str | None = Field(None, max_length=500)
+    currency: Label | None = Field(None, min_length=3, max_length=3)
+    reference: Label | None = Field(None, max_length=120)
+    description: SafeText | None = Field(None, max_length=500)
     shares: list[ShareIO] | None = None
 
 
@@ -230,7 +234,7 @@ class BudgetOut(Schema):
 
 @router.get("/budgets", response=list[BudgetOut])
 @paginate(Pagination)
-def list_budgets(request: HttpRequest, partner: str | None = None, year: int | None = None) -> Any:
+def list_budgets(request: HttpRequest, partner: str | None = None, year: Year | None = None) -> Any:
     """Budgets (IATI BudgetType 1 original / 2 revised, BudgetStatus 1 indicative / 2 committed);
     filter by partner code or the year the period starts."""
     rows = Budget.objects.restrict(request.user, "view").select_related(
@@ -249,8 +253,8 @@ def list_transactions(
     request: HttpRequest,
     partner: str | None = None,
     type: str | None = None,
-    year: int | None = None,
-    measure: int | None = None,
+    year: Year | None = None,
+    measure: Id | None = None,
 ) -> Any:
     """The ledger, newest first; filter by provider code, IATI type code, value-date year or
     measure id."""
@@ -378,7 +382,7 @@ def update_transaction(
 
 
 @router.get("/coverage", response={200: CoverageOut, 400: ErrorOut})
-def get_coverage(request: HttpRequest, cycle: int | None = None, by: str = "state") -> Any:
+def get_coverage(request: HttpRequest, cycle: Year | None = None, by: str = "state") -> Any:
     """Requirements (the costed needs of the cycle) against pledged, committed and disbursed,
     with the gap and % covered, cut ``by`` state, category, priority, partner, account, year or
     measure. See the counting rule in the API guide: nothing counts twice."""

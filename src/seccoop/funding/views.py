@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from seccoop.core.exports import export_response
-from seccoop.core.filters import BaseFilterSet
+from seccoop.core.filters import BaseFilterSet, YearFilter
 from seccoop.core.markings import derived_marking, not_shared_text
 from seccoop.core.policy import get_policy
 from seccoop.core.uploads import refused_upload, upload_limit
@@ -23,6 +23,7 @@ from seccoop.core.views import (
     ObjectEditView,
     ObjectHistoryView,
     ObjectListView,
+    query_year,
 )
 from seccoop.needs.models import AssessmentCycle, Need
 from seccoop.plan.models import Measure
@@ -53,7 +54,7 @@ class TransactionFilterSet(BaseFilterSet):
 
     partner = django_filters.CharFilter(method="by_partner", label=gettext_lazy("Partner (code)"))
     type = django_filters.ChoiceFilter(choices=TransactionType.choices, label=gettext_lazy("Type"))
-    year = django_filters.NumberFilter(field_name="value_date__year", label=gettext_lazy("Year"))
+    year = YearFilter(field_name="value_date__year", label=gettext_lazy("Year"))
 
     class Meta:
         model = Transaction
@@ -196,8 +197,9 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
     if by not in CUTS:
         by = "state"
     cycles = _cycles(request.user)
-    raw = request.GET.get("cycle", str(cycles[0]) if cycles else "")
-    cycle = int(raw) if raw.isdigit() and len(raw) == 4 else None
+    cycle = (
+        query_year(request, "cycle") if "cycle" in request.GET else (cycles[0] if cycles else None)
+    )
     result = coverage(request.user, by, cycle)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):

@@ -77,6 +77,11 @@ def domain_errors(
             errors["value"] = _(
                 "{value} is not a percentage: {indicator} runs from 0 to 100."
             ).format(value=f"{value.normalize():f}", indicator=indicator.code)
+        elif value < 0:
+            errors["value"] = _(
+                "{value} is below zero: {indicator} is a count, rate, share or scale, never "
+                "negative."
+            ).format(value=f"{value.normalize():f}", indicator=indicator.code)
     elif not text:
         errors["value"] = _("{indicator} needs a text value.").format(indicator=indicator.code)
     if low is not None and high is not None and low > high:

@@ -1,6 +1,7 @@
 """/api/v1/needs: assessment cycles, needs and the matrix."""
 
-from __future__ import annotations
+# Annotations stay evaluated (no ``from __future__ import annotations``): ninja's ``paginate``
+# resolves the bounded parameter types of a paginated endpoint at run time.
 
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,7 @@ from seccoop.core.concurrency import etag_for
 from seccoop.core.markings import TLP
 from seccoop.core.money import RateMissing, check_currency
 from seccoop.core.policy import get_policy
+from seccoop.core.types import Label, SafeText, Version, Year
 from seccoop.framework.models import Category, Party
 
 from .filters import NeedFilterSet
@@ -86,18 +88,18 @@ class NeedOut(Schema):
 class NeedIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    cycle: int = Field(description="The cycle's year")
-    state: str = Field(description="ISO alpha-3 code", min_length=3, max_length=3)
-    category: str = Field(description="Category code, I.a to III.c", max_length=6)
-    reference: str = Field(min_length=1, max_length=40)
-    sub_area: str = Field("", max_length=120)
-    description: str = Field(min_length=1, max_length=5000)
+    cycle: Year = Field(description="The cycle's year")
+    state: Label = Field(description="ISO alpha-3 code", min_length=3, max_length=3)
+    category: Label = Field(description="Category code, I.a to III.c", max_length=6)
+    reference: Label = Field(min_length=1, max_length=40)
+    sub_area: Label = Field("", max_length=120)
+    description: SafeText = Field(min_length=1, max_length=5000)
     severity: int = Field(ge=1, le=5)
     gap_type: Need.GapType
     amount: Decimal = Field(ge=0, max_digits=15, decimal_places=2)
-    currency: str = Field(min_length=3, max_length=3)
+    currency: Label = Field(min_length=3, max_length=3)
     priority_rank: int | None = Field(None, ge=1, le=999)
-    evidence: str = Field("", max_length=5000)
+    evidence: SafeText = Field("", max_length=5000)
     status: Need.Status = Need.Status.DRAFT
     tlp: TLP = TLP.AMBER
 
@@ -105,15 +107,15 @@ class NeedIn(Schema):
 class NeedPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
-    sub_area: str | None = Field(None, max_length=120)
-    description: str | None = Field(None, min_length=1, max_length=5000)
+    version: Version | None = None
+    sub_area: Label | None = Field(None, max_length=120)
+    description: SafeText | None = Field(None, min_length=1, max_length=5000)
     severity: int | None = Field(None, ge=1, le=5)
     gap_type: Need.GapType | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=15, decimal_places=2)
-    currency: str | None = Field(None, min_length=3, max_length=3)
+    currency: Label | None = Field(None, min_length=3, max_length=3)
     priority_rank: int | None = Field(None, ge=1, le=999)
-    evidence: str | None = Field(None, max_length=5000)
+    evidence: SafeText | None = Field(None, max_length=5000)
     status: Need.Status | None = None
     tlp: TLP | None = None
 
@@ -156,7 +158,7 @@ def list_cycles(request: HttpRequest) -> Any:
 def list_needs(
     request: HttpRequest,
     q: str | None = None,
-    cycle: int | None = None,
+    cycle: Year | None = None,
     state: str | None = None,
     category: str | None = None,
     status: str | None = None,
@@ -307,7 +309,7 @@ def return_to_state(
 @router.get("/matrix", response={200: MatrixOut, 404: ErrorOut})
 def matrix(
     request: HttpRequest,
-    cycle: int,
+    cycle: Year,
     status: Need.Status | None = None,
     gap_type: Need.GapType | None = None,
 ) -> Any:

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.forms import VersionedModelForm
+from seccoop.core.forms import BoundedForm, VersionedModelForm
 from seccoop.core.markings import TLP
 from seccoop.core.money import CURRENCIES, RateMissing, to_usd
 from seccoop.core.policy import get_policy
@@ -95,7 +95,7 @@ class NeedForm(VersionedModelForm):
         return data
 
 
-class ImportForm(forms.Form):
+class ImportForm(BoundedForm):
     cycle = forms.ModelChoiceField(label=_("Cycle"), queryset=AssessmentCycle.objects.none())
     file = forms.FileField(label=_("Workbook (.xlsx)"))
 

@@ -29,6 +29,7 @@ from seccoop.core.views import (
     ObjectHistoryView,
     ObjectListView,
     get_restricted_object,
+    query_year,
 )
 from seccoop.core.workbooks import WEB_LIMITS, PendingUpload, upload_too_large
 
@@ -233,10 +234,7 @@ def matrix_view(request: HttpRequest) -> HttpResponse:
     cycles = list(AssessmentCycle.objects.restrict(request.user, "view"))
     if not cycles:
         return render(request, "needs/matrix.html", {"cycles": [], "matrix": None})
-    try:
-        year = int(request.GET.get("cycle") or cycles[0].year)
-    except ValueError:
-        year = cycles[0].year
+    year = query_year(request, "cycle") or cycles[0].year
     cycle = next((c for c in cycles if c.year == year), None)
     if cycle is None:
         raise Http404

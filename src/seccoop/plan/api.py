@@ -1,6 +1,7 @@
 """/api/v1/plan: plan versions, measures and diffs."""
 
-from __future__ import annotations
+# Annotations stay evaluated (no ``from __future__ import annotations``): ninja's ``paginate``
+# resolves the bounded parameter types of a paginated endpoint at run time.
 
 from datetime import date
 from typing import Any
@@ -22,6 +23,7 @@ from seccoop.core.api import (
     get_with_etag,
     require_if_match,
 )
+from seccoop.core.types import BoundedDate, Id, Label, Version, Year
 from seccoop.framework.models import Organisation
 
 from .filters import MeasureFilterSet, PlanVersionFilterSet
@@ -145,15 +147,15 @@ class MeasureOut(Schema):
 
 class AdoptIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    adopted_on: date
-    body: str = Field("DIALOGUE", description="Code of the adopting body")
-    version: int | None = None
+    adopted_on: BoundedDate
+    body: Label = Field("DIALOGUE", max_length=40, description="Code of the adopting body")
+    version: Version | None = None
 
 
 class NextIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    year: int = Field(ge=2010, le=2100)
-    label: str = Field(min_length=1, max_length=120)
+    year: Year = Field(ge=2010)
+    label: Label = Field(min_length=1, max_length=120)
 
 
 def _versions(request: HttpRequest) -> Any:
@@ -195,7 +197,7 @@ def _measures(request: HttpRequest) -> Any:
 @router.get("/versions", response=list[VersionOut])
 @paginate(Pagination)
 def list_versions(
-    request: HttpRequest, q: str | None = None, status: str | None = None, year: int | None = None
+    request: HttpRequest, q: str | None = None, status: str | None = None, year: Year | None = None
 ) -> Any:
     return filter_queryset(request, PlanVersionFilterSet, _versions(request))
 
@@ -264,7 +266,7 @@ class MeasurePagination(Pagination):
 def list_measures(
     request: HttpRequest,
     q: str | None = None,
-    version: int | None = None,
+    version: Id | None = None,
     category: str | None = None,
     status: str | None = None,
     kind: str | None = None,

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.forms import VersionedModelForm
+from seccoop.core.forms import BoundedForm, VersionedModelForm
 from seccoop.framework.models import Organisation, Party
 from seccoop.needs.models import Need
 
@@ -127,7 +127,7 @@ class MeasureVersionForm(VersionedModelForm):
         return data
 
 
-class AdoptForm(forms.Form):
+class AdoptForm(BoundedForm):
     adopted_on = forms.DateField(
         label=_("Adopted on"),
         initial=timezone.localdate,
@@ -143,7 +143,7 @@ class AdoptForm(forms.Form):
         self.fields["body"].initial = self.fields["body"].queryset.filter(code="DIALOGUE").first()
 
 
-class NextVersionForm(forms.Form):
+class NextVersionForm(BoundedForm):
     year = forms.IntegerField(label=_("Year"), min_value=2010, max_value=2100)
     label = forms.CharField(label=_("Label"), max_length=120)
 
@@ -154,7 +154,7 @@ class NextVersionForm(forms.Form):
             self.fields["label"].initial = f"Plan of Action {base.year + 1}"
 
 
-class DiffForm(forms.Form):
+class DiffForm(BoundedForm):
     a = forms.ModelChoiceField(label=_("From"), queryset=PlanVersion.objects.none())
     b = forms.ModelChoiceField(label=_("To"), queryset=PlanVersion.objects.none())
 
