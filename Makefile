@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+# The PostgreSQL server the load benchmark builds its scratch database on.
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/postgres
 
 .PHONY: run test lint bench install messages openapi clean
 
@@ -45,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_monitoring.py
 	$(BIN)/python bench/bench_meetings.py
 	$(BIN)/python bench/bench_coverage.py
+	DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/bench_load.py
 
 ## regenerate the translation catalogues and the committed OpenAPI document
 messages: $(STAMP)

@@ -17,76 +17,16 @@ import argparse
 import http.client
 import json
 import os
-import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-WORKERS = os.cpu_count() or 2
-
-
-def say(line: str = "") -> None:
-    """The benchmark's report goes to standard output."""
-    sys.stdout.write(line + "\n")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_up(port: int, path: str = "/healthz", timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", path)
-            if conn.getresponse().status < 500:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server on port {port} did not come up")
-
-
-def server_cmd(kind: str, app: str, port: int) -> list[str]:
-    if kind == "gunicorn":
-        return [
-            str(BIN / "gunicorn"),
-            app,
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-        ]
-    module, _, attr = app.partition(":")
-    return [
-        str(BIN / "granian"),
-        "--interface",
-        "wsgi",
-        f"{module}:{attr}",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(WORKERS),
-        "--log-level",
-        "warning",
-        "--no-ws",
-    ]
+from common import BIN, ROOT, WORKERS, free_port, say, server_cmd, sign_in, wait_up
 
 
 def load(
@@ -134,38 +74,6 @@ def load(
         "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000,
         "errors": errors,
     }
-
-
-def sign_in(port: int, username: str, password: str) -> str:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", "/accounts/sign-in/")
-    response = conn.getresponse()
-    body = response.read().decode()
-    cookie = response.getheader("Set-Cookie", "")
-    csrf_match = re.search(r"csrftoken=([^;]+)", cookie)
-    token_match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)
-    if csrf_match is None or token_match is None:
-        raise RuntimeError("the sign-in page carried no CSRF token")
-    csrf_cookie, token = csrf_match.group(1), token_match.group(1)
-    form = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": token, "username": username, "password": password}
-    )
-    conn.request(
-        "POST",
-        "/accounts/sign-in/",
-        body=form,
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf_cookie}",
-            "Referer": f"http://127.0.0.1:{port}/accounts/sign-in/",
-        },
-    )
-    response = conn.getresponse()
-    response.read()
-    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie", ""))
-    if response.status != 302 or session is None:
-        raise RuntimeError("demo sign-in failed")
-    return f"sessionid={session.group(1)}; csrftoken={csrf_cookie}"
 
 
 def main() -> None:

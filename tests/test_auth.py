@@ -12,9 +12,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from seccoop.accounts.models import ApiToken, User
+from seccoop.accounts.models import ApiToken, TOTPDevice, User
 from seccoop.accounts.services import create_token
 from seccoop.core.models import AuditEvent
 

@@ -1,11 +1,11 @@
 """Key user flow in a real browser: the secretariat schedules a Commission meeting in the venue's
-time, builds its agenda, records a decision adopting the draft plan version and gives Jamaica's
-focal point an action item; the focal point sees it on the home page, opens the meeting and adds it
-to their calendar."""
+time, builds its agenda, is told that a Commission meeting cannot adopt a plan version, records the
+adoption at the Dialogue already held and gives Jamaica's focal point an action item; the focal
+point sees it on the home page, opens the meeting and adds it to their calendar."""
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,8 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from seccoop.accounts.models import User
+from seccoop.framework.models import Body
+from seccoop.meetings import services
 from seccoop.meetings.models import ActionItem, AgendaItem, Decision, Meeting
 from seccoop.plan.models import PlanVersion
 from seccoop.plan.services import seed_first_version, start_next_version
@@ -33,18 +35,32 @@ def sign_in(page: Any, base: str, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def world() -> PlanVersion:
-    """The personas, the first Plan of Action version (adopted in 2010) and a draft after it."""
+def world() -> tuple[PlanVersion, Meeting]:
+    """The personas, the first Plan of Action version (adopted in 2010), a draft after it and a
+    Dialogue held on 10 June 2025 in Port of Spain."""
     ensure_world()
     secretariat = User.objects.get(username="secretariat")
     first = seed_first_version()
-    return start_next_version(first, actor=secretariat, year=2030, label="Plan of Action 2030")
+    draft = start_next_version(first, actor=secretariat, year=2030, label="Plan of Action 2030")
+    start = services.local_to_utc(date(2025, 6, 10), 9, 0, POS)
+    dialogue = services.schedule(
+        Meeting(
+            body=Body.objects.get(organisation__code="DIALOGUE"),
+            title="High-Level Dialogue 2025",
+            start=start,
+            end=start + timedelta(hours=8),
+            time_zone=POS,
+            status=Meeting.Status.HELD,
+        ),
+        actor=secretariat,
+    )
+    return draft, dialogue
 
 
 def test_secretariat_schedules_a_meeting_and_the_focal_point_gets_its_action_item(
     live_server: Any, monkeypatch: Any
 ) -> None:
-    draft = world()
+    draft, dialogue = world()
     base = live_server.url
     with browser_page(monkeypatch) as (page, errors):
         from playwright.sync_api import expect
@@ -70,7 +86,7 @@ def test_secretariat_schedules_a_meeting_and_the_focal_point_gets_its_action_ite
         expect(page.get_by_test_id("when")).to_have_text(
             f"2030-03-12 10:00 – 2030-03-12 12:00 ({POS})"
         )
-        meeting = Meeting.objects.get()
+        meeting = Meeting.objects.get(body__organisation__code="COMMISSION")
         meeting_url = f"{base}/meetings/{meeting.pk}/"
         assert page.url == meeting_url
         assert meeting.start.astimezone(UTC).hour == 14
@@ -87,16 +103,32 @@ def test_secretariat_schedules_a_meeting_and_the_focal_point_gets_its_action_ite
         expect(agenda.nth(0)).to_contain_text("Opening of the meeting")
         expect(agenda.nth(1)).to_contain_text("The Plan of Action 2030")
 
-        # 3. A decision adopting the draft plan version, and an action item for Jamaica's focal
-        # point.
+        # 3. The Commission meeting cannot adopt the draft plan version: the form says why and
+        # nothing is saved. It records its recommendation instead; the Dialogue held in 2025
+        # adopts it.
         page.get_by_role("link", name="Record a decision").click()
         page.get_by_label("Kind").select_option(label="Adoption of a plan version")
         page.get_by_label("Text").fill("The Commission adopts the Plan of Action 2030.")
         page.get_by_label("Plan version").select_option(label="Plan of Action 2030")
         page.get_by_role("button", name="Save").click()
+        expect(page.locator(".errorlist-box")).to_contain_text(
+            "Only a decision of the Dialogue adopts a plan version; COM-2030-1 is a meeting of "
+            "the Caribbean-United States Security Cooperation Commission."
+        )
+        page.get_by_label("Kind").select_option(label="General")
+        page.get_by_label("Text").fill("The Plan of Action 2030 is recommended to the Dialogue.")
+        page.get_by_label("Plan version").select_option(label="Plan of Action 2030")
+        page.get_by_role("button", name="Save").click()
         decisions = page.get_by_test_id("decisions")
         expect(decisions).to_contain_text("COM-2030-1/D1")
-        expect(decisions).to_contain_text("The Commission adopts the Plan of Action 2030.")
+        expect(decisions).to_contain_text("recommended to the Dialogue")
+        page.goto(f"{base}/meetings/{dialogue.pk}/decisions/new/")
+        page.get_by_label("Kind").select_option(label="Adoption of a plan version")
+        page.get_by_label("Text").fill("The Dialogue adopts the Plan of Action 2030.")
+        page.get_by_label("Plan version").select_option(label="Plan of Action 2030")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_test_id("decisions")).to_contain_text("DIA-2025-1/D1")
+        page.goto(meeting_url)
         page.get_by_role("link", name="Add an action item").click()
         page.get_by_label("Title", exact=True).fill("Send the national firearms data")
         page.get_by_label("Owner (person)").select_option(label="jam_focal")
@@ -136,24 +168,24 @@ def test_secretariat_schedules_a_meeting_and_the_focal_point_gets_its_action_ite
         # The plan version's page names the decision that adopted it.
         page.goto(base + reverse("plan:version_detail", args=[draft.pk]))
         adopting = page.get_by_test_id("adopting-decision")
-        expect(adopting).to_contain_text("COM-2030-1/D1")
-        adopting.get_by_role("link", name="COM-2030-1/D1").click()
-        assert page.url == meeting_url
-        assert errors == []
+        expect(adopting).to_contain_text("DIA-2025-1/D1")
+        adopting.get_by_role("link", name="DIA-2025-1/D1").click()
+        assert page.url == f"{base}/meetings/{dialogue.pk}/"
+        # The refused adoption answers 400 on purpose; chromium logs that status as an error.
+        assert [e for e in errors if "status of 400" not in e] == []
+        assert len(errors) == 1
 
     draft.refresh_from_db()
     assert draft.status == PlanVersion.Status.ADOPTED
-    assert (draft.adopted_on, draft.adopted_by.code) == (date(2030, 3, 12), "COMMISSION")
+    assert (draft.adopted_on, draft.adopted_by.code) == (date(2025, 6, 10), "DIALOGUE")
     assert list(AgendaItem.objects.values_list("order", "title")) == [
         (1, "Opening of the meeting"),
         (2, "The Plan of Action 2030"),
     ]
-    decision = Decision.objects.get()
-    assert (decision.code, decision.kind, decision.plan_version_id) == (
-        "COM-2030-1/D1",
-        Decision.Kind.ADOPT_PLAN,
-        draft.pk,
-    )
+    assert [(d.code, d.kind, d.plan_version_id) for d in Decision.objects.order_by("pk")] == [
+        ("COM-2030-1/D1", Decision.Kind.GENERAL, draft.pk),
+        ("DIA-2025-1/D1", Decision.Kind.ADOPT_PLAN, draft.pk),
+    ]
     item = ActionItem.objects.get()
     assert (item.owner_user.username, item.due, item.status) == (
         "jam_focal",

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from seccoop.accounts.models import Membership, Role, User
@@ -854,7 +855,11 @@ def test_the_committee_list_exports_to_xlsx_and_csv(committee: Committee, client
     assert response.status_code == 200
     assert response["Content-Type"] == nh.XLSX
     rows = nh.sheet_rows(response.content)
-    assert "TLP:CLEAR" in str(rows[0][0])
+    # The measures are CLEAR but their requirements come from JAM's TLP:AMBER needs: the list is
+    # AMBER in its first row, last row and file name (it used to say CLEAR).
+    assert "TLP:AMBER" in str(rows[0][0])
+    assert rows[-1][0] == "TLP:AMBER"
+    assert "tlp-amber" in response["Content-Disposition"]
     assert rows[1][:2] == ["Priority", "Measure"]
     body = [r for r in rows[2:] if r and r[0] not in (None, "") and len(r) > 2]
     assert [(r[0], r[1]) for r in body] == [(1, "C-1"), (2, "C-2"), (3, "C-3")]
@@ -941,3 +946,45 @@ def test_the_meeting_pack_has_the_funding_gap_section(
     section = sections["funding_gap"]
     assert section.title == f"Funding gap by State ({YEAR})"
     assert section.rows == [["Jamaica", "1,000", "60", "940", "6%"]]
+    assert section.numeric == [1, 2, 3, 4]
+
+
+def test_the_pack_counts_the_funding_up_to_the_meeting_day_in_the_readers_format(
+    ledger: Ledger, users: dict[str, User]
+) -> None:
+    """A commitment with a value date after the meeting is not in its pack; the figures follow
+    the language's number format."""
+    record(COMMITMENT, 1500, ledger.measure, day=date(YEAR, 9, 16))
+    record(COMMITMENT, 40, ledger.measure, day=date(YEAR, 9, 15))
+    start = meeting_services.local_to_utc(date(YEAR, 9, 15), 10, 0, "America/Port_of_Spain")
+    meeting = meeting_services.schedule(
+        Meeting(
+            body=Body.objects.get(organisation__code="COMMISSION"),
+            title="Funding meeting",
+            start=start,
+            end=start + timedelta(hours=8),
+            time_zone="America/Port_of_Spain",
+            venue_city="Port of Spain",
+            host=party("TTO"),
+            tlp="GREEN",
+        ),
+        actor=users["secretariat"],
+    )
+    # Downloaded after the meeting: as of its day, the 16 September commitment is not counted.
+    pack = gather(meeting, users["secretariat"], today=date(YEAR, 12, 1))
+    assert pack.as_of == f"Figures as of 15 September {YEAR}"
+    section = {s.key: s for s in pack.sections}["funding_gap"]
+    assert section.rows == [["Jamaica", "1,000", "100", "900", "10%"]]
+    # Once it is counted (a meeting after it), Spanish groups thousands its own way.
+    later = meeting_services.local_to_utc(date(YEAR, 10, 15), 10, 0, "America/Port_of_Spain")
+    meeting.start, meeting.end = later, later + timedelta(hours=8)
+    with translation.override("es"):
+        pack = gather(meeting, users["secretariat"], today=date(YEAR, 12, 1))
+        section = {s.key: s for s in pack.sections}["funding_gap"]
+    assert pack.as_of.endswith(f"15 de octubre de {YEAR}")
+    assert section.rows[0][1:] == [
+        "1\N{NO-BREAK SPACE}000",
+        "1\N{NO-BREAK SPACE}600",
+        "0",
+        "160\N{NO-BREAK SPACE}%",
+    ]

@@ -220,9 +220,10 @@ def activities(root: etree._Element) -> dict[str, etree._Element]:
     return {a.findtext("iati-identifier"): a for a in root.findall("iati-activity")}
 
 
-def ident(code: str, prefix: str | None = None, year: int = 2030) -> str:
-    """The identifier of a measure's activity: the publisher's ref, the plan's year, the code."""
-    return f"{prefix or org_ref()}-{year}-{code}"
+def ident(code: str, prefix: str | None = None) -> str:
+    """The identifier of a measure's activity: the publisher's ref and the measure's lineage,
+    which no plan version changes (it no longer carries the plan's year and the code)."""
+    return f"{prefix or org_ref()}-{Measure.objects.get(code=code).lineage}"
 
 
 def system() -> User:

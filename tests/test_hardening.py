@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import subprocess
@@ -121,11 +122,30 @@ def test_production_mode_refuses_to_start_without_secret_and_hosts(tmp_path: Any
     )
     assert result.returncode != 0
     assert "SECCOOP_SECRET_KEY" in result.stderr and "SECCOOP_ALLOWED_HOSTS" in result.stderr
+    assert "SECCOOP_FIELD_KEY" in result.stderr
+
+
+def test_production_mode_refuses_a_malformed_field_key(tmp_path: Any) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "seccoop.cli", "check"],
+        capture_output=True,
+        text=True,
+        env=_production_env(
+            SECCOOP_SECRET_KEY=secrets.token_urlsafe(64),
+            SECCOOP_FIELD_KEY="not-a-key",
+            SECCOOP_ALLOWED_HOSTS="seccoop.example.org",
+            SECCOOP_DATA_DIR=str(tmp_path),
+        ),
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECCOOP_FIELD_KEY must be Fernet keys" in result.stderr
 
 
 def test_check_deploy_is_clean_in_production_mode(tmp_path: Any) -> None:
     env = _production_env(
         SECCOOP_SECRET_KEY=secrets.token_urlsafe(64),
+        SECCOOP_FIELD_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         SECCOOP_ALLOWED_HOSTS="seccoop.example.org",
         SECCOOP_DATA_DIR=str(tmp_path),
     )
@@ -144,6 +164,7 @@ def test_check_deploy_is_clean_in_production_mode(tmp_path: Any) -> None:
 def test_check_fails_on_a_misconfiguration(tmp_path: Any) -> None:
     env = _production_env(
         SECCOOP_SECRET_KEY=secrets.token_urlsafe(64),
+        SECCOOP_FIELD_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         SECCOOP_ALLOWED_HOSTS="seccoop.example.org",
         SECCOOP_DATA_DIR=str(tmp_path),
         SECCOOP_REQUIRE_2FA="0",

@@ -329,31 +329,41 @@ def test_decisions_are_numbered_per_meeting(secretariat: User) -> None:
     assert list(meeting.decisions.values_list("number", flat=True)) == [1, 2, 7, 8]
 
 
-def test_a_decision_adopts_a_draft_plan_version(secretariat: User, client_for: Any) -> None:
+def held_dialogue(actor: User, day: date = date(2025, 6, 10), **kwargs: Any) -> Meeting:
+    """A Dialogue already held (its day is in the past): the only meeting whose decision adopts a
+    plan version."""
+    kwargs.setdefault("status", Meeting.Status.HELD)
+    kwargs.setdefault("title", "High-Level Dialogue")
+    return make_meeting(actor, "DIALOGUE", day, **kwargs)
+
+
+def test_a_decision_of_a_held_dialogue_adopts_a_draft_plan_version(
+    secretariat: User, client_for: Any
+) -> None:
     first = seed_first_version()
-    draft = start_next_version(first, actor=secretariat, year=2026, label="Plan of Action 2026")
-    # 20:30 in Port of Spain on 10 March is 00:30 UTC on 11 March: the meeting's day is the 10th.
-    meeting = make_meeting(secretariat, hour=20, minute=30, hours=2)
-    assert meeting.start.astimezone(UTC).date() == date(2026, 3, 11)
+    draft = start_next_version(first, actor=secretariat, year=2025, label="Plan of Action 2025")
+    # 20:30 in Port of Spain on 10 June is 00:30 UTC on 11 June: the meeting's day is the 10th.
+    meeting = held_dialogue(secretariat, hour=20, minute=30, hours=2)
+    assert meeting.start.astimezone(UTC).date() == date(2025, 6, 11)
     decision = decide(
         meeting,
         secretariat,
-        text="The Commission adopts the Plan of Action 2026.",
+        text="The Dialogue adopts the Plan of Action 2025.",
         kind=Decision.Kind.ADOPT_PLAN,
         plan_version=draft,
     )
     draft.refresh_from_db()
     first.refresh_from_db()
     assert draft.status == PlanVersion.Status.ADOPTED
-    assert draft.adopted_by == Organisation.objects.get(code="COMMISSION")
-    assert draft.adopted_on == date(2026, 3, 10)
+    assert draft.adopted_by == Organisation.objects.get(code="DIALOGUE")
+    assert draft.adopted_on == date(2025, 6, 10)
     assert first.status == PlanVersion.Status.SUPERSEDED
     assert list(draft.decisions.all()) == [decision]
-    assert decision.code == "COM-2026-1/D1"
+    assert decision.code == "DIA-2025-1/D1"
     page = client(client_for, "viewer").get(reverse("plan:version_detail", args=[draft.pk]))
     assert page.status_code == 200
     found = re.search(r'data-testid="adopting-decision">(.*?)</p>', page.content.decode(), re.S)
-    assert found and "COM-2026-1/D1" in found.group(1)
+    assert found and "DIA-2025-1/D1" in found.group(1)
     assert f'href="/meetings/{meeting.pk}/"' in found.group(1)
     # Adopting it again is refused and writes nothing.
     version_before = draft.version
@@ -370,7 +380,7 @@ def test_a_decision_adopts_a_draft_plan_version(secretariat: User, client_for: A
     assert (draft.status, draft.version, draft.adopted_on) == (
         PlanVersion.Status.ADOPTED,
         version_before,
-        date(2026, 3, 10),
+        date(2025, 6, 10),
     )
     with pytest.raises(ValidationError) as exc:
         decide(meeting, secretariat, kind=Decision.Kind.ADOPT_PLAN)
@@ -378,12 +388,45 @@ def test_a_decision_adopts_a_draft_plan_version(secretariat: User, client_for: A
     assert Decision.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("body_code", "status", "day", "field", "words"),
+    [
+        ("COMMISSION", Meeting.Status.HELD, date(2025, 3, 10), "meeting.body", "COM-2025-1"),
+        ("DIALOGUE", Meeting.Status.PLANNED, date(2025, 6, 10), "meeting.status", "is planned"),
+        ("DIALOGUE", Meeting.Status.CANCELLED, date(2025, 6, 10), "meeting.status", "cancelled"),
+        ("DIALOGUE", Meeting.Status.HELD, date(2099, 6, 10), "meeting.end", "DIA-2099-1 ends on"),
+    ],
+)
+def test_only_a_held_dialogue_adopts_and_a_refusal_writes_nothing(
+    secretariat: User, body_code: str, status: str, day: date, field: str, words: str
+) -> None:
+    """A Commission meeting, a planned or cancelled Dialogue, a Dialogue whose end is still to come:
+    the adoption is refused naming the meeting's field, and neither the decision nor the adoption
+    is written."""
+    first = seed_first_version()
+    draft = start_next_version(first, actor=secretariat, year=2025, label="Plan of Action 2025")
+    meeting = make_meeting(secretariat, body_code, day, status=status)
+    before = (draft.version, draft.status)
+    with pytest.raises(ValidationError) as exc:
+        decide(meeting, secretariat, kind=Decision.Kind.ADOPT_PLAN, plan_version=draft)
+    assert list(exc.value.message_dict) == [field]
+    assert words in " ".join(exc.value.message_dict[field])
+    assert not Decision.objects.exists()
+    draft.refresh_from_db()
+    first.refresh_from_db()
+    assert (draft.version, draft.status, draft.adopted_on) == (*before, None)
+    assert first.status == PlanVersion.Status.ADOPTED
+    assert not AuditEvent.objects.filter(action="plan.adopted").exists()
+    # A decision of another kind is recorded there as before.
+    assert decide(meeting, secretariat, text="Noted.").number == 1
+
+
 def test_an_adopting_decision_can_be_corrected_without_adopting_again(secretariat: User) -> None:
     """record_decision saves existing decisions too (it keeps their number), but for an adopting
     decision it calls the adoption again, which refuses the now adopted version."""
     first = seed_first_version()
-    draft = start_next_version(first, actor=secretariat, year=2026, label="Plan of Action 2026")
-    meeting = make_meeting(secretariat)
+    draft = start_next_version(first, actor=secretariat, year=2025, label="Plan of Action 2025")
+    meeting = held_dialogue(secretariat)
     decision = decide(
         meeting,
         secretariat,
@@ -393,13 +436,52 @@ def test_an_adopting_decision_can_be_corrected_without_adopting_again(secretaria
     )
     draft.refresh_from_db()
     version_before = draft.version
-    decision.text = "The Commission adopts the Plan of Action 2026."
+    decision.text = "The Dialogue adopts the Plan of Action 2025."
     services.record_decision(decision, actor=secretariat)
     decision.refresh_from_db()
     draft.refresh_from_db()
-    assert (decision.number, decision.text) == (1, "The Commission adopts the Plan of Action 2026.")
+    assert (decision.number, decision.text) == (1, "The Dialogue adopts the Plan of Action 2025.")
     assert (draft.status, draft.version) == (PlanVersion.Status.ADOPTED, version_before)
     assert AuditEvent.objects.filter(action="plan.adopted", object_id=str(draft.pk)).count() == 1
+
+
+def test_the_api_records_decisions_and_adopts_only_through_a_held_dialogue(
+    secretariat: User, client_for: Any
+) -> None:
+    first = seed_first_version()
+    draft = start_next_version(first, actor=secretariat, year=2025, label="Plan of Action 2025")
+    commission = make_meeting(secretariat, day=date(2025, 3, 10), status=Meeting.Status.HELD)
+    dialogue = held_dialogue(secretariat)
+    org = client(client_for, "secretariat")
+    adopt = {"kind": "adopt_plan", "text": "Adopts the plan.", "plan_version": draft.pk}
+    refused = org.post(
+        f"/api/v1/meetings/meetings/{commission.pk}/decisions",
+        adopt,
+        content_type="application/json",
+    )
+    assert refused.status_code == 400, refused.content
+    assert [e["field"] for e in refused.json()["errors"]] == ["meeting.body"]
+    assert not Decision.objects.exists()
+    draft.refresh_from_db()
+    assert draft.status == PlanVersion.Status.DRAFT
+    # Only the organisers write decisions; others are refused (403), outsiders see nothing (404).
+    url = f"/api/v1/meetings/meetings/{dialogue.pk}/decisions"
+    denied = client(client_for, "jam_focal").post(url, adopt, content_type="application/json")
+    assert denied.status_code == 403
+    unknown = org.post(url, {**adopt, "plan_version": 999999}, content_type="application/json")
+    assert unknown.status_code == 400
+    assert [e["field"] for e in unknown.json()["errors"]] == ["plan_version"]
+    created = org.post(url, adopt, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert (created.json()["code"], created.json()["plan_version"]) == ("DIA-2025-1/D1", draft.pk)
+    draft.refresh_from_db()
+    assert (draft.status, draft.adopted_on, draft.adopted_by.code) == (
+        PlanVersion.Status.ADOPTED,
+        date(2025, 6, 10),
+        "DIALOGUE",
+    )
+    listed = client(client_for, "viewer").get(url)
+    assert [d["code"] for d in listed.json()] == ["DIA-2025-1/D1"]
 
 
 # --- 5. action items -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
@@ -21,7 +21,9 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Mm
 
 from seccoop.accounts.models import Membership, Role, User
 from seccoop.core.markings import TLP
@@ -42,7 +44,16 @@ from seccoop.monitoring.periods import Kind, Period
 from seccoop.plan.models import Measure, Milestone, PlanVersion
 from seccoop.plan.services import seed_first_version, start_next_version
 
-from .test_meetings import POS, action, body, client, decide, make_meeting, party
+from .test_meetings import (
+    POS,
+    action,
+    body,
+    client,
+    decide,
+    held_dialogue,
+    make_meeting,
+    party,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -222,13 +233,13 @@ def test_a_decision_adopts_a_draft_plan_version_and_refuses_an_adopted_one(
     secretariat: User, client_for: Any
 ) -> None:
     first = seed_first_version()
-    draft = start_next_version(first, actor=secretariat, year=2026, label="Plan of Action 2026")
-    meeting = make_meeting(secretariat)
+    draft = start_next_version(first, actor=secretariat, year=2025, label="Plan of Action 2025")
+    meeting = held_dialogue(secretariat)
     org = client(client_for, "secretariat")
     url = f"/meetings/{meeting.pk}/decisions/new/"
     adopt = {
         "kind": Decision.Kind.ADOPT_PLAN,
-        "text": "The Commission adopts the Plan of Action 2026.",
+        "text": "The Dialogue adopts the Plan of Action 2025.",
         "plan_version": draft.pk,
     }
     without = org.post(url, {**adopt, "plan_version": ""})
@@ -239,24 +250,56 @@ def test_a_decision_adopts_a_draft_plan_version_and_refuses_an_adopted_one(
     draft.refresh_from_db()
     first.refresh_from_db()
     assert draft.status == PlanVersion.Status.ADOPTED
-    assert (draft.adopted_on, draft.adopted_by.code) == (date(2026, 3, 10), "COMMISSION")
+    assert (draft.adopted_on, draft.adopted_by.code) == (date(2025, 6, 10), "DIALOGUE")
     assert first.status == PlanVersion.Status.SUPERSEDED
     decision = Decision.objects.get()
-    assert (decision.code, decision.plan_version_id) == ("COM-2026-1/D1", draft.pk)
+    assert (decision.code, decision.plan_version_id) == ("DIA-2025-1/D1", draft.pk)
     page = client(client_for, "viewer").get(reverse("plan:version_detail", args=[draft.pk]))
     found = re.search(r'data-testid="adopting-decision">(.*?)</p>', page.content.decode(), re.S)
-    assert found and "COM-2026-1/D1" in found[1]
+    assert found and "DIA-2025-1/D1" in found[1]
     assert f'href="/meetings/{meeting.pk}/"' in found[1]
     # Adopting it again: a clear message on the form (400, not 500), and nothing written.
     again = org.post(url, {**adopt, "text": "Adopted again."})
     assert again.status_code == 400
     assert form_errors(again) == {
-        "__all__": ["Plan of Action 2026 is already adopted; only a draft can be adopted."]
+        "__all__": ["Plan of Action 2025 is already adopted; only a draft can be adopted."]
     }
     assert Decision.objects.count() == 1
     version = draft.version
     draft.refresh_from_db()
     assert (draft.status, draft.version) == (PlanVersion.Status.ADOPTED, version)
+
+
+def test_the_form_refuses_an_adoption_by_a_planned_meeting_and_writes_nothing(
+    secretariat: User, client_for: Any
+) -> None:
+    """The finding: a decision of a planned meeting dated next June adopted a plan today. Now a
+    Commission meeting and a planned Dialogue are refused with the field named, nothing saved."""
+    first = seed_first_version()
+    draft = start_next_version(first, actor=secretariat, year=2025, label="Plan of Action 2025")
+    next_june = date(timezone.localdate().year + 1, 6, 10)
+    planned = make_meeting(secretariat, "DIALOGUE", next_june, title="High-Level Dialogue")
+    commission = make_meeting(secretariat, day=date(2025, 3, 10), status=Meeting.Status.HELD)
+    org = client(client_for, "secretariat")
+    adopt = {"kind": Decision.Kind.ADOPT_PLAN, "text": "Adopts.", "plan_version": draft.pk}
+    on_planned = org.post(f"/meetings/{planned.pk}/decisions/new/", adopt)
+    assert on_planned.status_code == 400
+    assert form_errors(on_planned) == {
+        "__all__": [
+            f"Only a Dialogue that has been held adopts a plan version; {planned.code} is planned."
+        ]
+    }
+    on_commission = org.post(f"/meetings/{commission.pk}/decisions/new/", adopt)
+    assert on_commission.status_code == 400
+    assert form_errors(on_commission) == {
+        "__all__": [
+            "Only a decision of the Dialogue adopts a plan version; COM-2025-1 is a meeting of "
+            "the Caribbean-United States Security Cooperation Commission."
+        ]
+    }
+    assert not Decision.objects.exists()
+    draft.refresh_from_db()
+    assert (draft.status, draft.adopted_on) == (PlanVersion.Status.DRAFT, None)
 
 
 def test_an_action_item_without_an_owner_is_refused(
@@ -727,8 +770,9 @@ def test_a_red_dialogues_preparations_follow_its_marking(
 # --- 6. the meeting pack: what it gathers --------------------------------------------------------
 
 
-def off_track_indicator() -> Indicator:
-    """Jamaica's approved value for an indicator is far below its target: off track."""
+def off_track_indicator(approved: date = date(2026, 7, 15)) -> Indicator:
+    """Jamaica's value for an indicator, approved on ``approved``, is far below its target: off
+    track."""
     commission = Organisation.objects.get(code="COMMISSION")
     jam = Party.objects.get(iso3="JAM")
     indicator = Indicator.objects.create(
@@ -750,6 +794,7 @@ def off_track_indicator() -> Indicator:
         owner_id=jam.organisation_id,
         tlp=TLP.AMBER,
         status=Value.Status.APPROVED,
+        approved_at=datetime(approved.year, approved.month, approved.day, 12, tzinfo=UTC),
     )
     value.set_period(Period(Kind.QUARTER, 2026, 2))
     value.save()
@@ -795,7 +840,7 @@ def pack_world(secretariat: User) -> dict[str, Any]:
     late = action(march, secretariat, "Share the seizure statistics", date(2026, 6, 1))
     soon = action(march, secretariat, "Nominate the working group members", date(2026, 10, 20))
     done = action(march, secretariat, "Circulate the minutes", date(2026, 4, 1))
-    services.close_action_item(done, actor=secretariat)
+    services.close_action_item(done, actor=secretariat, on=date(2026, 3, 30))
     dialogue = action(
         make_meeting(secretariat, "DIALOGUE", day=date(2026, 5, 27), host="USA"),
         secretariat,
@@ -820,31 +865,45 @@ def test_the_pack_gathers_each_section(pack_world: dict[str, Any], secretariat: 
     assert pack.heading == "Meeting pack: COM-2026-2 September meeting"
     # A GREEN meeting's pack that shows reported values is marked at least AMBER.
     assert pack.marking == "TLP:AMBER"
-    assert f"2026-09-15 10:00 to 2026-09-15 18:00 ({POS})" in pack.subtitle
+    assert f"15 September 2026 10:00 to 15 September 2026 18:00 ({POS})" in pack.subtitle
     assert "Port of Spain" in pack.subtitle
     got = sections(pack)
-    assert list(got) == ["implementation", "overdue", "off_track", "funding_gap", "upcoming"]
+    assert list(got) == [
+        "agenda",
+        "delegations",
+        "previous_decisions",
+        "previous_actions",
+        "decisions",
+        "implementation",
+        "overdue",
+        "off_track",
+        "funding_gap",
+        "upcoming",
+    ]
     implementation = got["implementation"]
-    assert implementation.title == "Implementation since the last meeting (2026-03-10)"
+    assert implementation.title == "Implementation since the last meeting (10 March 2026)"
     measure = pack_world["measure"]
     assert implementation.rows == [
-        [f"{measure.code} {measure.title}", "Protocol signed", "2026-05-04"]
+        [f"{measure.code} {measure.title}", "Protocol signed", "4 May 2026"]
     ]
     assert "6 measures" in implementation.note
     overdue = got["overdue"]
     assert overdue.columns == ["Meeting", "Action", "Owner", "Due", "Days late"]
     assert overdue.rows == [
-        ["COM-2026-1", "Share the seizure statistics", "Jamaica", "2026-06-01", "92"]
+        ["COM-2026-1", "Share the seizure statistics", "Jamaica", "1 June 2026", "92"]
     ]
+    assert overdue.numeric == [4]
     assert got["off_track"].rows == [
-        ["IIB-SEIZE Firearms seized", "JAM", "2026-Q2", "20", "100", "20%"]
+        ["IIB-SEIZE Firearms seized", "Jamaica", "2026-Q2", "20", "100", "20%"]
     ]
     upcoming = got["upcoming"]
+    # As of 1 September the milestone completed on 20 September was still due that day.
     assert [row[:3] for row in upcoming.rows] == [
-        ["2026-10-01", "Milestone", f"{measure.code}: Training delivered"],
-        ["2026-10-20", "Action item", "Nominate the working group members"],
+        ["1 September 2026", "Milestone", f"{measure.code}: After the September meeting"],
+        ["1 October 2026", "Milestone", f"{measure.code}: Training delivered"],
+        ["20 October 2026", "Action item", "Nominate the working group members"],
     ]
-    assert upcoming.rows[1][3] == "Jamaica"
+    assert upcoming.rows[2][3] == "Jamaica"
 
 
 def test_the_pack_shows_figures_with_the_indicators_decimals(secretariat: User) -> None:
@@ -899,8 +958,11 @@ def test_the_pack_shows_only_what_the_reader_may_see(
         "Share the seizure statistics",
     ]
     # For the participant, the red meeting is the previous one.
-    assert for_jam["implementation"].title.endswith("(2026-04-10)")
-    assert for_org["implementation"].title.endswith("(2026-03-10)")
+    assert for_jam["implementation"].title.endswith("(10 April 2026)")
+    assert for_org["implementation"].title.endswith("(10 March 2026)")
+    # The participant's pack lists the TLP:RED meeting's item, so it is marked TLP:RED itself.
+    assert gather(september, users["jam_focal"], today=date(2026, 9, 1)).marking == "TLP:RED"
+    assert gather(september, secretariat, today=date(2026, 9, 1)).marking == "TLP:GREEN"
 
 
 def test_the_pack_has_a_fixed_number_of_queries(
@@ -928,6 +990,257 @@ def test_the_pack_has_a_fixed_number_of_queries(
     assert len(sections(pack)["overdue"].rows) == 20
     assert few == many, (few, many)
     assert many <= 25
+
+
+def paper_world(pack_world: dict[str, Any], secretariat: User) -> Meeting:
+    """The September meeting with its agenda, delegations, draft decisions and minutes, and the
+    March meeting's decisions."""
+    march, september = pack_world["march"], pack_world["september"]
+    decide(march, secretariat, "The Commission adopts its rules of procedure.")
+    for title in ("Opening", "Review of the action items"):
+        services.add_agenda_item(AgendaItem(meeting=september, title=title), actor=secretariat)
+    september.delegations.set([party("JAM"), party("TTO")])
+    decide(september, secretariat, "The Commission takes note of the report.")
+    september.minutes = "The meeting opened at 10:00.\n\nThe chair welcomed the delegations."
+    return services.schedule(september, actor=secretariat)
+
+
+def test_the_pack_is_the_meetings_paper(pack_world: dict[str, Any], secretariat: User) -> None:
+    september = paper_world(pack_world, secretariat)
+    pack = gather(september, secretariat, today=date(2026, 9, 1))
+    assert pack.cover == [
+        ["Body", str(september.body)],
+        ["Meeting", "COM-2026-2"],
+        ["Dates", f"15 September 2026 10:00 to 15 September 2026 18:00 ({POS})"],
+        ["Venue", "Port of Spain"],
+        ["Host", "Trinidad and Tobago"],
+        ["Marking", "TLP:GREEN"],
+    ]
+    # The meeting is still ahead: its figures are as of today, and the pack says so.
+    assert pack.as_of == "Figures as of 1 September 2026"
+    got = sections(pack)
+    assert list(got) == [
+        "agenda",
+        "delegations",
+        "previous_decisions",
+        "previous_actions",
+        "decisions",
+        "minutes",
+        "implementation",
+        "overdue",
+        "off_track",
+        "funding_gap",
+        "upcoming",
+    ]
+    assert got["agenda"].rows == [
+        ["1", "Opening", ""],
+        ["2", "Review of the action items", ""],
+    ]
+    assert got["agenda"].numeric == [0]
+    assert got["delegations"].rows == [["Jamaica", "JAM"], ["Trinidad and Tobago", "TTO"]]
+    assert got["previous_decisions"].title == "Decisions of the previous meeting (COM-2026-1)"
+    assert got["previous_decisions"].rows == [
+        ["COM-2026-1/D1", "General", "The Commission adopts its rules of procedure."]
+    ]
+    # The March meeting's items still open on 1 September; the one closed in March is not.
+    assert got["previous_actions"].rows == [
+        ["Share the seizure statistics", "Jamaica", "1 June 2026"],
+        ["Nominate the working group members", "Jamaica", "20 October 2026"],
+    ]
+    assert got["decisions"].title == "Draft decisions"
+    assert got["decisions"].rows == [
+        ["COM-2026-2/D1", "General", "The Commission takes note of the report."]
+    ]
+    assert got["minutes"].text == [
+        "The meeting opened at 10:00.",
+        "The chair welcomed the delegations.",
+    ]
+    assert pack.annexes == []
+    # The DOCX has the same order, after the cover and the as-of line.
+    document = docx.Document(io.BytesIO(render_docx(pack)))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [s.title for s in pack.sections]
+    texts = [p.text for p in document.paragraphs]
+    assert texts.index("Figures as of 1 September 2026") < texts.index(headings[0])
+    cover = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    assert cover == pack.cover
+    assert "The chair welcomed the delegations." in texts
+    assert render_pdf(pack).startswith(b"%PDF")
+
+
+def test_the_first_meeting_of_a_body_says_it_has_no_previous_meeting(secretariat: User) -> None:
+    meeting = make_meeting(secretariat, day=date(2026, 9, 15))
+    got = sections(gather(meeting, secretariat, today=date(2026, 9, 1)))
+    for key in ("previous_decisions", "previous_actions"):
+        assert (got[key].rows, got[key].empty) == ([], "This is the body's first meeting.")
+    assert (got["agenda"].rows, got["agenda"].empty) == ([], "No agenda item yet.")
+    assert "minutes" not in got
+
+
+def test_a_long_list_continues_in_an_annex_that_holds_every_row(
+    pack_world: dict[str, Any], secretariat: User
+) -> None:
+    march, september = pack_world["march"], pack_world["september"]
+    for k in range(99):
+        action(march, secretariat, f"Overdue {k:03}", date(2026, 4, 1) + timedelta(days=k % 50))
+    pack = gather(september, secretariat, today=date(2026, 9, 1))
+    overdue = sections(pack)["overdue"]
+    assert len(overdue.rows) == 60
+    # The open items of the previous meeting (all 101) come first in the pack: Annex A.
+    previous = sections(pack)["previous_actions"]
+    assert previous.more == "41 more rows follow in Annex A."
+    assert [a.key for a in pack.annexes] == ["annex_previous_actions", "annex_overdue"]
+    assert overdue.more == "40 more rows follow in Annex B."
+    annex = pack.annexes[1]
+    assert annex.title == "Annex B: Overdue action items (continued)"
+    assert annex.columns == overdue.columns and annex.numeric == [4]
+    titles = [r[1] for r in overdue.rows + annex.rows]
+    assert len(titles) == len(set(titles)) == 100
+    assert "Share the seizure statistics" in titles
+    document = docx.Document(io.BytesIO(render_docx(pack)))
+    texts = [p.text for p in document.paragraphs]
+    assert "40 more rows follow in Annex B." in texts
+    assert texts.index("Annex B: Overdue action items (continued)") > texts.index(
+        "Upcoming deadlines (next 90 days)"
+    )
+    rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
+    assert sum(1 for r in rows if len(r) == 5 and r[1].startswith("Overdue ")) == 99
+    assert render_pdf(pack).startswith(b"%PDF")
+
+
+def test_the_pack_is_as_of_the_meeting_day(pack_world: dict[str, Any], secretariat: User) -> None:
+    """Downloaded after the meeting, the pack shows what was known on its day: a value approved
+    later, a milestone completed later and an action item closed later are as they were then."""
+    september = pack_world["september"]
+    indicator = off_track_indicator(approved=date(2026, 9, 16))
+    services.close_action_item(pack_world["late"], actor=secretariat, on=date(2026, 9, 20))
+    pack = gather(september, secretariat, today=date(2026, 12, 1))
+    assert pack.as_of == "Figures as of 15 September 2026"
+    got = sections(pack)
+    assert got["off_track"].rows == []
+    assert [r[1] for r in got["overdue"].rows] == ["Share the seizure statistics"]
+    assert got["overdue"].rows[0][4] == "106"  # days late on 15 September
+    assert "After the September meeting" not in [r[1] for r in got["implementation"].rows]
+    # No figure drawn from reported values is shown, so the pack keeps the meeting's marking.
+    assert pack.marking == "TLP:GREEN"
+    # Approved on the meeting's day (in the venue's time zone), the value counts.
+    Value.objects.filter(indicator=indicator).update(
+        approved_at=datetime(2026, 9, 15, 23, 0, tzinfo=UTC)  # 19:00 in Port of Spain
+    )
+    pack = gather(september, secretariat, today=date(2026, 12, 1))
+    assert [r[0] for r in sections(pack)["off_track"].rows] == ["IIB-SEIZE Firearms seized"]
+    assert pack.marking == "TLP:AMBER"
+
+
+def test_the_pack_in_spanish(pack_world: dict[str, Any], secretariat: User) -> None:
+    indicator = off_track_indicator()
+    indicator.decimals = 1
+    indicator.save()
+    Value.objects.filter(indicator=indicator).update(value=Decimal("1234.5678"))
+    Target.objects.filter(indicator=indicator).update(value=Decimal("10000"))
+    september = paper_world(pack_world, secretariat)
+    with translation.override("es"):
+        pack = gather(september, secretariat, today=date(2026, 9, 1))
+    got = sections(pack)
+    assert pack.lang == "es"
+    assert pack.heading == "Carpeta de la reunión: COM-2026-2 September meeting"
+    assert [row[0] for row in pack.cover[:2]] == ["Órgano", "Reunión"]
+    assert got["agenda"].title == "Orden del día"
+    assert got["delegations"].title == "Delegaciones"
+    assert got["overdue"].title == "Puntos de acción vencidos"
+    assert got["overdue"].columns[1:4] == ["Acción", "Propietario", "Fecha prevista"]
+    assert got["overdue"].rows[0][3] == "1 de junio de 2026"
+    assert got["implementation"].rows[0][2] == "4 de mayo de 2026"
+    assert got["off_track"].rows[0][3:5] == [
+        "1\N{NO-BREAK SPACE}234,6",
+        "10\N{NO-BREAK SPACE}000,0",
+    ]
+    assert "15 de septiembre de 2026 10:00" in pack.cover[2][1]
+    # The same pack in English, for comparison: one format per language.
+    english = sections(gather(september, secretariat, today=date(2026, 9, 1)))
+    assert english["off_track"].rows[0][3:5] == ["1,234.6", "10,000.0"]
+
+
+def test_the_pack_follows_the_pages_language(pack_world: dict[str, Any], client_for: Any) -> None:
+    september = pack_world["september"]
+    viewer = client(client_for, "viewer")
+    with translation.override("es"):
+        url = reverse("meetings:meeting_pack", args=[september.pk, "docx"])
+    assert url.startswith("/es/")
+    # The request activates Spanish for this thread; the override puts English back after it.
+    with translation.override("en"):
+        word = viewer.get(url)
+    assert word.status_code == 200
+    document = docx.Document(io.BytesIO(word.content))
+    assert document.core_properties.language == "es"
+    assert "Puntos de acción vencidos" in [p.text for p in document.paragraphs]
+
+
+def test_the_docx_is_a4_with_fitted_columns_and_numbers_aligned_right(
+    pack_world: dict[str, Any], secretariat: User
+) -> None:
+    off_track_indicator()
+    pack = gather(pack_world["september"], secretariat, today=date(2026, 9, 1))
+    document = docx.Document(io.BytesIO(render_docx(pack)))
+    page = document.sections[0]
+    assert (round(page.page_width.mm), round(page.page_height.mm)) == (210, 297)
+    usable = page.page_width - page.left_margin - page.right_margin
+    assert round(usable / Mm(1)) == 174
+    for table in document.tables:
+        assert sum(c.width for c in table.columns) <= usable
+    overdue = next(t for t in document.tables if t.rows[0].cells[0].text == "Meeting")
+    header, row = overdue.rows[0].cells, overdue.rows[1].cells
+    assert [c.text for c in row] == [
+        "COM-2026-1",
+        "Share the seizure statistics",
+        "Jamaica",
+        "1 June 2026",
+        "92",
+    ]
+    assert row[4].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert header[4].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT
+    assert row[1].paragraphs[0].alignment is None  # text stays at the left
+    figures = next(t for t in document.tables if t.rows[0].cells[0].text == "Indicator")
+    assert [figures.rows[1].cells[i].paragraphs[0].alignment for i in (3, 4, 5)] == [
+        WD_ALIGN_PARAGRAPH.RIGHT
+    ] * 3
+
+
+def test_the_pack_query_count_does_not_grow_with_its_lists(
+    pack_world: dict[str, Any], secretariat: User
+) -> None:
+    off_track_indicator()
+    march, september = pack_world["march"], pack_world["september"]
+    measure = pack_world["measure"]
+
+    def grow(start: int, n: int) -> None:
+        for k in range(start, start + n):
+            action(march, secretariat, f"Overdue {k}", date(2026, 5, 1) + timedelta(days=k % 90))
+            decide(march, secretariat, f"Decision {k}")
+            decide(september, secretariat, f"Draft {k}")
+            services.add_agenda_item(
+                AgendaItem(meeting=september, title=f"Item {k}"), actor=secretariat
+            )
+            milestone(
+                measure, f"Step {k}", date(2026, 4, 1), date(2026, 4, 1) + timedelta(days=k % 90)
+            )
+
+    def count() -> tuple[int, Pack]:
+        with CaptureQueriesContext(connection) as queries:
+            pack = gather(september, secretariat, today=date(2026, 9, 1))
+        return len(queries.captured_queries), pack
+
+    grow(0, 2)
+    count()  # the first call also reads the user's memberships, then kept on the user
+    few, pack = count()
+    assert len(sections(pack)["agenda"].rows) == 2
+    grow(2, 98)
+    many, pack = count()
+    got = sections(pack)
+    assert len(got["agenda"].rows) + len(pack.annexes[0].rows) == 100
+    assert len(got["previous_decisions"].rows) == 60 and got["previous_decisions"].more
+    assert few == many, (few, many)
+    assert many <= 30
 
 
 # --- 7. the meeting pack: PDF, DOCX, downloads and the command -----------------------------------
@@ -967,9 +1280,9 @@ def test_the_docx_opens_and_holds_the_sections(
     assert "Off-track indicators" in headings
     rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
     assert ["Meeting", "Action", "Owner", "Due", "Days late"] in rows
-    assert ["COM-2026-1", "Share the seizure statistics", "Jamaica", "2026-06-01", "92"] in rows
+    assert ["COM-2026-1", "Share the seizure statistics", "Jamaica", "1 June 2026", "92"] in rows
     measure = pack_world["measure"]
-    assert [f"{measure.code} {measure.title}", "Protocol signed", "2026-05-04"] in rows
+    assert [f"{measure.code} {measure.title}", "Protocol signed", "4 May 2026"] in rows
 
 
 def test_the_pack_downloads(pack_world: dict[str, Any], client_for: Any) -> None:
@@ -1010,7 +1323,7 @@ def test_the_command_writes_the_pack(
     assert document.core_properties.language == "es"
     assert document.paragraphs[0].text.endswith("COM-2026-2 September meeting")
     rows = [[c.text for c in row.cells] for table in document.tables for row in table.rows]
-    assert ["COM-2026-1", "Share the seizure statistics", "Jamaica", "2026-06-01"] in [
+    assert ["COM-2026-1", "Share the seizure statistics", "Jamaica", "1 de junio de 2026"] in [
         r[:4] for r in rows
     ]
     as_viewer = tmp_path / "viewer.docx"

@@ -587,7 +587,8 @@ def test_value_list_queries_do_not_grow(homicide: Indicator) -> None:
     assert secretariat.get(f"{VALUES}?indicator=HOM-RATE").json()["count"] > 150
     # session, user, memberships; then the count and the page (indicator and state joined)
     assert one_state == small == page == 5
-    assert queries_of(Client(), f"{VALUES}?indicator=HOM-RATE") == 2
+    # the anonymous: the publication's figures of count indicators, then the count and the page
+    assert queries_of(Client(), f"{VALUES}?indicator=HOM-RATE") == 3
 
 
 def test_dashboard_queries_do_not_grow(world: None, users: dict[str, User]) -> None:
@@ -609,9 +610,10 @@ def test_dashboard_queries_do_not_grow(world: None, users: dict[str, User]) -> N
     full = queries_of(client, url)
     page = client.get(url).content.decode()
     assert 'data-testid="dashboard"' in page and ">HOM-RATE<" in page
-    # session, user, memberships; indicators, states, approved values (with their target and
-    # baseline as subqueries), targets without a value
-    assert small == full == 7
+    # session, user, memberships; indicators, states, approved figures not shared with the
+    # reader, approved values (with their target and baseline as subqueries), targets without a
+    # value
+    assert small == full == 8
 
 
 # --- the measure progress blend ----------------------------------------------------------------

@@ -166,7 +166,8 @@ def error_table(response: Any) -> list[tuple[str, str, str]]:
 def check_template(data: bytes) -> None:
     wb = load_workbook(io.BytesIO(data))
     ws = wb["Needs"]
-    assert [c.value for c in ws[1]] == nh.HEADER
+    # The eleven columns, then the optional Status column (draft or submitted).
+    assert [c.value for c in ws[1]] == [*nh.HEADER, "Status"]
     assert len(nh.HEADER) == 11
     lists = wb["Lists"]
     assert lists.sheet_state == "hidden"
@@ -182,8 +183,15 @@ def check_template(data: bytes) -> None:
     assert columns["category"][:1] == ["I.a"] and "III.c" in columns["category"]
     assert columns["gap_type"] == list(Need.GapType.values)
     assert columns["currency"] == sorted(CURRENCIES)
+    assert columns["status"] == ["draft", "submitted"]
     validations = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
-    for letter, name in (("A", "state"), ("B", "category"), ("G", "gap_type"), ("I", "currency")):
+    for letter, name in (
+        ("A", "state"),
+        ("B", "category"),
+        ("G", "gap_type"),
+        ("I", "currency"),
+        ("L", "status"),
+    ):
         dv = validations[f"{letter}2:{letter}5000"]
         assert dv.type == "list", name
         source = re.fullmatch(r"=Lists!\$([A-Z])\$2:\$([A-Z])\$(\d+)", dv.formula1)
@@ -191,7 +199,7 @@ def check_template(data: bytes) -> None:
         col = ord(source.group(1)) - ord("A") + 1
         assert lists.cell(row=1, column=col).value == name
         assert int(source.group(3)) == len(columns[name]) + 1
-    assert read_workbook(data) == [nh.HEADER]
+    assert read_workbook(data) == [[*nh.HEADER, "Status"]]
 
 
 # --- (a) the round trip ----------------------------------------------------------------------------
@@ -757,6 +765,9 @@ def matrix_needs(open_cycle: AssessmentCycle, users: dict[str, User]) -> dict[st
             amount=100,
             currency="USD",
             tlp=TLP.AMBER_STRICT,
+            # A need kept to the State itself is a draft: a submitted need is released to the
+            # Commission, which cannot read AMBER+STRICT.
+            status=Need.Status.DRAFT,
         ),
         "brb": nh.make_need(
             open_cycle,
@@ -854,7 +865,8 @@ def test_the_matrix_page_draws_a_heat_map_linking_to_the_filtered_list(
     assert page.status_code == 200
     html = page.content.decode()
     svg = html[html.index("<svg") : html.index("</svg>")]
-    assert 'class="heatmap"' in svg and 'role="img"' in svg
+    # A group of links (an image role would hide its links from assistive technology).
+    assert 'class="heatmap"' in svg and 'role="group"' in svg and "aria-label=" in svg
     links = re.findall(r'<a href="([^"]+)" data-cell="([^"]+)">', svg)
     by_cell = {cell: unescape(href) for href, cell in links}
     assert set(by_cell) == {"JAM-I.a", "JAM-II.a", "JAM-III.a"}
@@ -1000,8 +1012,12 @@ def test_an_edit_reprices_the_need(open_cycle: AssessmentCycle, client_for: Any)
 def test_the_api_creates_amber_released_to_the_commission(
     open_cycle: AssessmentCycle, client_for: Any
 ) -> None:
+    """A need is released to the Commission when it is submitted (a draft is the State's own:
+    see test_needs_review)."""
     created = client_for("jam_focal").post(
-        "/api/v1/needs/needs", TestNeedApi().create_payload(), content_type="application/json"
+        "/api/v1/needs/needs",
+        {**TestNeedApi().create_payload(), "status": "submitted"},
+        content_type="application/json",
     )
     assert created.status_code == 201, created.content
     body = created.json()

@@ -15,14 +15,16 @@ from django.urls import reverse
 from seccoop.core.models import AuditEvent
 from seccoop.framework.models import Category, Mechanism, Organisation, Party
 from seccoop.needs.models import AssessmentCycle, Need
-from seccoop.plan.models import Benchmark, Measure, Milestone, PlanVersion
+from seccoop.plan.models import Benchmark, Measure, MeasureVersion, Milestone, PlanVersion
 from seccoop.plan.services import (
     FIRST_VERSION_LABEL,
     adopt_plan_version,
+    change_content,
     diff_versions,
     progress_of,
     revise_benchmark,
     seed_first_version,
+    set_measure_status,
     start_next_version,
     with_progress,
 )
@@ -178,9 +180,11 @@ def test_seed_first_version_is_idempotent_with_the_six_mechanisms(world: None) -
 # --- (b) the next version ------------------------------------------------------------------------
 
 
-def test_start_next_version_copies_everything_with_the_same_lineage(
+def test_start_next_version_carries_the_same_measures_over(
     first: PlanVersion, users: dict[str, Any]
 ) -> None:
+    """The draft holds what the source says about each measure; the measures themselves (with
+    their links, milestones and benchmarks) are the same ones, not copies."""
     source = make_version("Source 2030")
     parent = make_measure(source, "I.a-01", order=1)
     child = make_measure(
@@ -193,8 +197,6 @@ def test_start_next_version_copies_everything_with_the_same_lineage(
         end=date(2031, 12, 31),
     )
     child.participating_states.set(Party.objects.filter(iso3__in=["JAM", "BRB"]))
-    child.partners.set(Organisation.objects.filter(code__in=["US-INL", "EU"]))
-    child.implementing_agencies.set(Organisation.objects.filter(code__in=["RSS", "IMPACS"]))
     need = make_need()
     child.needs.set([need])
     add_milestone(child, "Inception", date(2030, 3, 1), done=date(2030, 3, 2))
@@ -208,38 +210,20 @@ def test_start_next_version_copies_everything_with_the_same_lineage(
     assert draft.based_on_id == source.pk
     assert draft.owner_id == source.owner_id and draft.tlp == source.tlp
     assert draft.adopted_on is None
-    copies = {m.code: m for m in draft.measures.all()}
-    assert set(copies) == {"I.a-01", "I.a-02"}
-    new_parent, new_child = copies["I.a-01"], copies["I.a-02"]
-    assert new_parent.lineage == parent.lineage
-    assert new_child.lineage == child.lineage
-    assert {new_parent.pk, new_child.pk}.isdisjoint({parent.pk, child.pk})
-    assert new_child.version == 1
-    assert new_child.parent_id == new_parent.pk  # remapped to the copy, not the source's measure
-    assert new_parent.parent_id is None
-    assert new_child.twg.code == "TWG"
-    assert (new_child.start, new_child.end) == (date(2030, 1, 1), date(2031, 12, 31))
-    assert sorted(p.iso3 for p in new_child.participating_states.all()) == ["BRB", "JAM"]
-    assert sorted(o.code for o in new_child.partners.all()) == ["EU", "US-INL"]
-    assert sorted(o.code for o in new_child.implementing_agencies.all()) == ["IMPACS", "RSS"]
-    assert list(new_child.needs.all()) == [need]
-    milestones = list(new_child.milestones.order_by("due"))
-    assert [(m.title, m.due, m.completed_on) for m in milestones] == [
-        ("Inception", date(2030, 3, 1), date(2030, 3, 2)),
-        ("Delivery", date(2030, 9, 1), None),
-    ]
-    assert not {m.pk for m in milestones} & set(child.milestones.values_list("pk", flat=True))
-    benchmarks = list(new_child.benchmarks.all())
-    assert [(b.description, b.value, b.proposed_by_id) for b in benchmarks] == [
-        ("Officers trained", "50", org("TWG").pk)
-    ]
-    assert benchmarks[0].pk != benchmark.pk
-    # the source is untouched
+    entries = {e.code: e for e in draft.entries.all()}
+    assert set(entries) == {"I.a-01", "I.a-02"}
+    assert entries["I.a-02"].measure_id == child.pk  # the same measure, not a copy
+    assert entries["I.a-02"].title == "Measure I.a-02" and entries["I.a-02"].order == 2
+    assert entries["I.a-02"].category.code == "I.a"
+    assert Measure.objects.count() == 8  # the six mechanisms and the two measures, once each
     child.refresh_from_db()
-    assert child.plan_id == source.pk and child.parent_id == parent.pk
-    assert child.milestones.count() == 2 and child.benchmarks.count() == 1
-    # the copy says where it came from; the event is audited
-    assert new_child.history.first().history_change_reason == "Copied from Source 2030"
+    assert child.parent_id == parent.pk
+    assert list(child.needs.all()) == [need]
+    assert child.milestones.count() == 2 and list(child.benchmarks.all()) == [benchmark]
+    # the measure shows its source's content until the draft is adopted
+    assert child.plan_id == source.pk
+    # the draft's entry says where it came from; the event is audited
+    assert entries["I.a-02"].history.first().history_change_reason == "Copied from Source 2030"
     assert AuditEvent.objects.filter(action="plan.next_version", object_id=str(draft.pk)).exists()
     # a diff between the two says nothing changed
     diff = diff_versions(source, draft, user=users["secretariat"])
@@ -250,11 +234,11 @@ def test_start_next_version_from_the_seed(first: PlanVersion, users: dict[str, A
     draft = start_next_version(
         first, actor=users["secretariat"], year=2011, label="Plan of Action 2011"
     )
-    assert draft.measures.count() == 6
-    assert set(draft.measures.values_list("lineage", flat=True)) == set(
-        first.measures.values_list("lineage", flat=True)
+    assert draft.entries.count() == 6
+    assert set(draft.entries.values_list("measure_id", flat=True)) == set(
+        first.entries.values_list("measure_id", flat=True)
     )
-    assert first.measures.count() == 6
+    assert first.entries.count() == 6 and Measure.objects.count() == 6
     first.refresh_from_db()
     assert first.status == PlanVersion.Status.ADOPTED  # starting a draft supersedes nothing
 
@@ -284,7 +268,7 @@ def test_next_version_through_the_pages(first: PlanVersion, client_for: Any) -> 
     draft = PlanVersion.objects.get(label="Plan of Action 2011")
     assert response.status_code == 302
     assert response["Location"] == reverse("plan:version_detail", args=[draft.pk])
-    assert draft.status == PlanVersion.Status.DRAFT and draft.measures.count() == 6
+    assert draft.status == PlanVersion.Status.DRAFT and draft.entries.count() == 6
     again = client.post(url, {"year": 2011, "label": "Plan of Action 2011"}, follow=True)
     assert any("already called" in m for m in page_messages(again))
     assert PlanVersion.objects.filter(label="Plan of Action 2011").count() == 1
@@ -431,49 +415,84 @@ def test_adoption_through_the_api(first: PlanVersion, client_for: Any) -> None:
 # --- (d) an adopted version is frozen ------------------------------------------------------------
 
 
-def test_a_measure_of_an_adopted_version_cannot_be_edited(
+def entry_form(entry: MeasureVersion, **changes: Any) -> dict[str, Any]:
+    """A complete, valid form for what a version says about a measure (``changes`` applied)."""
+    data: dict[str, Any] = {
+        "code": entry.code,
+        **{f"title_{lang}": getattr(entry, f"title_{lang}") or "" for lang in LANGS},
+        **{f"description_{lang}": getattr(entry, f"description_{lang}") or "" for lang in LANGS},
+        "category": entry.category_id or "",
+        "order": entry.order,
+        "form_version": entry.version,
+        "change_reason": "annual review",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_content_of_an_adopted_version_cannot_be_edited(
     first: PlanVersion, client_for: Any
 ) -> None:
-    measure = first.measures.get(code="III.A-1")
-    before = (measure.title, measure.status, measure.version, measure.history.count())
+    entry = first.entries.get(code="III.A-1")
+    measure = entry.measure
+    before = (entry.title, entry.version, measure.title, measure.version)
     client = client_for("secretariat")
-    url = reverse("plan:measure_edit", args=[measure.pk])
-    response = client.post(url, measure_form(measure, title_en="Rewritten", status="closed"))
+    response = client.post(
+        reverse("plan:entry_edit", args=[entry.pk]), entry_form(entry, title_en="Rewritten")
+    )
     assert response.status_code == 400
     assert (
         "Plan of Action 2010 is adopted and frozen; start the next version to change it."
         in response.content.decode()
     )
+    entry.refresh_from_db()
     measure.refresh_from_db()
-    assert (measure.title, measure.status, measure.version, measure.history.count()) == before
-    detail = client.get(reverse("plan:measure_detail", args=[measure.pk])).content.decode()
-    assert "This measure belongs to an adopted version and is frozen." in detail
-
-
-def test_a_measure_of_a_draft_can_be_edited_by_the_secretariat(
-    first: PlanVersion, client_for: Any
-) -> None:
-    """The control for the frozen case: the same form on a draft is saved."""
-    draft = make_version("Draft 2030")
-    measure = make_measure(draft, "I.a-01")
-    response = client_for("secretariat").post(
-        reverse("plan:measure_edit", args=[measure.pk]),
-        measure_form(measure, title_en="Rewritten", status="closed"),
+    assert (entry.title, entry.version, measure.title, measure.version) == before
+    # what happens to the measure in force stays open, with a reason
+    response = client.post(
+        reverse("plan:measure_edit", args=[measure.pk]), measure_form(measure, status="closed")
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     measure.refresh_from_db()
-    assert (measure.title, measure.status, measure.version) == ("Rewritten", "closed", 2)
+    assert (measure.status, measure.version) == ("closed", 2)
     assert measure.history.first().history_change_reason == "annual review"
+    # without a reason it is refused
+    response = client.post(
+        reverse("plan:measure_edit", args=[measure.pk]),
+        measure_form(measure, status="implementation", change_reason=""),
+    )
+    assert response.status_code == 400
+    measure.refresh_from_db()
+    assert measure.status == "closed"
+
+
+def test_the_content_of_a_draft_can_be_edited_by_the_secretariat(
+    first: PlanVersion, client_for: Any
+) -> None:
+    """The control for the frozen case: the same form on a draft is saved, and the measure shows
+    it (the draft is the version it shows until a version holding it is adopted)."""
+    draft = make_version("Draft 2030")
+    measure = make_measure(draft, "I.a-01")
+    entry = draft.entries.get(measure=measure)
+    response = client_for("secretariat").post(
+        reverse("plan:entry_edit", args=[entry.pk]), entry_form(entry, title_en="Rewritten")
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entry.refresh_from_db()
+    measure.refresh_from_db()
+    assert (entry.title, entry.version) == ("Rewritten", 2)
+    assert measure.title == "Rewritten"
+    assert entry.history.first().history_change_reason == "annual review"
 
 
 def test_a_duplicate_code_is_a_form_error_not_a_crash(first: PlanVersion, client_for: Any) -> None:
     draft = make_version("Draft 2030")
     make_measure(draft, "I.a-01")
-    other = make_measure(draft, "I.a-02")
+    other = draft.entries.get(measure=make_measure(draft, "I.a-02"))
     client = client_for("secretariat")
     client.raise_request_exception = False
     response = client.post(
-        reverse("plan:measure_edit", args=[other.pk]), measure_form(other, code="I.a-01")
+        reverse("plan:entry_edit", args=[other.pk]), entry_form(other, code="I.a-01")
     )
     assert response.status_code == 400
     assert "This plan version already has a measure with this code." in response.content.decode()
@@ -481,12 +500,23 @@ def test_a_duplicate_code_is_a_form_error_not_a_crash(first: PlanVersion, client
     assert (other.code, other.version) == ("I.a-02", 1)
 
 
-def test_a_frozen_benchmark_cannot_be_revised(first: PlanVersion, users: dict[str, Any]) -> None:
-    benchmark = add_benchmark(first.measures.get(code="III.A-4"), "10")
-    with pytest.raises(ValidationError, match="frozen"):
-        revise_benchmark(benchmark, actor=users["secretariat"], value="99", reason="late change")
-    benchmark.refresh_from_db()
-    assert (benchmark.value, benchmark.version) == ("10", 1)
+def test_the_benchmark_of_an_ended_measure_cannot_be_revised(
+    first: PlanVersion, users: dict[str, Any]
+) -> None:
+    """Benchmarks belong to the measure: revised with a reason while it runs, closed once a
+    version ended it. (Before measures kept one identity, an adopted version froze them.)"""
+    secretariat = users["secretariat"]
+    running = add_benchmark(first.measures.get(code="III.A-4"), "10")
+    revise_benchmark(running, actor=secretariat, value="12", reason="target raised")
+    running.refresh_from_db()
+    assert (running.value, running.version) == ("12", 2)
+    draft = start_next_version(first, actor=secretariat, year=2011, label="Plan 2011")
+    draft.entries.get(code="III.A-4").delete()
+    adopt_plan_version(draft, actor=secretariat, adopted_on=date(2011, 5, 1), body=org("DIALOGUE"))
+    with pytest.raises(ValidationError, match="ended by Plan 2011"):
+        revise_benchmark(running, actor=secretariat, value="99", reason="late change")
+    running.refresh_from_db()
+    assert (running.value, running.version) == ("12", 2)
 
 
 # --- (e) benchmark revisions ---------------------------------------------------------------------
@@ -532,21 +562,26 @@ def test_a_long_revision_reason_fits_the_history(first: PlanVersion, users: dict
 
 @pytest.fixture
 def diff_case(first: PlanVersion, users: dict[str, Any]) -> tuple[PlanVersion, PlanVersion]:
-    """From A to B: one measure added, one removed, one changed (status and a benchmark), one kept."""
+    """From A to B: one measure added, one removed, one changed (renamed and moved), one kept.
+    What happens to a measure (its status, benchmarks) is not a difference between versions."""
     secretariat = users["secretariat"]
     a = make_version("Diff A", year=2030)
     changed = make_measure(a, "I.a-01", order=1)
     add_benchmark(changed, "50")
-    kept = make_measure(a, "I.a-02", order=2, parent=changed)  # its parent is copied: no change
+    kept = make_measure(a, "I.a-02", order=2, parent=changed)
     kept.participating_states.set(Party.objects.filter(iso3="JAM"))
     make_measure(a, "II.b-01", category="II.b", order=3, title="Coast guard maintenance")
     b = start_next_version(a, actor=secretariat, year=2031, label="Diff B")
-    b.measures.get(code="II.b-01").delete()
-    in_b = b.measures.get(code="I.a-01")
-    in_b.status = Measure.Status.FINALISATION
-    in_b.version += 1
-    in_b.save()
-    revise_benchmark(in_b.benchmarks.get(), actor=secretariat, value="80", reason="Target raised")
+    b.entries.get(code="II.b-01").delete()
+    change_content(
+        b.entries.get(code="I.a-01"),
+        actor=secretariat,
+        reason="Renamed at the review",
+        title_en="Maritime interdiction",
+        order=5,
+    )
+    set_measure_status(changed, actor=secretariat, status="finalisation", reason="on track")
+    revise_benchmark(changed.benchmarks.get(), actor=secretariat, value="80", reason="Raised")
     make_measure(b, "III.b-01", category="III.b", order=4, title="Legal aid and public defenders")
     return a, b
 
@@ -559,28 +594,24 @@ def expected_diff(a: PlanVersion, b: PlanVersion) -> dict[str, Any]:
             {
                 "code": "III.b-01",
                 "title": "Legal aid and public defenders",
-                "id": b.measures.get(code="III.b-01").pk,
+                "id": b.entries.get(code="III.b-01").measure_id,
             }
         ],
         "removed": [
             {
                 "code": "II.b-01",
                 "title": "Coast guard maintenance",
-                "id": a.measures.get(code="II.b-01").pk,
+                "id": a.entries.get(code="II.b-01").measure_id,
             }
         ],
         "changed": [
             {
                 "code": "I.a-01",
-                "title": "Measure I.a-01",
-                "id": b.measures.get(code="I.a-01").pk,
+                "title": "Maritime interdiction",
+                "id": b.entries.get(code="I.a-01").measure_id,
                 "changes": [
-                    {"field": "status", "from": "implementation", "to": "finalisation"},
-                    {
-                        "field": "benchmarks",
-                        "from": ["Officers trained: 50"],
-                        "to": ["Officers trained: 80"],
-                    },
+                    {"field": "title", "from": "Measure I.a-01", "to": "Maritime interdiction"},
+                    {"field": "order", "from": 1, "to": 5},
                 ],
             }
         ],
@@ -598,9 +629,9 @@ def test_diff_versions_reports_exactly_what_changed(
     assert [r["code"] for r in backwards["added"]] == ["II.b-01"]
     assert [r["code"] for r in backwards["removed"]] == ["III.b-01"]
     assert backwards["changed"][0]["changes"][0] == {
-        "field": "status",
-        "from": "finalisation",
-        "to": "implementation",
+        "field": "title",
+        "from": "Maritime interdiction",
+        "to": "Measure I.a-01",
     }
 
 
@@ -625,7 +656,8 @@ def test_diff_through_the_command(diff_case: tuple[PlanVersion, PlanVersion]) ->
     assert "+ III.b-01 Legal aid and public defenders" in lines
     assert "- II.b-01 Coast guard maintenance" in lines
     assert any(
-        line.startswith("~ I.a-01: status: implementation -> finalisation") for line in lines
+        line.startswith("~ I.a-01: title: Measure I.a-01 -> Maritime interdiction")
+        for line in lines
     )
 
 
@@ -642,7 +674,7 @@ def test_diff_through_the_page(diff_case: tuple[PlanVersion, PlanVersion], clien
     assert ">III.b-01 Legal aid" in added and ">II.b-01" not in added
     assert ">II.b-01 Coast guard" in removed and ">III.b-01" not in removed
     assert "I.a-01" in changed and "I.a-02" not in changed
-    assert "<td>status</td>" in changed and "<td>benchmarks</td>" in changed
+    assert "<td>title</td>" in changed and "<td>order</td>" in changed
     assert changed.count("<tr>") == 2
     assert client_for(None).get(reverse("plan:diff") + f"?a={HUGE_ID}&b={b.pk}").status_code == 400
 

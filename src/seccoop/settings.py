@@ -8,13 +8,19 @@ in *production mode* and refuses to start while a required setting is missing.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from seccoop.core.static import add_headers as add_static_headers
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -50,6 +56,27 @@ if not SECRET_KEY:
         _missing.append("SECCOOP_SECRET_KEY")
     else:
         SECRET_KEY = "development-only-" + "x" * 50  # noqa: S105 - development mode only, refused in production
+# Secrets kept in the database (TOTP keys) are encrypted with Fernet keys from SECCOOP_FIELD_KEY:
+# one key, or several separated by commas during a rotation (the first encrypts, all decrypt).
+FIELD_KEYS = env_list("SECCOOP_FIELD_KEY", [])
+if not FIELD_KEYS:
+    if PRODUCTION:
+        _missing.append("SECCOOP_FIELD_KEY")
+    else:
+        FIELD_KEYS = [  # development mode only: derived from the (development) secret key
+            base64.urlsafe_b64encode(
+                hashlib.sha256(b"seccoop-field-key:" + SECRET_KEY.encode()).digest()
+            ).decode()
+        ]
+for _key in FIELD_KEYS:
+    try:
+        Fernet(_key)
+    except ValueError:
+        raise ImproperlyConfigured(
+            "SECCOOP_FIELD_KEY must be Fernet keys (32 url-safe base64-encoded bytes), separated "
+            "by commas; make one with: python3 -c 'import base64, os; "
+            "print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+        ) from None
 ALLOWED_HOSTS = env_list(
     "SECCOOP_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "[::1]"]
 )
@@ -61,6 +88,16 @@ if _missing:
         + ", ".join(_missing)
         + ". For a local trial, set SECCOOP_DEBUG=1."
     )
+#: Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges). Requests from any
+#: other peer are keyed on their own address, whatever header they send.
+SECCOOP_TRUSTED_PROXIES = env_list("SECCOOP_TRUSTED_PROXIES", [])
+for _proxy in SECCOOP_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SECCOOP_TRUSTED_PROXIES: {_proxy!r} is not an IP address or CIDR range."
+        ) from None
 CSRF_TRUSTED_ORIGINS = env_list("SECCOOP_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = os.environ.get("SECCOOP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 #: The IATI organisation identifier the platform publishes under (its reporting-org ref; the
@@ -80,7 +117,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "django_zxcvbn_password_validator",
     "axes",
     "csp",
     "seccoop.core",
@@ -102,6 +139,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "seccoop.core.middleware.ApiLanguageMiddleware",
+    "seccoop.core.middleware.InputGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -140,23 +178,32 @@ TEMPLATES = [
 
 # --- database ------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+#: What every SQLite database gets, the default file or one named by ``DATABASE_URL=sqlite:///…``:
+#: write-ahead logging, writers that take the lock when they begin, and a wait instead of a
+#: "database is locked" error.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})
         DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = {
+            **SQLITE_OPTIONS,
+            **DATABASES["default"].get("OPTIONS", {}),
+        }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "seccoop.sqlite3",
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -165,7 +212,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "seccoop.accounts.backends.AccountBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -178,18 +225,73 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 15},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "seccoop.accounts.validators.ProgrammeWordValidator"},
+    {"NAME": "seccoop.accounts.validators.PassphraseValidator"},
+]
+# zxcvbn (django-zxcvbn-password-validator): 4 is its top score, about 10^10 guesses.
+PASSWORD_MINIMAL_STRENGTH = 4
+#: Words a password must not lean on: the programme, its bodies and agencies, and the States.
+PASSWORD_EXTRA_DICTIONARY = [
+    "seccoop",
+    "caribbean",
+    "security",
+    "cooperation",
+    "framework",
+    "engagement",
+    "caricom",
+    "cbsi",
+    "impacs",
+    "rss",
+    "commission",
+    "dialogue",
+    "secretariat",
+    "password",
+    "antigua",
+    "barbuda",
+    "bahamas",
+    "barbados",
+    "belize",
+    "dominica",
+    "dominican",
+    "republic",
+    "grenada",
+    "guyana",
+    "haiti",
+    "jamaica",
+    "montserrat",
+    "kitts",
+    "nevis",
+    "lucia",
+    "vincent",
+    "grenadines",
+    "suriname",
+    "trinidad",
+    "tobago",
+    "united",
+    "states",
+    "america",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Throttling (ASVS 6.3.1; 4.0.3 2.2.1: at most 100 failures an hour per account). Locking the
-# (username, address) pair stops guessing without letting a stranger lock a colleague out.
+# (username, address) pair stops guessing without letting a stranger lock a colleague out; the
+# address is the real client's (seccoop.core.clientip), not the reverse proxy's.
 AXES_FAILURE_LIMIT = int(os.environ.get("SECCOOP_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a pause are not counted and do not extend it: every pause is bounded.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "seccoop.core.clientip.client_address"
+AXES_HANDLER = "seccoop.accounts.throttle.SignInHandler"
+# The slower pause per user name across all addresses (see docs/security.md): after this many
+# failures for one name within an hour, from anywhere, each further failure pauses the name for
+# SECCOOP_NAME_BACKOFF, except from an address where the name signed in successfully.
+SECCOOP_NAME_FAILURE_LIMIT = int(os.environ.get("SECCOOP_NAME_FAILURE_LIMIT", "30"))
+SECCOOP_NAME_FAILURE_WINDOW = timedelta(hours=1)
+SECCOOP_NAME_BACKOFF = timedelta(minutes=5)
+SECCOOP_KNOWN_ADDRESS_DAYS = 90
 AXES_LOCKOUT_CALLABLE = "seccoop.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
@@ -244,6 +346,12 @@ CONTENT_SECURITY_POLICY = {
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An uploaded file is dropped the moment it passes the limit of the page it is sent to.
+FILE_UPLOAD_HANDLERS = [
+    "seccoop.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- internationalisation ------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -269,6 +377,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Static files carry the same Content-Security-Policy as the pages (whitenoise answers them
+# before the CSP middleware runs).
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_headers
 MEDIA_ROOT = DATA_DIR / "media"
 
 # --- lists and the API ---------------------------------------------------------------------------

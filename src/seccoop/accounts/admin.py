@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
@@ -5,7 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from seccoop.core.admin import RestrictedAdminMixin
 
-from .models import ApiToken, Contact, Membership, User
+from .models import ApiToken, Contact, Membership, TOTPDevice, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -17,8 +19,22 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(RestrictedAdminMixin, DjangoUserAdmin):
     inlines = [MembershipInline]
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("seccoop", {"fields": ("preferred_language",)}))
-    list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("seccoop", {"fields": ("preferred_language", "is_demo")}),
+    )
+    # Set by the demo loader only: clearing it would open a persona with a published password.
+    readonly_fields = ("is_demo",)
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "is_active",
+        "is_staff",
+        "is_demo",
+    )
+    list_filter = (*DjangoUserAdmin.list_filter, "is_demo")
 
 
 @admin.register(Membership)
@@ -61,3 +77,30 @@ class ContactAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "owner", "position", "tlp")
     list_filter = ("tlp",)
     search_fields = ("name", "email")
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(admin.ModelAdmin):
+    """Platform administrators see who has an authenticator and delete a lost one (the person
+    then enrols a new one at their next sign-in). The secret key is never shown."""
+
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username",)
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)

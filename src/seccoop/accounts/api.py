@@ -24,6 +24,7 @@ from seccoop.core.audit import record_event
 from seccoop.core.concurrency import etag_for
 from seccoop.core.markings import TLP
 from seccoop.core.policy import get_policy
+from seccoop.core.types import Label, SafeText, Version
 from seccoop.framework.models import Organisation
 
 from .filters import ContactFilterSet
@@ -101,29 +102,29 @@ class ContactOut(Schema):
 class ContactIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    owner: str = Field(description="Code of the owning party, body or organisation")
-    name: str = Field(min_length=1, max_length=150)
-    position: str = Field("", max_length=150)
-    email: str | None = Field(None, max_length=254)
-    phone: str = Field("", max_length=40)
-    notes: str = Field("", max_length=5000)
+    owner: Label = Field(description="Code of the owning party, body or organisation")
+    name: Label = Field(min_length=1, max_length=150)
+    position: Label = Field("", max_length=150)
+    email: Label | None = Field(None, max_length=254)
+    phone: Label = Field("", max_length=40)
+    notes: SafeText = Field("", max_length=5000)
     tlp: TLP = TLP.AMBER_STRICT
-    releasable_to: list[str] = Field(default_factory=list, max_length=50)
-    caveat: str = Field("", max_length=120)
+    releasable_to: list[Label] = Field(default_factory=list, max_length=50)
+    caveat: Label = Field("", max_length=120)
 
 
 class ContactPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = Field(None, description="The version you read; or send If-Match")
-    name: str | None = Field(None, min_length=1, max_length=150)
-    position: str | None = Field(None, max_length=150)
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=40)
-    notes: str | None = Field(None, max_length=5000)
+    version: Version | None = Field(None, description="The version you read; or send If-Match")
+    name: Label | None = Field(None, min_length=1, max_length=150)
+    position: Label | None = Field(None, max_length=150)
+    email: Label | None = Field(None, max_length=254)
+    phone: Label | None = Field(None, max_length=40)
+    notes: SafeText | None = Field(None, max_length=5000)
     tlp: TLP | None = None
-    releasable_to: list[str] | None = Field(None, max_length=50)
-    caveat: str | None = Field(None, max_length=120)
+    releasable_to: list[Label] | None = Field(None, max_length=50)
+    caveat: Label | None = Field(None, max_length=120)
 
 
 def _contacts(request: HttpRequest) -> Any:
@@ -241,7 +242,7 @@ def update_contact(
     "/contacts/{pk}",
     response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 412: ErrorOut, 428: ErrorOut},
 )
-def delete_contact(request: HttpRequest, pk: int, version: int | None = None) -> Any:
+def delete_contact(request: HttpRequest, pk: int, version: Version | None = None) -> Any:
     get_visible(request, _contacts(request), pk, "delete")
     with transaction.atomic():
         locked = Contact.objects.restrict(request.user, "delete").select_for_update().get(pk=pk)

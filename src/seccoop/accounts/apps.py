@@ -16,6 +16,12 @@ class AccountsConfig(AppConfig):
         policy.register()
         register_token_resolver(resolve_token)
 
+        from seccoop.core.panels import register_panel
+
+        from .home import audit_panel
+
+        register_panel(audit_panel)
+
         from seccoop.core.demo import reference_loaders, register_demo
         from seccoop.framework.services import load_framework
 

@@ -12,6 +12,9 @@ from seccoop.framework.models import Organisation
 
 from .models import Contact, Membership, Role, User
 
+#: The e-mail domain of every demo persona (how personas were told apart before ``is_demo``).
+DEMO_EMAIL_DOMAIN = "demo.seccoop.invalid"
+
 #: username -> (first name, last name, [(organisation code, role)])
 PERSONAS: dict[str, tuple[str, str, list[tuple[str, str]]]] = {
     "secretariat": ("Simone", "Alleyne", [("COMMISSION", Role.SECRETARIAT)]),
@@ -66,8 +69,10 @@ def load_personas(ctx: DemoContext) -> None:
                     username=username,
                     first_name=first,
                     last_name=last,
-                    email=f"{username}@demo.seccoop.invalid",
+                    email=f"{username}@{DEMO_EMAIL_DOMAIN}",
+                    is_demo=True,
                 )
+                # The published demo password, deliberately not validated: development mode only.
                 user.set_password(ctx.password)
                 user._change_reason = "Demo persona"
                 user.save()

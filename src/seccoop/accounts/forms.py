@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.forms import VersionedModelForm
+from seccoop.core.forms import BoundedForm, VersionedModelForm
 from seccoop.core.markings import TLP
 from seccoop.core.policy import get_policy
 from seccoop.framework.models import Organisation
@@ -27,7 +27,7 @@ class SignInForm(forms.Form):
     )
 
 
-class TokenCodeForm(forms.Form):
+class TokenCodeForm(BoundedForm):
     code = forms.RegexField(
         label=_("6-digit code from your authenticator app"),
         regex=r"^\d{6}$",
@@ -38,7 +38,7 @@ class TokenCodeForm(forms.Form):
     )
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(BoundedForm):
     name = forms.CharField(label=_("Name"), max_length=100)
     scope = forms.ChoiceField(label=_("Scope"), choices=ApiToken.Scope.choices)
     days = forms.IntegerField(

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from seccoop.core.panels import panels_for
+from seccoop.core.models import AuditEvent
+from seccoop.core.panels import Panel, PanelItem, panels_for
 from seccoop.framework.models import Body, Category, Mechanism, Party, StrategicPriority
 
+from .filters import DENIAL_ACTIONS
 from .models import Contact, Membership, Role
 from .policy import user_scope
 
@@ -73,3 +80,26 @@ def home(request: HttpRequest) -> HttpResponse:
                 .first()
             )
     return render(request, "home.html", context)
+
+
+def audit_panel(request: HttpRequest) -> Panel | None:
+    """For those the policy lets read the audit trail: a link to it, with the last week's count."""
+    events = AuditEvent.objects.restrict(request.user, "view")
+    if events.query.is_empty():
+        return None
+    week = events.filter(at__gte=timezone.now() - timedelta(days=7)).count()
+    denied = events.filter(
+        at__gte=timezone.now() - timedelta(days=7), action__in=DENIAL_ACTIONS
+    ).count()
+    items = [
+        PanelItem(_("Audit trail: events in the last 7 days"), reverse("accounts:audit_list"), week)
+    ]
+    if denied:
+        items.append(
+            PanelItem(
+                _("Refused sign-ins and denied requests in the last 7 days"),
+                reverse("accounts:audit_list") + "?refused=true",
+                denied,
+            )
+        )
+    return Panel("audit", str(_("Platform security")), items)

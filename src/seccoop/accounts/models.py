@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from base64 import b32encode
+from binascii import unhexlify
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.oath import TOTP
+from django_otp.util import hex_validator, random_hex
 from simple_history.models import HistoricalRecords
 
 from seccoop.core.markings import TLP
 from seccoop.core.models import BaseModel
 from seccoop.core.querysets import RestrictedManager, RestrictedQuerySet
 from seccoop.framework.models import Organisation
+
+from .crypto import EncryptedTextField
 
 
 class Role(models.TextChoices):
@@ -44,6 +53,12 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
+    #: A demo persona, with the published demo password: it signs in only in development mode.
+    is_demo = models.BooleanField(
+        _("demo persona"),
+        default=False,
+        help_text=_("Demo personas cannot sign in unless the platform is in development mode."),
+    )
     history = HistoricalRecords(
         excluded_fields=["password", "last_login"],
         history_change_reason_field=models.TextField(null=True),
@@ -57,6 +72,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def may_sign_in(self) -> bool:
+        """Active, and not a demo persona outside development mode (every way in checks this)."""
+        return self.is_active and (settings.DEMO_MODE or not self.is_demo)
 
 
 class MembershipQuerySet(RestrictedQuerySet["Membership"]):
@@ -235,6 +255,96 @@ class ApiToken(models.Model):
         token = cls.objects.select_related("user").filter(prefix=parts[1]).first()
         if token is None or not secrets.compare_digest(token.digest, hash_token(raw)):
             return None
-        if not token.is_active or not token.user.is_active:
+        if not token.is_active or not token.user.may_sign_in:
             return None
         return token
+
+
+class SignInBackoff(models.Model):
+    """Failed sign-ins for one user name from every address: the name-wide pause (see throttle)."""
+
+    username = models.CharField(_("user name"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    last_failure_at = models.DateTimeField(_("last failure"), db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-in back-off")
+        verbose_name_plural = _("sign-in back-offs")
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.failures}"
+
+
+def default_totp_key() -> str:
+    return random_hex(20)
+
+
+def validate_totp_key(value: str) -> None:
+    hex_validator()(value)
+
+
+class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A TOTP authenticator (RFC 6238), as django-otp's ``otp_totp`` device, with its secret key
+    encrypted at rest (``SECCOOP_FIELD_KEY``): the database never holds the key in the clear."""
+
+    key = EncryptedTextField(
+        _("secret key"),
+        default=default_totp_key,
+        validators=[validate_totp_key],
+        help_text=_("A hex-encoded secret key of up to 40 bytes, stored encrypted."),
+    )
+    step = models.PositiveSmallIntegerField(_("time step (seconds)"), default=30)
+    t0 = models.BigIntegerField(_("start time (Unix)"), default=0)
+    digits = models.PositiveSmallIntegerField(_("digits"), choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(_("tolerance (time steps)"), default=1)
+    drift = models.SmallIntegerField(_("drift (time steps)"), default=0)
+    last_t = models.BigIntegerField(_("last time step used"), default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("TOTP authenticator")
+        verbose_name_plural = _("TOTP authenticators")
+
+    @property
+    def bin_key(self) -> bytes:
+        return unhexlify(self.key.encode())
+
+    def verify_token(self, token: Any) -> bool:
+        """Verify a code once (codes at or before the last used time step are refused)."""
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        try:
+            code = int(token)
+        except (TypeError, ValueError):
+            verified = False
+        else:
+            totp = TOTP(self.bin_key, self.step, self.t0, self.digits, self.drift)
+            totp.time = time.time()
+            verified = totp.verify(code, self.tolerance, self.last_t + 1)
+            if verified:
+                self.last_t = totp.t()
+                self.drift = totp.drift
+                self.throttle_reset(commit=False)
+                self.set_last_used_timestamp(commit=False)
+                self.save()
+        if not verified:
+            self.throttle_increment(commit=True)
+        return verified
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    @property
+    def config_url(self) -> str:
+        """The ``otpauth://`` URL an authenticator app reads from the QR code."""
+        issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
+        label = f"{issuer}:{self.user.get_username()}"
+        params = urlencode(
+            {
+                "secret": b32encode(self.bin_key),
+                "algorithm": "SHA1",
+                "digits": self.digits,
+                "period": self.step,
+            }
+        )
+        return f"otpauth://totp/{quote(label)}?{params}&issuer={quote(issuer)}"

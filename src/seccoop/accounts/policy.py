@@ -15,6 +15,8 @@ Every model declares how it is governed with a class attribute ``access``:
   Review (approve or return what was submitted): members holding one of the model's
   ``reviewer_roles`` in an organisation that owns the record or that it is released to.
 * ``user``, ``membership``, ``owned_by_user``: people and their own credentials.
+* ``audit``: the audit trail. Members of the Commission's secretariat (the secretariat role) and
+  platform administrators read it; nobody changes or deletes it (the database refuses too).
 
 Anything else is denied to everyone but platform administrators (fail closed). Platform
 administrators (superusers) may read and change everything except TLP:RED records they are not
@@ -168,6 +170,10 @@ class FrameworkPolicy:
                 return queryset
             if action == "view":
                 return queryset.filter(user=user)
+            return queryset.none()
+        if access == "audit":
+            if action == "view" and (superuser or user_scope(user).has_role("secretariat")):
+                return queryset
             return queryset.none()
         if access == "owned_by_user":
             if superuser and action == "view":

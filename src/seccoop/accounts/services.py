@@ -1,4 +1,4 @@
-"""Account services: API tokens."""
+"""Account services: API tokens and password changes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from seccoop.core.audit import record_event
 
-from .models import ApiToken, User
+from .models import ApiToken, TOTPDevice, User
 
 
 def resolve_token(raw: str) -> tuple[Any, str] | None:
@@ -54,6 +54,16 @@ def create_token(
     return token, raw
 
 
+def change_password(user: User, *, actor: Any, password: str, request: Any = None) -> User:
+    """Set a new (already validated) password; the user's other sessions end with the old one."""
+    with transaction.atomic():
+        user.set_password(password)
+        user._change_reason = "Changed password"
+        user.save()
+        record_event("auth.password_changed", actor=actor, obj=user, request=request)
+    return user
+
+
 def revoke_token(token: ApiToken, *, actor: Any) -> ApiToken:
     with transaction.atomic():
         if token.revoked_at is None:
@@ -84,3 +94,15 @@ def command_actor(username: str | None) -> User:
         True,
     )  # acts with platform rights for this command only
     return user
+
+
+def reencrypt_secrets() -> int:
+    """Write every encrypted secret again with the first ``SECCOOP_FIELD_KEY`` (after a rotation,
+    so the old key can be dropped); returns how many were written. All or nothing."""
+    count = 0
+    with transaction.atomic():
+        for device in TOTPDevice.objects.select_for_update().order_by("pk"):
+            device.save(update_fields=["key"])
+            count += 1
+        record_event("secrets.reencrypted", count=count)
+    return count

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse, translate_url
+from django.urls import reverse, reverse_lazy, translate_url
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.i18n import set_language
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from seccoop.core.audit import record_event
+from seccoop.core.models import AuditEvent
 from seccoop.core.views import (
     Column,
     ObjectDeleteView,
@@ -33,11 +37,11 @@ from seccoop.core.views import (
     get_restricted_object,
 )
 
-from .filters import ContactFilterSet
+from .filters import AuditEventFilterSet, ContactFilterSet
 from .forms import ApiTokenForm, ContactForm, SignInForm, TokenCodeForm
-from .models import ApiToken, Contact, Membership
+from .models import ApiToken, Contact, Membership, TOTPDevice
 from .policy import user_scope
-from .services import create_token, revoke_token
+from .services import change_password, create_token, revoke_token
 
 PENDING_USER = "seccoop_pending_user"
 PENDING_BACKEND = "seccoop_pending_backend"
@@ -133,7 +137,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     # The user who passed the password step is not signed in yet, so there is no scope to apply.
     active = User.objects.filter(is_active=True)  # access: pre-authentication lookup
     user = active.filter(pk=pending).first() if pending else None
-    if user is None:
+    if user is None or not user.may_sign_in:
         return HttpResponseRedirect(reverse("accounts:login"))
     form = TokenCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -157,9 +161,14 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Enrol a TOTP authenticator: show the QR code, confirm with a first code."""
-    if confirmed_device(request.user) is not None and request.user.is_verified():
-        messages.info(request, _("Your second factor is already set up."))
-        return HttpResponseRedirect(reverse("accounts:profile"))
+    if confirmed_device(request.user) is not None:
+        if request.user.is_verified():
+            messages.info(request, _("Your second factor is already set up."))
+            return HttpResponseRedirect(reverse("accounts:profile"))
+        # A session that has not passed the enrolled factor cannot replace it: sign in with it.
+        logout(request)
+        messages.info(request, _("Sign in again with a code from your authenticator app."))
+        return HttpResponseRedirect(reverse("accounts:login"))
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
@@ -207,7 +216,9 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 def locked_out(
-    request: HttpRequest, credentials: dict[str, Any] | None = None, *args: Any, **kwargs: Any
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """What django-axes answers after too many failed sign-ins."""
     record_event(
@@ -215,8 +226,21 @@ def locked_out(
         request=request,
         username=str((credentials or {}).get("username", ""))[:150],
     )
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+    paused_until = getattr(request, "seccoop_paused_until", None)
+    if paused_until is not None:
+        # The name-wide pause: the rest of it, rounded up to whole minutes.
+        seconds = (paused_until - timezone.now()).total_seconds()
+        minutes = max(1, math.ceil(seconds / 60))
+    else:
+        minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {"minutes": minutes, "everywhere": paused_until is not None},
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
 
 
 @login_required
@@ -238,6 +262,28 @@ def profile(request: HttpRequest) -> HttpResponse:
             "scope": user_scope(request.user),
         },
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change (signed in, current password asked), with the house template;
+    the change is a service call, so it has a history row and an audit event."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        user = change_password(
+            self.request.user,
+            actor=self.request.user,
+            password=form.cleaned_data["new_password1"],
+            request=self.request,
+        )
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, _("Your password is changed."))
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form: PasswordChangeForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 @login_required
@@ -332,3 +378,32 @@ class ContactEditView(ObjectEditView):
 class ContactDeleteView(ObjectDeleteView):
     model = Contact
     success_url_name = "accounts:contact_list"
+
+
+AUDIT_COLUMNS = [
+    Column("at", gettext_lazy("When (UTC)")),
+    Column("actor_name", gettext_lazy("Actor")),
+    Column("action", gettext_lazy("Action")),
+    Column("object_type", gettext_lazy("Object type")),
+    Column("object_id", gettext_lazy("Object id")),
+    Column("object_repr", gettext_lazy("Object")),
+    Column("ip", gettext_lazy("Client address")),
+    Column("path", gettext_lazy("Path")),
+    Column("request_id", gettext_lazy("Request id")),
+]
+
+
+class AuditEventListView(ObjectListView):
+    """The audit trail for the Commission's secretariat, with filters and CSV/XLSX export."""
+
+    model = AuditEvent
+    filterset_class = AuditEventFilterSet
+    columns = AUDIT_COLUMNS
+    title = gettext_lazy("Audit trail")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The policy grants the audit trail to the secretariat only; for anyone else it answers
+        # with no rows at all (an empty query), which is a role the user lacks: 403.
+        if self.get_queryset().query.is_empty():
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)

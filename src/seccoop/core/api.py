@@ -29,8 +29,8 @@ from ninja.security import HttpBearer
 from pydantic import Field
 
 from .audit import record_event
+from .bounds import MAX_ID
 from .concurrency import ConflictError, etag_for, parse_etag
-from .views import MAX_ID
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -228,9 +228,11 @@ def require_if_match(
     request: HttpRequest, locked: models.Model, body_version: int | None = None
 ) -> None:
     """Writes name the version they change: ``If-Match`` (412 when stale) or a body ``version``
-    (409 when stale). With neither, 428."""
+    (409 when stale). With neither, 428. ``If-Match: *`` matches whatever version is current."""
     header = request.headers.get("If-Match")
     if header:
+        if header.strip() == "*":
+            return  # RFC 9110 §13.1.1: "*" matches any current representation
         if parse_etag(header) != locked.version:  # type: ignore[attr-defined]  # versioned models only
             raise PreconditionFailed(locked)
         return

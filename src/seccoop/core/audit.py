@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 
+from .clientip import client_address
 from .context import current_request
 from .models import AuditEvent
 
@@ -13,7 +14,7 @@ from .models import AuditEvent
 def client_ip(request: Any) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def record_event(
@@ -49,3 +50,43 @@ def record_event(
         path=(request.path[:300] if request is not None else ""),
         detail=detail,
     )
+
+
+#: Query parameters that choose the file, not the rows.
+FORMAT_PARAMETERS = frozenset({"export", "format", "page", "per_page"})
+
+
+def record_export(
+    what: str,
+    *,
+    fmt: str,
+    marking: str,
+    rows: int | None = None,
+    filters: dict[str, Any] | None = None,
+    actor: Any = None,
+    request: Any = None,
+    obj: models.Model | None = None,
+) -> AuditEvent:
+    """Write the one audit event of an export or download: who, what, in which format, with which
+    filters (the request's query parameters unless given), how many rows, and its marking."""
+    request = request if request is not None else current_request.get()
+    if filters is None and request is not None:
+        filters = {
+            key: request.GET.getlist(key)[:10] if len(request.GET.getlist(key)) > 1 else value
+            for key, value in request.GET.items()
+            if key not in FORMAT_PARAMETERS
+        }
+    detail: dict[str, Any] = {
+        "what": what,
+        "format": fmt,
+        "marking": marking,
+        "filters": {
+            str(k)[:50]: v if isinstance(v, list) else str(v)[:200]
+            for k, v in (filters or {}).items()
+        },
+    }
+    if rows is not None:
+        detail["rows"] = rows
+    if obj is None:
+        detail["object_type"] = what
+    return record_event("export", actor=actor, request=request, obj=obj, **detail)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.checks import Error, Info, Tags, Warning, register
+from django.db import DatabaseError
 
 
 @register(Tags.security, deploy=True)
@@ -34,7 +36,32 @@ def production_settings(app_configs: Any, **kwargs: Any) -> list[Any]:
                     id="seccoop.W002",
                 )
             )
+        problems += _demo_personas()
     return problems
+
+
+def _demo_personas() -> list[Any]:
+    """An Error while demo personas (published password) exist in a production database."""
+    user_model = get_user_model()
+    try:
+        names = list(
+            user_model._base_manager.filter(is_demo=True)
+            .order_by("username")
+            .values_list("username", flat=True)[:20]
+        )
+    except DatabaseError:
+        return []  # no database or no tables yet: nothing to report
+    if not names:
+        return []
+    return [
+        Error(
+            "Demo personas exist in production mode: " + ", ".join(names) + ".",
+            hint="Their password is published and they cannot sign in in production: delete "
+            "them (admin: Accounts and access → Users, filter 'demo persona'), or start from a "
+            "database without the demo.",
+            id="seccoop.E004",
+        )
+    ]
 
 
 @register(Tags.database)

@@ -9,13 +9,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .markings import TLP, label, most_restrictive
+from .audit import record_export
+from .markings import TLP, derived_marking, label, most_restrictive
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,10 +48,22 @@ def export_response(
     rows: Sequence[Any],
     fmt: str,
     title: str = "",
+    *,
+    inputs: Any = None,
+    what: str = "",
+    stem: str = "",
 ) -> HttpResponse:
+    """The rows as a CSV or XLSX file marked with the most restrictive marking of the rows and of
+    ``inputs`` (the records the figures were derived from, see :func:`derived_marking`), with
+    the marking in the first row, the last row, the file name and the ``X-TLP`` header. Writes
+    the export's audit event (``what``: the model's label unless told)."""
     # TLP:RED is view-only: it never leaves the platform in an export.
     rows = [r for r in rows if getattr(r, "tlp", None) != TLP.RED]
-    marking = marking_of(model, rows)
+    marking = derived_marking(marking_of(model, rows), inputs)
+    if marking == TLP.RED:
+        raise PermissionDenied(
+            _("These figures are derived from TLP:RED records, which are never exported.")
+        )
     banner = _("{marking} - exported from seccoop on {when} UTC - {title}").format(
         marking=label(marking),
         when=timezone.now().strftime("%Y-%m-%d %H:%M"),
@@ -57,12 +71,13 @@ def export_response(
     )
     header = [str(c.label) for c in columns]
     body = [[safe_cell(c.value(r)) for c in columns] for r in rows]
-    stem = f"{slugify(str(model._meta.verbose_name_plural))}-tlp-{slugify(marking)}"
+    name = stem or str(model._meta.verbose_name_plural)
+    stem = f"{slugify(name)}-tlp-{slugify(marking)}"
     if fmt == "xlsx":
         from openpyxl import Workbook
 
         wb = Workbook(write_only=True)
-        ws = wb.create_sheet(title=str(model._meta.verbose_name_plural)[:31])
+        ws = wb.create_sheet(title=name[:31])
         ws.append([banner])
         ws.append(header)
         for row in body:
@@ -87,4 +102,5 @@ def export_response(
         )
         response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
     response["X-TLP"] = label(marking)
+    record_export(what or model._meta.label_lower, fmt=fmt, marking=marking, rows=len(body))
     return response

@@ -52,6 +52,9 @@ class BaseModel(models.Model):
 class AuditEvent(models.Model):
     """An append-only record of a security-relevant event: sign-ins, denials, workflow milestones."""
 
+    #: Read by the Commission's secretariat and platform administrators only (see the policy).
+    access = "audit"
+
     at = models.DateTimeField(_("when (UTC)"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -70,6 +73,8 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     path = models.CharField(_("path"), max_length=300, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -31,13 +31,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from . import bounds
 from .audit import record_event
+from .bounds import MAX_ID
 from .concurrency import ConflictError, check_version
 from .exports import export_response
 from .policy import get_policy
 from .templatetags.seccoop import cell
-
-MAX_ID = 2**63 - 1
 
 
 def bounded_pk(raw: Any) -> int:
@@ -49,6 +49,40 @@ def bounded_pk(raw: Any) -> int:
     if not 1 <= value <= MAX_ID:
         raise Http404
     return value
+
+
+class InvalidParameter(Exception):
+    """A query parameter out of its type or range: answered 400 naming it (see the middleware)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+def _query_number(request: HttpRequest, name: str, field: forms.IntegerField) -> int | None:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value: int = field.clean(raw)
+        return value
+    except ValidationError as exc:
+        raise InvalidParameter(name, " ".join(exc.messages)) from None
+
+
+def query_year(request: HttpRequest, name: str) -> int | None:
+    """The query parameter ``name`` as a year in 1990–2100 (None when absent or empty)."""
+    return _query_number(
+        request, name, forms.IntegerField(min_value=bounds.MIN_YEAR, max_value=bounds.MAX_YEAR)
+    )
+
+
+def query_id(request: HttpRequest, name: str) -> int | None:
+    """The query parameter ``name`` as a record id in 1 … 2⁶³−1 (None when absent or empty)."""
+    return _query_number(
+        request, name, forms.IntegerField(min_value=bounds.MIN_ID, max_value=bounds.MAX_ID)
+    )
 
 
 def get_restricted_object(
@@ -151,13 +185,6 @@ class ObjectListView(LoginRequiredIfNeeded, View):
         fmt = request.GET.get("export")
         if fmt in {"csv", "xlsx"}:
             rows = list(qs[: self.export_limit])
-            record_event(
-                "export",
-                request=request,
-                object_type=self.model._meta.label_lower,
-                format=fmt,
-                rows=len(rows),
-            )
             return export_response(self.model, self.columns, rows, fmt, title=str(self.title))
         try:
             per_page = min(
@@ -242,8 +269,11 @@ class ObjectHistoryView(LoginRequiredIfNeeded, View):
     template_name: ClassVar[str] = "core/object_history.html"
     detail_url_name: ClassVar[str | None] = None
 
+    def get_base_queryset(self) -> Any:
+        return self.model.objects.restrict(self.request.user, "view")  # type: ignore[attr-defined]  # restricted manager
+
     def get(self, request: HttpRequest, pk: Any) -> HttpResponse:
-        obj = get_restricted_object(request, self.model, pk, "view")
+        obj = get_restricted_object(request, self.model, pk, "view", self.get_base_queryset())
         records = list(
             obj.history.select_related("history_user").order_by("-history_date", "-history_id")[
                 :200
@@ -460,6 +490,20 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if _wants_json(request):
         return JsonResponse({"detail": _("Bad request.")}, status=400)
     return HttpResponse(render_to_string("errors/400.html"), status=400)
+
+
+def invalid_input(request: HttpRequest, field: str, message: str) -> HttpResponse:
+    """A 400 that names the parameter or field at fault (the API's error shape for JSON callers)."""
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "detail": _("The request is not valid."),
+                "errors": [{"field": field, "message": message}],
+            },
+            status=400,
+        )
+    text = _("{field}: {message}").format(field=field, message=message)
+    return HttpResponse(render_to_string("errors/400.html", {"message": text}), status=400)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -1,4 +1,8 @@
-"""The Framework's structure drawn as an accessible SVG: bodies, levels and reporting lines."""
+"""The Framework's structure drawn as an accessible SVG: the three bodies joined as the 2010
+document's diagram joins them (Dialogue, Commission, Ad Hoc Technical Working Groups), the
+Resource Mobilization Committee beside them, the eight reporting authorities and the three levels
+of engagement. No line is drawn that the document does not give: it names the reporting
+authorities but not to whom each reports, and it does not link the Committee to a body."""
 
 from __future__ import annotations
 
@@ -26,8 +30,9 @@ def _box(x: int, y: int, w: int, h: int, title: str, subtitle: str, css: str, id
     return "".join(lines)
 
 
-def _arrow(x1: int, y1: int, x2: int, y2: int, css: str = "line") -> str:
-    return f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" class="{css}" marker-end="url(#arrow)"/>'
+def _link(x1: int, y1: int, x2: int, y2: int, css: str = "line") -> str:
+    """A plain connector, as in the document's diagram (which gives no direction)."""
+    return f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" class="{css}"/>'
 
 
 def framework_svg(user: Any) -> str:
@@ -39,14 +44,11 @@ def framework_svg(user: Any) -> str:
         EngagementLevel.objects.restrict(user, "view").prefetch_related("authorities__organisation")
     )
     authorities = list(
-        ReportingAuthority.objects.restrict(user, "view").select_related(
-            "organisation", "reports_to"
-        )
+        ReportingAuthority.objects.restrict(user, "view").select_related("organisation")
     )
     reporting_label = _("Reporting authorities")
     levels_label = _("Levels of engagement")
     parts: list[str] = []
-    lines: list[str] = []  # drawn first, behind the boxes
     y = 20
     # The three bodies of the Framework's diagram, top to bottom, and the Committee beside them.
     order = [("DIALOGUE", "dialogue"), ("COMMISSION", "commission"), ("TWG", "twg")]
@@ -83,19 +85,17 @@ def framework_svg(user: Any) -> str:
                 "body-crmc",
             )
         )
-        parts.append(_arrow(775, 150, 762, 150, "line dashed"))
     if "DIALOGUE" in centers and "COMMISSION" in centers:
-        parts.append(_arrow(480, centers["COMMISSION"][1], 480, centers["DIALOGUE"][1] + 62))
+        parts.append(_link(480, centers["COMMISSION"][1], 480, centers["DIALOGUE"][1] + 60))
     if "COMMISSION" in centers and "TWG" in centers:
-        parts.append(_arrow(480, centers["TWG"][1], 480, centers["COMMISSION"][1] + 62))
-    # Reporting authorities report to the Commission.
+        parts.append(_link(480, centers["TWG"][1], 480, centers["COMMISSION"][1] + 60))
+    # The reporting authorities of section III.C(b), in the document's order, without lines: the
+    # document does not say to whom each reports.
     ry = y + 20
     parts.append(f'<text x="20" y="{ry}" class="heading">{escape(reporting_label)}</text>')
     ry += 12
     col_w = 228
-    for i, ra in enumerate(
-        a for a in authorities if a.reports_to and a.reports_to.code == "COMMISSION"
-    ):
+    for i, ra in enumerate(authorities):
         col, row = i % 4, i // 4
         x, yy = 20 + col * (col_w + 8), ry + row * 70
         parts.append(
@@ -110,17 +110,14 @@ def framework_svg(user: Any) -> str:
                 f"authority-{ra.number}",
             )
         )
-        if "COMMISSION" in centers:
-            lines.append(
-                f'<line x1="{x + col_w // 2}" y1="{yy}" x2="480" y2="{centers["COMMISSION"][1] + 60}" class="line faint"/>'
-            )
     ly = ry + 160
     parts.append(f'<text x="20" y="{ly}" class="heading">{escape(levels_label)}</text>')
     ly += 12
     for i, level in enumerate(levels):
         x = 20 + i * 312
         names = [
-            str(a.organisation.short_name or a.organisation.name) for a in level.authorities.all()
+            str(a.label or a.organisation.short_name or a.organisation.name)
+            for a in level.authorities.all()
         ]
         parts.append(
             f'<g class="node level" id="level-{level.code}"><rect x="{x}" y="{ly}" width="300" height="{40 + 18 * len(names)}" rx="8"/>'
@@ -141,18 +138,15 @@ def framework_svg(user: Any) -> str:
     )
     desc = escape(
         _(
-            "The annual Dialogue, the Commission that reports to it and meets twice a year, the "
-            "ad hoc Technical Working Groups, the Resource Mobilization Committee, the eight "
-            "reporting authorities and the three levels of engagement."
+            "The annual Dialogue, the Commission that meets twice a year to prepare it, the ad hoc "
+            "Technical Working Groups, the Resource Mobilization Committee, the eight reporting "
+            "authorities and the three levels of engagement."
         )
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {height}" role="img" '
         f'aria-labelledby="fw-title fw-desc" class="framework-diagram">'
         f'<title id="fw-title">{title}</title><desc id="fw-desc">{desc}</desc>'
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>'
-        + "".join(lines)
         + "".join(parts)
         + "</svg>"
     )

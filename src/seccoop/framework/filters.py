@@ -3,14 +3,14 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.filters import BaseFilterSet, visible
+from seccoop.core.filters import BaseFilterSet, IdChoiceFilter, visible
 
 from .models import Body, Category, Organisation, Party, StrategicPriority
 
 
 class CategoryFilterSet(BaseFilterSet):
     search_fields = ("code", "name", "objective")
-    priority_id = django_filters.ModelChoiceFilter(
+    priority_id = IdChoiceFilter(
         field_name="priority",
         label=_("Strategic priority (id)"),
         queryset=visible(StrategicPriority),
@@ -30,7 +30,7 @@ class OrganisationFilterSet(BaseFilterSet):
     side = django_filters.ChoiceFilter(
         label=_("Side"), choices=Organisation._meta.get_field("side").choices
     )
-    parent_id = django_filters.ModelChoiceFilter(
+    parent_id = IdChoiceFilter(
         field_name="parent", label=_("Part of (id)"), queryset=visible(Organisation)
     )
     parent = django_filters.CharFilter(

@@ -27,6 +27,27 @@ class ReferenceModel(BaseModel):
         abstract = True
 
 
+class PlatformReading(models.Model):
+    """A record some of whose fields are the platform's reading of the 2010 document rather than
+    what the document states (a required flag it marks only by bold type, a link between a
+    mechanism and categories, a cadence it does not give). ``platform_reading`` lists those
+    fields, comma-separated; the pages mark them "platform's reading"."""
+
+    platform_reading = models.CharField(
+        _("the platform's reading (fields)"),
+        max_length=200,
+        blank=True,
+        help_text=_("Fields whose value the platform infers; the 2010 document does not state it."),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def reading_fields(self) -> list[str]:
+        return [f.strip() for f in self.platform_reading.split(",") if f.strip()]
+
+
 class Side(models.TextChoices):
     CARIBBEAN = "caribbean", _("Caribbean")
     UNITED_STATES = "us", _("United States")
@@ -138,7 +159,7 @@ class Participation(ReferenceModel):
         return f"{self.party} {self.start:%Y-%m-%d}–{self.end or ''}"
 
 
-class Body(ReferenceModel):
+class Body(PlatformReading, ReferenceModel):
     """A body of the Framework, with its cadence rules as data."""
 
     class BodyType(models.TextChoices):
@@ -301,8 +322,11 @@ class EngagementLevel(ReferenceModel):
         return self.name
 
 
-class LevelAuthority(ReferenceModel):
-    """An authority that discharges a level of engagement for one side."""
+class LevelAuthority(PlatformReading, ReferenceModel):
+    """An authority that discharges a level of engagement for one side. ``label`` is the 2010
+    document's own wording at this place when it differs from the organisation's name (the
+    political level lists "Other U.S. Government Agencies", the technical level "U.S. Government
+    Agencies")."""
 
     level = models.ForeignKey(
         EngagementLevel,
@@ -323,6 +347,12 @@ class LevelAuthority(ReferenceModel):
         default=False,
         help_text=_("The Framework marks it as required rather than existing."),
     )
+    label = models.CharField(
+        _("wording in the Framework"),
+        max_length=200,
+        blank=True,
+        help_text=_("The document's wording at this place, when it differs from the name."),
+    )
 
     class Meta:
         ordering = ["level__order", "side", "number"]
@@ -336,6 +366,10 @@ class LevelAuthority(ReferenceModel):
 
     def __str__(self) -> str:
         return f"{self.level} · {self.organisation}"
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.organisation.name
 
 
 class ReportingAuthority(ReferenceModel):
@@ -367,7 +401,7 @@ class ReportingAuthority(ReferenceModel):
         return f"({self.number}) {self.organisation}"
 
 
-class Mechanism(ReferenceModel):
+class Mechanism(PlatformReading, ReferenceModel):
     """One of the six new mechanisms for engagement of section III.A."""
 
     number = models.PositiveSmallIntegerField(

@@ -174,6 +174,7 @@ def load_framework(*, actor: Any = None, data: dict[str, Any] | None = None) -> 
                     "source",
                 ),
             )
+            values["platform_reading"] = ",".join(raw.get("platform_reading", []))
             body = _upsert(report, Body, {"organisation": orgs[raw["code"]]}, values, actor)
             for number, title in enumerate(raw.get("responsibilities", []), start=1):
                 _upsert(
@@ -217,7 +218,12 @@ def load_framework(*, actor: Any = None, data: dict[str, Any] | None = None) -> 
                     report,
                     LevelAuthority,
                     {"level": level, "side": a["side"], "number": a["number"]},
-                    {"organisation": orgs[a["organisation"]], "required": a["required"]},
+                    {
+                        "organisation": orgs[a["organisation"]],
+                        "required": a["required"],
+                        "platform_reading": ",".join(a.get("platform_reading", [])),
+                        **_translated("label", a.get("label", {"en": ""})),
+                    },
                     actor,
                 )
         for raw in data["reporting_authorities"]:
@@ -226,13 +232,9 @@ def load_framework(*, actor: Any = None, data: dict[str, Any] | None = None) -> 
             values["reports_to"] = orgs.get(raw["reports_to"]) if raw.get("reports_to") else None
             _upsert(report, ReportingAuthority, {"number": raw["number"]}, values, actor)
         for raw in data["mechanisms"]:
-            _upsert(
-                report,
-                Mechanism,
-                {"number": raw["number"]},
-                _values(raw, ("title", "text"), ("category_codes",)),
-                actor,
-            )
+            values = _values(raw, ("title", "text"), ("category_codes",))
+            values["platform_reading"] = ",".join(raw.get("platform_reading", []))
+            _upsert(report, Mechanism, {"number": raw["number"]}, values, actor)
         for raw in data["instruments"]:
             _upsert(
                 report,

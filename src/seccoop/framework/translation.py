@@ -8,6 +8,7 @@ from .models import (
     Criterion,
     EngagementLevel,
     Instrument,
+    LevelAuthority,
     Mechanism,
     Organisation,
     ReportingAuthority,
@@ -49,6 +50,11 @@ class CriterionTranslation(TranslationOptions):
 @register(EngagementLevel)
 class EngagementLevelTranslation(TranslationOptions):
     fields = ("name", "description")
+
+
+@register(LevelAuthority)
+class LevelAuthorityTranslation(TranslationOptions):
+    fields = ("label",)
 
 
 @register(ReportingAuthority)

@@ -1,7 +1,8 @@
 """/api/v1/funding: accounts, the funding ledger, coverage of needs, the Resource Mobilization
 Committee's list, and the IATI 2.03 export."""
 
-from __future__ import annotations
+# Annotations stay evaluated (no ``from __future__ import annotations``): ninja's ``paginate``
+# resolves the bounded parameter types of a paginated endpoint at run time.
 
 from datetime import date
 from decimal import Decimal
@@ -24,9 +25,11 @@ from seccoop.core.api import (
     get_with_etag,
     require_if_match,
 )
+from seccoop.core.audit import record_export
 from seccoop.core.concurrency import etag_for
-from seccoop.core.markings import TLP
+from seccoop.core.markings import TLP, label, not_shared_text
 from seccoop.core.policy import get_policy
+from seccoop.core.types import BoundedDate, Id, Label, SafeText, Version, Year
 from seccoop.framework.models import Organisation, Party
 from seccoop.plan.models import Measure
 
@@ -48,7 +51,7 @@ class AccountOut(Schema):
 
 
 class ShareIO(Schema):
-    state: str = Field(..., min_length=3, max_length=3, description="ISO 3166 alpha-3")
+    state: Label = Field(..., min_length=3, max_length=3, description="ISO 3166 alpha-3")
     percentage: Decimal = Field(..., gt=0, le=100, max_digits=5, decimal_places=2)
 
 
@@ -99,15 +102,17 @@ class TransactionOut(Schema):
 class TransactionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(..., description="IATI transaction type code: 1, 2, 3, 4, 11, 12 or 13")
-    measure_id: int
-    value_date: date
+    type: Label = Field(
+        ..., max_length=2, description="IATI transaction type code: 1, 2, 3, 4, 11, 12 or 13"
+    )
+    measure_id: Id
+    value_date: BoundedDate
     amount: Decimal = Field(..., ge=0, max_digits=16, decimal_places=2)
-    currency: str = Field(..., min_length=3, max_length=3)
-    reference: str = Field("", max_length=120)
-    account: str | None = Field(None, max_length=40)
-    receiver: str | None = Field(None, max_length=32)
-    description: str = Field("", max_length=500)
+    currency: Label = Field(..., min_length=3, max_length=3)
+    reference: Label = Field("", max_length=120)
+    account: Label | None = Field(None, max_length=40)
+    receiver: Label | None = Field(None, max_length=32)
+    description: SafeText = Field("", max_length=500)
     shares: list[ShareIO] = Field(default_factory=list)
     tlp: TLP = TLP.CLEAR
 
@@ -115,13 +120,13 @@ class TransactionIn(Schema):
 class TransactionPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
-    type: str | None = None
-    value_date: date | None = None
+    version: Version | None = None
+    type: Label | None = Field(None, max_length=2)
+    value_date: BoundedDate | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=16, decimal_places=2)
-    currency: str | None = Field(None, min_length=3, max_length=3)
-    reference: str | None = Field(None, max_length=120)
-    description: str | None = Field(None, max_length=500)
+    currency: Label | None = Field(None, min_length=3, max_length=3)
+    reference: Label | None = Field(None, max_length=120)
+    description: SafeText | None = Field(None, max_length=500)
     shares: list[ShareIO] | None = None
 
 
@@ -132,13 +137,21 @@ class CoverageRowOut(Schema):
     pledged_usd: float
     committed_usd: float
     disbursed_usd: float
-    gap_usd: float | None
+    gap_usd: float | None = Field(
+        description="null when part of the requirement is not shared with the caller"
+    )
     coverage_pct: float | None
+    not_shared: int = Field(
+        0, description="needs counted in this requirement that the caller may not see"
+    )
+    not_shared_text: str = Field("", description="'3 records not shared with you', or empty")
 
 
 class CoverageOut(Schema):
     by: str
     cycle: int | None
+    tlp: str = Field(description="the most restrictive marking of the records the figures use")
+    flows_not_shared: int = Field(0, description="counted transactions the caller may not see")
     rows: list[CoverageRowOut]
     total: CoverageRowOut
 
@@ -151,8 +164,13 @@ class CommitteeRowOut(Schema):
     requirement_usd: float
     committed_usd: float
     pledged_usd: float
-    gap_usd: float
-    funded_pct: float
+    gap_usd: float | None = Field(
+        description="null when part of the requirement is not shared with the caller"
+    )
+    funded_pct: float | None
+    not_shared: int = Field(0, description="the measure's needs the caller may not see")
+    not_shared_text: str = Field("", description="'3 records not shared with you', or empty")
+    tlp: str = Field(description="the most restrictive marking of the records the row uses")
 
 
 def _ledger(request: HttpRequest) -> Any:
@@ -216,7 +234,7 @@ class BudgetOut(Schema):
 
 @router.get("/budgets", response=list[BudgetOut])
 @paginate(Pagination)
-def list_budgets(request: HttpRequest, partner: str | None = None, year: int | None = None) -> Any:
+def list_budgets(request: HttpRequest, partner: str | None = None, year: Year | None = None) -> Any:
     """Budgets (IATI BudgetType 1 original / 2 revised, BudgetStatus 1 indicative / 2 committed);
     filter by partner code or the year the period starts."""
     rows = Budget.objects.restrict(request.user, "view").select_related(
@@ -235,8 +253,8 @@ def list_transactions(
     request: HttpRequest,
     partner: str | None = None,
     type: str | None = None,
-    year: int | None = None,
-    measure: int | None = None,
+    year: Year | None = None,
+    measure: Id | None = None,
 ) -> Any:
     """The ledger, newest first; filter by provider code, IATI type code, value-date year or
     measure id."""
@@ -364,7 +382,7 @@ def update_transaction(
 
 
 @router.get("/coverage", response={200: CoverageOut, 400: ErrorOut})
-def get_coverage(request: HttpRequest, cycle: int | None = None, by: str = "state") -> Any:
+def get_coverage(request: HttpRequest, cycle: Year | None = None, by: str = "state") -> Any:
     """Requirements (the costed needs of the cycle) against pledged, committed and disbursed,
     with the gap and % covered, cut ``by`` state, category, priority, partner, account, year or
     measure. See the counting rule in the API guide: nothing counts twice."""
@@ -373,11 +391,20 @@ def get_coverage(request: HttpRequest, cycle: int | None = None, by: str = "stat
     if cycle is not None and not 2000 <= cycle <= 2100:
         raise ValidationError({"cycle": [_("A cycle is a year such as 2026.")]})
     result = coverage(request.user, by, cycle)
+
+    def row(r: Any) -> dict[str, Any]:
+        return {
+            **r.as_dict(),
+            "not_shared_text": not_shared_text(r.not_shared) if r.not_shared else "",
+        }
+
     return {
         "by": result.by,
         "cycle": result.cycle,
-        "rows": [r.as_dict() for r in result.rows],
-        "total": result.total.as_dict(),
+        "tlp": label(result.marking),
+        "flows_not_shared": result.flows_not_shared,
+        "rows": [row(r) for r in result.rows],
+        "total": row(result.total),
     }
 
 
@@ -394,8 +421,11 @@ def get_committee(request: HttpRequest) -> Any:
             "requirement_usd": float(r.requirement_usd),
             "committed_usd": float(r.committed_usd),
             "pledged_usd": float(r.pledged_usd),
-            "gap_usd": float(r.gap_usd),
+            "gap_usd": float(r.gap_usd) if r.gap_usd is not None else None,
             "funded_pct": r.funded_pct,
+            "not_shared": r.not_shared,
+            "not_shared_text": not_shared_text(r.not_shared) if r.not_shared else "",
+            "tlp": label(r.marking),
         }
         for r in rows
     ]
@@ -421,4 +451,6 @@ def get_iati(request: HttpRequest, partner: str | None = None) -> HttpResponse:
     body = export_activities(request.user, partner=org)
     response = HttpResponse(body, content_type="application/xml; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="seccoop-iati-activities.xml"'
+    response["X-TLP"] = label(TLP.CLEAR)  # only TLP:CLEAR records, and figures from them
+    record_export("iati.activities", fmt="xml", marking=TLP.CLEAR, request=request)
     return response

@@ -75,9 +75,14 @@ def load_demo_funding(ctx: DemoContext) -> None:
         ctx.log("funding demo: no adopted plan version")
         return
     orgs = {o.code: o for o in Organisation.objects.filter(kind="partner")}
+    # Every measure an adopted version held: funding runs across plan years, and a measure a
+    # later version ended was funded only until then.
     measures = list(
-        Measure.objects.filter(plan=plan)
-        .select_related("category")
+        Measure.objects.filter(
+            versions__plan__status__in=[PlanVersion.Status.ADOPTED, PlanVersion.Status.SUPERSEDED]
+        )
+        .distinct()
+        .select_related("category", "ended_by")
         .prefetch_related("participating_states")
     )
     by_category: dict[str, list[Measure]] = {}
@@ -99,7 +104,8 @@ def load_demo_funding(ctx: DemoContext) -> None:
                 continue
             for year in YEARS:
                 budget_total = Decimal(millions * 1_000_000)
-                chosen = rng.sample(pool, min(len(pool), rng.randint(3, 6)))
+                running = [m for m in pool if m.ended_by is None or m.ended_by.year > year]
+                chosen = rng.sample(running, min(len(running), rng.randint(3, 6)))
                 for n, measure in enumerate(chosen):
                     amount = (budget_total / len(chosen) * Decimal(rng.uniform(0.6, 1.4))).quantize(
                         Decimal(1000)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import statistics
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,7 +41,7 @@ from seccoop.core.money import RateTable, check_currency
 from seccoop.framework.models import Category, Organisation, Party
 from seccoop.framework.services import commission
 from seccoop.plan.models import Measure, PlanVersion
-from seccoop.plan.services import current_version
+from seccoop.plan.services import add_measure, current_version
 
 from .models import Activity, Budget, ImportReport, RecipientShare, Transaction, TransactionType
 from .services import percentages
@@ -83,8 +84,8 @@ def _money(value: Decimal) -> str:
 def _activities(user: Any, partner: Organisation | None) -> dict[str, list[Measure]]:
     """The measures to publish, grouped by activity identifier: the current plan's TLP:CLEAR
     measures, and any measure a published transaction or budget funds (with ``partner``, only
-    those the partner funds). Measures of several plan versions with the same code are one
-    activity."""
+    those the partner funds). A measure is one activity whatever the plan versions that held it;
+    its identifier carries its lineage, which no new version changes."""
     txs = Transaction.objects.restrict(user, "view").filter(tlp="CLEAR")
     budgets = Budget.objects.restrict(user, "view").filter(tlp="CLEAR")
     if partner is not None:
@@ -96,7 +97,7 @@ def _activities(user: Any, partner: Organisation | None) -> dict[str, list[Measu
     if partner is None:
         plan = current_version(user, adopted_only=True)
         chosen = measures.filter(pk__in=funded) | (
-            measures.filter(plan=plan) if plan else measures.none()
+            measures.filter(pk__in=plan.entries.values("measure_id")) if plan else measures.none()
         )
     else:
         chosen = measures.filter(pk__in=funded)
@@ -110,10 +111,15 @@ def _activities(user: Any, partner: Organisation | None) -> dict[str, list[Measu
     for m in (
         chosen.select_related("plan", "category", "lead")
         .prefetch_related("participating_states", "implementing_agencies")
-        .order_by("code", "-plan__year")
+        .order_by("code", "pk")
     ):
-        grouped[links.get(m.pk) or f"{prefix}-{m.plan.year}-{m.code}"].append(m)
+        grouped[links.get(m.pk) or activity_identifier(prefix, m)].append(m)
     return grouped
+
+
+def activity_identifier(prefix: str, measure: Measure) -> str:
+    """The identifier of the activity the platform publishes for ``measure``."""
+    return f"{prefix}-{measure.lineage}"
 
 
 @dataclass
@@ -369,6 +375,7 @@ def _results(user: Any, measure_ids: list[int]) -> dict[int, list[Any]]:
     """Each measure's linked TLP:CLEAR indicators with their last three periods' approved
     regional values (sum or mean by the indicator's aggregation) and targets."""
     from seccoop.monitoring.models import Indicator, Target, Value
+    from seccoop.monitoring.publication import is_count, regional_total
 
     through = Indicator.measures.through
     links = defaultdict(list)
@@ -416,13 +423,21 @@ def _results(user: Any, measure_ids: list[int]) -> dict[int, list[Any]]:
             indicator = etree.SubElement(result, "indicator", **attrs)
             _text(indicator, "title", f"{ind.code} {ind.name_en or ind.name}")
             for (period, start, end), values in periods:
+                actual = _agg(ind.aggregation, values)
+                if is_count(ind):
+                    # A count goes through the publication gate: the regional total as the world
+                    # may read it, or nothing when it would reveal a suppressed State's figure.
+                    regional = regional_total(ind, period)
+                    if regional is None:
+                        continue
+                    actual = f"{regional.normalize():f}"
                 el = etree.SubElement(indicator, "period")
                 etree.SubElement(el, "period-start", {"iso-date": start.isoformat()})
                 etree.SubElement(el, "period-end", {"iso-date": end.isoformat()})
                 goal = targets.get((ind_id, period))
                 if goal:
                     etree.SubElement(el, "target", value=_agg(ind.aggregation, goal))
-                etree.SubElement(el, "actual", value=_agg(ind.aggregation, values))
+                etree.SubElement(el, "actual", value=actual)
             out[measure_id].append(result)
     return out
 
@@ -810,28 +825,33 @@ def _match_measure(
         return link
     prefix = own_prefix(a.identifier, orgs.by_ref)
     if prefix:
-        year, _sep, code = a.identifier[len(prefix) :].partition("-")
-        measure = (
-            Measure.objects.filter(plan__year=int(year), code=code)
-            .order_by("-plan__status", "-pk")
-            .first()
-            if year.isdigit() and len(year) == 4
-            else None
-        )
+        rest = a.identifier[len(prefix) :]
+        year, _sep, code = rest.partition("-")
+        if _lineage(rest) is not None:
+            measure = Measure.objects.filter(lineage=_lineage(rest)).first()
+            code = measure.code if measure is not None else rest
+        elif year.isdigit() and len(year) == 4:
+            # An identifier written before measures kept one identity: plan year and code.
+            measure = (
+                Measure.objects.filter(versions__plan__year=int(year), versions__code=code)
+                .order_by("-pk")
+                .first()
+            )
+        else:
+            measure = None
         if measure is not None:
             result.note(
                 "activities_matched",
                 _("{where}: matched measure {code} by its code.").format(where=a.where, code=code),
             )
             return _link(a, measure, reporter, orgs.commission)
-    taken = set(Measure.objects.filter(plan=plan).values_list("code", flat=True))
+    taken = set(plan.entries.values_list("code", flat=True))
     base = ("P-" + a.identifier.rsplit("-", 1)[-1])[:16] if prefix else "IATI"
     code, n = base, 1
     while code in taken:
         n += 1
         code = f"{base}-{n}"[:20]
     measure = Measure(
-        plan=plan,
         code=code,
         title=a.title,
         description=a.description,
@@ -841,12 +861,12 @@ def _match_measure(
         tlp="CLEAR",
         order=len(taken) + 1,
     )
-    mark_history(
+    add_measure(
+        plan,
         measure,
+        actor=actor,
         reason=_("Proposed by IATI import of {id}").format(id=a.identifier[:80]),
-        user=actor,
     )
-    measure.save()
     result.note(
         "measures_created",
         _("{where}: no measure matched; proposed measure {code} created in {plan}.").format(
@@ -859,13 +879,25 @@ def _match_measure(
 def own_prefix(identifier: str, refs: Any) -> str:
     """The publisher prefix (with its dash) of an identifier the platform wrote: its own
     reporting-org ref, or a partner's ref (one of ``refs``) in a one-partner export, followed by
-    a plan year."""
+    a measure's lineage (or, in files written before, a plan year and a code)."""
     for ref in sorted({org_ref(), *refs}, key=len, reverse=True):
         start = ref + "-"
         rest = identifier[len(start) :]
-        if identifier.startswith(start) and rest[:4].isdigit() and rest[4:5] == "-":
+        if not identifier.startswith(start):
+            continue
+        if _lineage(rest) is not None or (rest[:4].isdigit() and rest[4:5] == "-"):
             return start
     return ""
+
+
+def _lineage(text: str) -> uuid.UUID | None:
+    """``text`` as a measure's lineage, when it is one."""
+    if len(text) != 36:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 def _link(a: _Activity, measure: Measure, reporter: Any, owner: Any) -> Activity:

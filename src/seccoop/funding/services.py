@@ -26,18 +26,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
-from django.db.models import IntegerField, Sum, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Sum, Value
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
 
+from seccoop.core.formatting import amount_text, percent_text
+from seccoop.core.markings import TLP, derived_marking, not_shared_text
 from seccoop.core.models import mark_history
 from seccoop.core.money import check_currency, usd_at
-from seccoop.core.numbers import format_amount, format_percent
 from seccoop.framework.models import Category, Organisation, Party
 from seccoop.needs.models import Need
 from seccoop.plan.models import Measure, PlanVersion
@@ -197,16 +199,19 @@ class CoverageRow:
     pledged_usd: Decimal = Decimal(0)
     committed_usd: Decimal = Decimal(0)
     disbursed_usd: Decimal = Decimal(0)
+    #: Needs counted in this row's requirements that the reader may not see: the requirement
+    #: shown is only part of it, and no gap or coverage is given.
+    not_shared: int = 0
 
     @property
     def gap_usd(self) -> Decimal | None:
-        if self.requirements_usd is None:
+        if self.requirements_usd is None or self.not_shared:
             return None
         return max(Decimal(0), self.requirements_usd - self.committed_usd)
 
     @property
     def coverage_pct(self) -> float | None:
-        if not self.requirements_usd:
+        if not self.requirements_usd or self.not_shared:
             return None
         return round(float(self.committed_usd / self.requirements_usd * HUNDRED), 1)
 
@@ -223,6 +228,7 @@ class CoverageRow:
             "disbursed_usd": money(self.disbursed_usd),
             "gap_usd": money(self.gap_usd),
             "coverage_pct": self.coverage_pct,
+            "not_shared": self.not_shared,
         }
 
 
@@ -232,10 +238,17 @@ class Coverage:
     cycle: int | None
     rows: list[CoverageRow] = field(default_factory=list)
     total: CoverageRow = field(default_factory=lambda: CoverageRow("total", ""))
+    #: The most restrictive marking of the needs and transactions the figures come from.
+    marking: str = TLP.CLEAR
+    #: Counted transactions the reader may not see (their amounts are not in any row).
+    flows_not_shared: int = 0
 
 
 def counted_flows(
-    user: Any, measure_ids: Iterable[int] | None = None, year: int | None = None
+    user: Any,
+    measure_ids: Iterable[int] | None = None,
+    year: int | None = None,
+    as_of: date | None = None,
 ) -> list[tuple[Any, ...]]:
     """The counted amounts under the counting rule, one tuple per group of transactions that share
     every attribute a cut can use: ``(kind, usd, measure_id, provider_id, account_id, year,
@@ -243,8 +256,11 @@ def counted_flows(
 
     Two grouped queries whatever the size of the ledger: the totals per measure, provider and
     type (each transaction once), then the amounts split by recipient share and grouped (only
-    those of ``year`` when given: the rule nets every year, the split is wanted for one)."""
+    those of ``year`` when given: the rule nets every year, the split is wanted for one). With
+    ``as_of``, only the transactions with a value date up to that day count."""
     flows = Transaction.objects.restrict(user, "view").filter(type__in=COUNTED)
+    if as_of is not None:
+        flows = flows.filter(value_date__lte=as_of)
     if measure_ids is not None:
         flows = flows.filter(measure_id__in=list(measure_ids))
     totals: dict[tuple[int, Any], dict[str, Decimal]] = defaultdict(
@@ -301,10 +317,13 @@ def counted_flows(
     return out
 
 
-def coverage(user: Any, by: str = "state", cycle: int | None = None) -> Coverage:
+def coverage(
+    user: Any, by: str = "state", cycle: int | None = None, as_of: date | None = None
+) -> Coverage:
     """Requirements against pledged, committed and disbursed, cut ``by`` one of
     state, category, priority, partner, account, year or measure; ``cycle`` limits the needs to
-    that cycle's and the flows to that year's value dates."""
+    that cycle's and the flows to that year's value dates; ``as_of`` counts only the flows with a
+    value date up to that day."""
     if by not in CUTS:
         raise ValidationError({"by": _("Cut by one of {cuts}.").format(cuts=", ".join(CUTS))})
     result = Coverage(by, cycle)
@@ -321,7 +340,7 @@ def coverage(user: Any, by: str = "state", cycle: int | None = None) -> Coverage
         return rows[key]
 
     for kind, usd, measure, provider, account, year, state, category_id in counted_flows(
-        user, year=cycle
+        user, year=cycle, as_of=as_of
     ):
         if cycle is not None and year != cycle:
             continue
@@ -342,10 +361,20 @@ def coverage(user: Any, by: str = "state", cycle: int | None = None) -> Coverage
             target.pledged_usd += usd
         elif kind == "disbursed_only":
             target.disbursed_usd += usd
+    needs = requirement_needs(user)
+    if cycle is not None:
+        needs = needs.filter(cycle__year=cycle)
+    markings: list[str] = []
     if by in ("state", "category", "priority", "year", "measure"):
-        for key, usd in _requirements(user, by, cycle, categories):
+        plan = current_version(user) if by == "measure" else None
+        for key, usd in _requirements(user, by, cycle, categories, plan):
             target = row(key)
             target.requirements_usd = (target.requirements_usd or Decimal(0)) + usd
+        for key, tlp, visible, count in _requirement_inputs(user, by, cycle, needs, plan):
+            if visible:
+                markings.append(tlp)
+            else:
+                row(key).not_shared += count
         for r in rows.values():
             if r.requirements_usd is None:
                 r.requirements_usd = Decimal(0)
@@ -355,10 +384,64 @@ def coverage(user: Any, by: str = "state", cycle: int | None = None) -> Coverage
         total.pledged_usd += r.pledged_usd
         total.committed_usd += r.committed_usd
         total.disbursed_usd += r.disbursed_usd
+        total.not_shared += r.not_shared
         if r.requirements_usd is not None:
             total.requirements_usd = (total.requirements_usd or Decimal(0)) + r.requirements_usd
     result.total = total
+    # The counted transactions' markings, and how many the reader may not see: one query.
+    flows = Transaction.objects.filter(type__in=COUNTED)
+    if cycle is not None:
+        flows = flows.filter(value_date__year=cycle)
+    visible = Transaction.objects.restrict(user, "view").filter(pk=OuterRef("pk"))
+    for tlp, seen, count in (
+        flows.order_by()
+        .annotate(seen=Exists(visible))
+        .values_list("tlp", "seen")
+        .annotate(n=Count("pk"))
+    ):
+        if seen:
+            markings.append(tlp)
+        else:
+            result.flows_not_shared += count
+    result.marking = derived_marking(markings)
     return result
+
+
+def _requirement_inputs(
+    user: Any, by: str, cycle: int | None, visible: Any, plan: Any
+) -> list[tuple[Any, str, bool, int]]:
+    """The requirement needs by row key, marking and whether the reader may see them, with
+    their number: the markings of what the reader sees, and how many they do not (one query)."""
+    every = Need.objects.filter(status__in=REQUIREMENT_STATUSES)
+    if cycle is not None:
+        every = every.filter(cycle__year=cycle)
+    seen = Exists(visible.filter(pk=OuterRef("pk")))
+    if by == "measure":
+        through = Measure.needs.through
+        return list(
+            through.objects.filter(
+                need__in=every.values("pk"),
+                measure__in=Measure.objects.restrict(user, "view")
+                .filter(versions__plan=plan)
+                .values("pk"),
+            )
+            .order_by()
+            .annotate(seen=Exists(visible.filter(pk=OuterRef("need_id"))))
+            .values_list("measure_id", "need__tlp", "seen")
+            .annotate(n=Count("need_id", distinct=True))
+        )
+    column = {
+        "state": "state_id",
+        "category": "category__code",
+        "priority": "category__priority__code",
+        "year": "cycle__year",
+    }[by]
+    return list(
+        every.order_by()
+        .annotate(seen=seen)
+        .values_list(column, "tlp", "seen")
+        .annotate(n=Count("pk"))
+    )
 
 
 #: The needs that count as requirements: submitted to or validated by the Commission (drafts
@@ -371,14 +454,13 @@ def requirement_needs(user: Any) -> Any:
 
 
 def _requirements(
-    user: Any, by: str, cycle: int | None, categories: dict[int, Category]
+    user: Any, by: str, cycle: int | None, categories: dict[int, Category], plan: Any = None
 ) -> list[tuple[Any, Decimal]]:
     needs = requirement_needs(user)
     if cycle is not None:
         needs = needs.filter(cycle__year=cycle)
     if by == "measure":
-        plan = current_version(user)
-        return _measure_requirements(user, needs, plan)
+        return _measure_requirements(user, needs, plan or current_version(user))
     column = {
         "state": "state_id",
         "category": "category_id",
@@ -398,19 +480,23 @@ def _requirements(
 def _measure_requirements(user: Any, needs: Any, plan: Any) -> list[tuple[Any, Decimal]]:
     """A measure's requirement: the cost of the needs it addresses, each need's cost shared
     equally between the measures of the plan version that address it."""
+    if plan is None:
+        return []
     through = Measure.needs.through
     links = list(
         through.objects.filter(
             need__in=needs.values("pk"),
-            measure__in=Measure.objects.restrict(user, "view").filter(plan=plan).values("pk"),
-        ).values_list("measure_id", "need_id", "measure__plan_id", "need__amount_usd")
+            measure__in=Measure.objects.restrict(user, "view")
+            .filter(versions__plan=plan)
+            .values("pk"),
+        ).values_list("measure_id", "need_id", "need__amount_usd")
     )
-    sharing: dict[tuple[int, int], int] = defaultdict(int)
-    for _m, need, plan, _usd in links:
-        sharing[(need, plan)] += 1
+    sharing: dict[int, int] = defaultdict(int)
+    for _m, need, _usd in links:
+        sharing[need] += 1
     out: dict[int, Decimal] = defaultdict(Decimal)
-    for measure, need, plan, usd in links:
-        out[measure] += (usd or Decimal(0)) / sharing[(need, plan)]
+    for measure, need, usd in links:
+        out[measure] += (usd or Decimal(0)) / sharing[need]
     return list(out.items())
 
 
@@ -472,22 +558,35 @@ class FundingNeed:
     pledged_usd: Decimal
 
     @property
-    def gap_usd(self) -> Decimal:
+    def gap_usd(self) -> Decimal | None:
+        """None when part of the requirement is not shared with the reader (it would be wrong)."""
+        if self.not_shared:
+            return None
         return max(Decimal(0), self.requirement_usd - self.committed_usd)
 
     @property
-    def funded_pct(self) -> float:
+    def funded_pct(self) -> float | None:
+        if self.not_shared:
+            return None
         if not self.requirement_usd:
             return 100.0
         return round(float(self.committed_usd / self.requirement_usd * HUNDRED), 1)
 
     @property
     def status(self) -> str:
+        if self.not_shared:
+            return not_shared_text(self.not_shared)
         return _("Unfunded") if not self.committed_usd else _("Under-funded")
+
+    #: The most restrictive marking of the measure, the needs its requirement comes from, the
+    #: transactions counted and the prioritisation run that ranks it.
+    marking: str = TLP.CLEAR
+    #: The measure's needs in the cycle that the reader may not see.
+    not_shared: int = 0
 
     @property
     def tlp(self) -> str:
-        return str(self.measure.tlp)
+        return self.marking
 
 
 def ranking_of(plan: PlanVersion, user: Any) -> tuple[dict[int, int], Any]:
@@ -518,13 +617,20 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
         return [], None
     measures = list(
         Measure.objects.restrict(user, "view")
-        .filter(plan=plan)
+        .filter(versions__plan=plan)
         .exclude(status__in=[Measure.Status.CLOSED, Measure.Status.CANCELLED])
         .select_related("category")
     )
     ids = [m.pk for m in measures]
     needs = requirement_needs(user)
-    latest = needs.order_by("-cycle__year").values_list("cycle_id", flat=True).first()
+    # The latest cycle with requirements, whether or not the reader sees them (a reader who sees
+    # none is told how many are not shared with them).
+    latest = (
+        Need.objects.filter(status__in=REQUIREMENT_STATUSES)
+        .order_by("-cycle__year")
+        .values_list("cycle_id", flat=True)
+        .first()
+    )
     requirement = dict(_measure_requirements(user, needs.filter(cycle_id=latest), plan))
     committed: dict[int, Decimal] = defaultdict(Decimal)
     pledged: dict[int, Decimal] = defaultdict(Decimal)
@@ -534,12 +640,50 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
         elif kind == "pledged":
             pledged[measure] += usd
     ranks, run = ranking_of(plan, user)
+    through = Measure.needs.through
+    inputs: dict[int, set[str]] = defaultdict(set)
+    for measure_id, tlp in (
+        through.objects.filter(measure_id__in=ids, need__in=needs.filter(cycle_id=latest))
+        .order_by()
+        .values_list("measure_id", "need__tlp")
+        .distinct()
+    ):
+        inputs[measure_id].add(tlp)
+    for measure_id, tlp in (
+        Transaction.objects.restrict(user, "view")
+        .filter(type__in=COUNTED, measure_id__in=ids)
+        .order_by()
+        .values_list("measure_id", "tlp")
+        .distinct()
+    ):
+        inputs[measure_id].add(tlp)
+    hidden: dict[int, int] = dict(
+        through.objects.filter(
+            measure_id__in=ids,
+            need__in=Need.objects.filter(status__in=REQUIREMENT_STATUSES, cycle_id=latest)
+            .exclude(pk__in=needs.values("pk"))
+            .values("pk"),
+        )
+        .order_by()
+        .values_list("measure_id")
+        .annotate(n=Count("need_id", distinct=True))
+    )
     out = []
     for m in measures:
         need = requirement.get(m.pk, Decimal(0))
-        if need <= 0 or committed[m.pk] >= need:
+        if not hidden.get(m.pk) and (need <= 0 or committed[m.pk] >= need):
             continue
-        out.append(FundingNeed(m, ranks.get(m.pk, 0), need, committed[m.pk], pledged[m.pk]))
+        out.append(
+            FundingNeed(
+                m,
+                ranks.get(m.pk, 0),
+                need,
+                committed[m.pk],
+                pledged[m.pk],
+                marking=derived_marking(m, inputs[m.pk], run if m.pk in ranks else None),
+                not_shared=hidden.get(m.pk, 0),
+            )
+        )
     if ranks:
         out.sort(key=lambda f: (f.rank == 0, f.rank, f.measure.order, f.measure.code))
     else:
@@ -550,18 +694,17 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
     return out, run
 
 
-def pack_section(user: Any) -> dict[str, Any]:
-    """The meeting pack's funding section: the gap by State for the latest cycle."""
+def pack_section(user: Any, as_of: date | None = None) -> dict[str, Any]:
+    """The meeting pack's funding section: the gap by State for the latest cycle up to ``as_of``'s
+    year, counting the transactions with a value date up to ``as_of``. Numbers are formatted in
+    the active language."""
     from seccoop.needs.models import AssessmentCycle
 
-    cycle = (
-        AssessmentCycle.objects.restrict(user, "view")
-        .order_by("-year")
-        .values_list("year", flat=True)
-        .first()
-    )
-    result = coverage(user, "state", cycle)
-    money = format_amount
+    cycles = AssessmentCycle.objects.restrict(user, "view")
+    if as_of is not None:
+        cycles = cycles.filter(year__lte=as_of.year)
+    cycle = cycles.order_by("-year").values_list("year", flat=True).first()
+    result = coverage(user, "state", cycle, as_of=as_of)
     return {
         "key": "funding_gap",
         "title": _("Funding gap by State ({cycle})").format(cycle=cycle or _("all years")),
@@ -575,14 +718,18 @@ def pack_section(user: Any) -> dict[str, Any]:
         "rows": [
             [
                 r.label,
-                money(r.requirements_usd or 0),
-                money(r.committed_usd),
-                money(r.gap_usd or 0),
-                format_percent(r.coverage_pct),
+                amount_text(r.requirements_usd or 0),
+                amount_text(r.committed_usd),
+                amount_text(r.gap_usd) if r.gap_usd is not None else not_shared_text(r.not_shared),
+                percent_text(r.coverage_pct)
+                if r.coverage_pct is not None
+                else (not_shared_text(r.not_shared) if r.not_shared else "—"),
             ]
             for r in result.rows
-            if r.requirements_usd
+            if r.requirements_usd or r.not_shared
         ],
         "empty": _("No costed need in this cycle."),
         "note": "",
+        "numeric": [1, 2, 3, 4],
+        "widths": [4, 3, 3, 3, 2],
     }

@@ -10,18 +10,16 @@ urlpatterns = [
     path("transactions/", views.TransactionListView.as_view(), name="transaction_list"),
     path("budgets/", views.BudgetListView.as_view(), name="budget_list"),
     path("budgets/new/", views.BudgetEditView.as_view(), name="budget_add"),
-    path("budgets/<str:pk>/edit/", views.BudgetEditView.as_view(), name="budget_edit"),
+    path("budgets/<id:pk>/edit/", views.BudgetEditView.as_view(), name="budget_edit"),
     path("accounts/", views.AccountListView.as_view(), name="account_list"),
     path("iati/import/", views.iati_import_view, name="iati_import"),
     path("transactions/new/", views.TransactionEditView.as_view(), name="transaction_add"),
+    path("transactions/<id:pk>/", views.TransactionDetailView.as_view(), name="transaction_detail"),
     path(
-        "transactions/<str:pk>/", views.TransactionDetailView.as_view(), name="transaction_detail"
+        "transactions/<id:pk>/edit/", views.TransactionEditView.as_view(), name="transaction_edit"
     ),
     path(
-        "transactions/<str:pk>/edit/", views.TransactionEditView.as_view(), name="transaction_edit"
-    ),
-    path(
-        "transactions/<str:pk>/history/",
+        "transactions/<id:pk>/history/",
         views.TransactionHistoryView.as_view(),
         name="transaction_history",
     ),

@@ -13,21 +13,30 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from seccoop.core.exports import export_response
-from seccoop.core.filters import BaseFilterSet
+from seccoop.core.filters import BaseFilterSet, YearFilter
+from seccoop.core.markings import derived_marking, not_shared_text
 from seccoop.core.policy import get_policy
+from seccoop.core.uploads import refused_upload, upload_limit
 from seccoop.core.views import (
     Column,
     ObjectDetailView,
     ObjectEditView,
     ObjectHistoryView,
     ObjectListView,
+    query_year,
 )
-from seccoop.needs.models import AssessmentCycle
+from seccoop.needs.models import AssessmentCycle, Need
 from seccoop.plan.models import Measure
 
 from .forms import BudgetForm, TransactionForm
 from .models import Budget, FundingAccount, Transaction, TransactionType
-from .services import CUTS, committee_list, coverage, save_budget, save_transaction
+from .services import (
+    CUTS,
+    committee_list,
+    coverage,
+    save_budget,
+    save_transaction,
+)
 
 CUT_LABELS = {
     "state": gettext_lazy("State"),
@@ -45,7 +54,7 @@ class TransactionFilterSet(BaseFilterSet):
 
     partner = django_filters.CharFilter(method="by_partner", label=gettext_lazy("Partner (code)"))
     type = django_filters.ChoiceFilter(choices=TransactionType.choices, label=gettext_lazy("Type"))
-    year = django_filters.NumberFilter(field_name="value_date__year", label=gettext_lazy("Year"))
+    year = YearFilter(field_name="value_date__year", label=gettext_lazy("Year"))
 
     class Meta:
         model = Transaction
@@ -188,14 +197,44 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
     if by not in CUTS:
         by = "state"
     cycles = _cycles(request.user)
-    raw = request.GET.get("cycle", str(cycles[0]) if cycles else "")
-    cycle = int(raw) if raw.isdigit() and len(raw) == 4 else None
+    cycle = (
+        query_year(request, "cycle") if "cycle" in request.GET else (cycles[0] if cycles else None)
+    )
     result = coverage(request.user, by, cycle)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        columns = [
+            Column("label", CUT_LABELS[by]),
+            Column("requirements_usd", gettext_lazy("Requirements (USD)")),
+            Column("pledged_usd", gettext_lazy("Pledged (USD)")),
+            Column("committed_usd", gettext_lazy("Committed (USD)")),
+            Column("disbursed_usd", gettext_lazy("Disbursed (USD)")),
+            Column("gap_usd", gettext_lazy("Gap (USD)")),
+            Column("coverage_pct", gettext_lazy("Covered (%)")),
+            Column("not_shared", gettext_lazy("Needs not shared with you")),
+        ]
+        return export_response(
+            Need,
+            columns,
+            [*result.rows, result.total],
+            fmt,
+            title=str(gettext_lazy("Coverage of needs")),
+            inputs=result.marking,
+            what="funding.coverage",
+            stem="coverage",
+        )
     return render(
         request,
         "funding/coverage.html",
         {
             "result": result,
+            "marking": result.marking,
+            "not_shared_total": not_shared_text(result.total.not_shared)
+            if result.total.not_shared
+            else "",
+            "flows_not_shared": not_shared_text(result.flows_not_shared)
+            if result.flows_not_shared
+            else "",
             "by": by,
             "cycle": cycle,
             "cycles": cycles,
@@ -223,15 +262,29 @@ def committee_view(request: HttpRequest) -> HttpResponse:
             Column("gap_usd", gettext_lazy("Gap (USD)"), kind="amount"),
             Column("funded_pct", gettext_lazy("Funded (%)"), kind="percent"),
             Column("status", gettext_lazy("Status")),
+            Column("not_shared", gettext_lazy("Needs not shared with you")),
+            Column("marking", gettext_lazy("TLP marking")),
         ]
+        # Each row is marked from the measure, the needs, the transactions and the run it uses;
+        # the file carries the most restrictive of them.
         return export_response(
             Measure,
             columns,
             rows,
             fmt,
             title=str(gettext_lazy("Unfunded and under-funded measures")),
+            what="funding.committee",
+            stem="committee",
         )
-    return render(request, "funding/committee.html", {"rows": rows, "run": run})
+    return render(
+        request,
+        "funding/committee.html",
+        {
+            "rows": rows,
+            "run": run,
+            "marking": derived_marking([r.marking for r in rows]),
+        },
+    )
 
 
 #: The largest activity file the web import takes (larger files go through ``seccoop iati
@@ -239,6 +292,7 @@ def committee_view(request: HttpRequest) -> HttpResponse:
 WEB_IATI_BYTES = 20 * 1024 * 1024
 
 
+@upload_limit(WEB_IATI_BYTES)
 @login_required
 def iati_import_view(request: HttpRequest) -> HttpResponse:
     """Upload a partner's IATI activity file: all or nothing, with the report shown (and stored)
@@ -253,15 +307,17 @@ def iati_import_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if upload is None:
-            context["errors"] = [gettext_lazy("Choose an IATI activity file (XML).")]
-            status = 400
-        elif upload.size > WEB_IATI_BYTES:
+        if refused_upload(request) is not None or (
+            upload is not None and upload.size > WEB_IATI_BYTES
+        ):
             context["errors"] = [
                 gettext_lazy(
                     "The file is larger than {mb} MB; import it with seccoop iati import."
                 ).format(mb=WEB_IATI_BYTES // 2**20)
             ]
+            status = 400
+        elif upload is None:
+            context["errors"] = [gettext_lazy("Choose an IATI activity file (XML).")]
             status = 400
         else:
             try:

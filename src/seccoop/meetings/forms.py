@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from seccoop.accounts.models import User
-from seccoop.core.forms import VersionedModelForm, https_urls
+from seccoop.core.forms import BoundedForm, VersionedModelForm, https_urls
 from seccoop.framework.models import Body, Organisation, Party
 from seccoop.plan.models import Benchmark, Measure, PlanVersion
 from seccoop.prioritization.models import Run
@@ -187,7 +187,7 @@ class ActionItemForm(VersionedModelForm):
     # An item without an owner is refused by the model's constraint, with its message.
 
 
-class MemberForm(forms.Form):
+class MemberForm(BoundedForm):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.none()
     )

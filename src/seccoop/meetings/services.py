@@ -158,12 +158,49 @@ def add_agenda_item(item: AgendaItem, *, actor: Any, reason: str = "") -> Agenda
     return save_part(item, actor=actor, reason=reason)
 
 
+def check_adopting_meeting(meeting: Meeting, *, now: datetime | None = None) -> None:
+    """Only the Dialogue adopts a plan version (the Framework: the annual Dialogue reviews progress
+    and recalibrates), and only once it has been held: the meeting's body is the Dialogue, its
+    status is held and its end is past. Otherwise a ValidationError naming the meeting's field."""
+    code = meeting.code
+    if meeting.body.body_type != Body.BodyType.DIALOGUE:
+        raise ValidationError(
+            {
+                "meeting.body": _(
+                    "Only a decision of the Dialogue adopts a plan version; {code} is a meeting "
+                    "of the {body}."
+                ).format(code=code, body=meeting.body.organisation.name)
+            }
+        )
+    if meeting.status != Meeting.Status.HELD:
+        raise ValidationError(
+            {
+                "meeting.status": _(
+                    "Only a Dialogue that has been held adopts a plan version; {code} is {status}."
+                ).format(code=code, status=meeting.get_status_display().lower())
+            }
+        )
+    if meeting.end > (now or timezone.now()):
+        raise ValidationError(
+            {
+                "meeting.end": _(
+                    "{code} ends on {end} ({zone}); a plan version is adopted only once the "
+                    "Dialogue has been held."
+                ).format(
+                    code=code, end=f"{meeting.local_end:%Y-%m-%d %H:%M}", zone=meeting.time_zone
+                )
+            }
+        )
+
+
 def record_decision(
     decision: Decision, *, actor: Any, number: int | None = None, reason: str = ""
 ) -> Decision:
     """Number a decision (the next free number, or the one given, which must be free) and save it.
-    A decision adopting a plan version calls the plan's adoption service: the version is adopted
-    by the meeting's body on the meeting's day, and its page then shows this decision."""
+    A decision adopting a plan version must belong to a Dialogue that has been held
+    (``check_adopting_meeting``); it calls the plan's adoption service, which adopts the version
+    as of the Dialogue's first day in the venue's time zone, and the version's page then shows this
+    decision. A refused adoption saves nothing, not even the decision."""
     with transaction.atomic():
         taken = set(
             Decision.objects.select_for_update()
@@ -195,6 +232,7 @@ def record_decision(
             )
         if adopts_now:
             assert decision.plan_version is not None  # checked just above
+            check_adopting_meeting(decision.meeting)
             adopt_plan_version(
                 decision.plan_version,
                 actor=actor,
@@ -416,7 +454,7 @@ def resolve_feed(raw: str) -> CalendarFeed | None:
     if not raw or len(raw) > 100:
         return None
     feed = CalendarFeed.objects.select_related("user").filter(digest=hash_token(raw)).first()
-    if feed is None or feed.revoked_at is not None or not feed.user.is_active:
+    if feed is None or feed.revoked_at is not None or not feed.user.may_sign_in:
         return None
     return feed
 

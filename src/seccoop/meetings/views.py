@@ -17,6 +17,8 @@ from django.views.decorators.http import require_POST
 
 from seccoop.accounts.models import EDITING_ROLES, ApiToken
 from seccoop.accounts.policy import user_scope
+from seccoop.core.audit import record_export
+from seccoop.core.markings import derived_marking, label
 from seccoop.core.policy import get_policy
 from seccoop.core.views import (
     Column,
@@ -248,8 +250,12 @@ def meeting_pack(request: HttpRequest, pk: str, fmt: str) -> HttpResponse:
         request, Meeting, pk, queryset=Meeting.objects.select_related("body__organisation")
     )
     render_, media = FORMATS[fmt]
-    response = HttpResponse(render_(gather(meeting, request.user)), content_type=media)
+    pack = gather(meeting, request.user)
+    response = HttpResponse(render_(pack), content_type=media)
     response["Content-Disposition"] = f'attachment; filename="{meeting.code}-pack.{fmt}"'
+    record_export(
+        "meetings.pack", fmt=fmt, marking=str(pack.marking).removeprefix("TLP:"), obj=meeting
+    )
     return response
 
 
@@ -367,7 +373,11 @@ def _caller(request: HttpRequest) -> Any:
     return request.user if request.user.is_authenticated else None
 
 
-def _ics(request: HttpRequest, meetings: Any, filename: str) -> HttpResponse:
+def _ics(
+    request: HttpRequest, meetings: Any, filename: str, *, what: str, actor: Any = None
+) -> HttpResponse:
+    meetings = list(meetings)
+    marking = derived_marking(meetings)
     response = HttpResponse(
         calendar(
             meetings,
@@ -376,6 +386,8 @@ def _ics(request: HttpRequest, meetings: Any, filename: str) -> HttpResponse:
         content_type=ICS,
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-TLP"] = label(marking)
+    record_export(what, fmt="ics", marking=marking, rows=len(meetings), actor=actor)
     return response
 
 
@@ -388,7 +400,7 @@ def meeting_ics(request: HttpRequest, pk: str) -> HttpResponse:
     meeting = get_restricted_object(
         request, Meeting, pk, queryset=Meeting.objects.restrict(user, "view")
     )
-    return _ics(request, [meeting], f"{meeting.code}.ics")
+    return _ics(request, [meeting], f"{meeting.code}.ics", what="meetings.meeting_ics", actor=user)
 
 
 def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
@@ -396,7 +408,13 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     feed = resolve_feed(token)
     if feed is None:
         raise Http404
-    return _ics(request, upcoming_for(feed.user)[:500], "seccoop.ics")
+    return _ics(
+        request,
+        upcoming_for(feed.user)[:500],
+        "seccoop.ics",
+        what="meetings.calendar_feed",
+        actor=feed.user,
+    )
 
 
 @login_required

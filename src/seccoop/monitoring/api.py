@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from pydantic import ConfigDict, Field
 
 from seccoop.core.api import ApiAuth, ErrorOut, Pagination, filter_queryset, get_with_etag
 from seccoop.core.policy import allowed_owner_ids, get_policy
+from seccoop.core.types import Id, Label, Measurement, SafeText
 from seccoop.core.workbooks import ImportRejected
 
 from . import workflow
@@ -103,19 +103,19 @@ class ValueOut(Schema):
 class ValueIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    indicator: str = Field(max_length=30, description="Indicator code")
-    state: str = Field(max_length=3, description="ISO alpha-3 code")
-    period: str = Field(max_length=12, description="2019, 2019-H1, 2019-Q3, 2019-07 or FY2019")
-    disaggregation: str = Field("", max_length=120, description="'' for the total")
-    value: Decimal | str | None = Field(
+    indicator: Label = Field(max_length=30, description="Indicator code")
+    state: Label = Field(max_length=3, description="ISO alpha-3 code")
+    period: Label = Field(max_length=12, description="2019, 2019-H1, 2019-Q3, 2019-07 or FY2019")
+    disaggregation: Label = Field("", max_length=120, description="'' for the total")
+    value: Measurement | SafeText | None = Field(
         None, description="A number, or text for qualitative indicators"
     )
-    low: Decimal | None = None
-    high: Decimal | None = None
-    quality: str = Field("", max_length=1)
-    comment: str = Field("", max_length=5000)
-    evidence: str = Field("", max_length=5000)
-    reason: str = Field("", max_length=250, description="Required to change an approved value")
+    low: Measurement | None = None
+    high: Measurement | None = None
+    quality: Label = Field("", max_length=1)
+    comment: SafeText = Field("", max_length=5000)
+    evidence: SafeText = Field("", max_length=5000)
+    reason: SafeText = Field("", max_length=250, description="Required to change an approved value")
 
 
 class BatchIn(Schema):
@@ -146,9 +146,9 @@ class BatchOut(Schema):
 class TransitionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] = Field(min_length=1, max_length=5000)
+    ids: list[Id] = Field(min_length=1, max_length=5000)
     action: Literal["submit", "approve", "return", "revise"]
-    reason: str = Field("", max_length=250)
+    reason: SafeText = Field("", max_length=250)
 
 
 class TransitionOut(Schema):
@@ -364,7 +364,7 @@ def push_values(request: HttpRequest, payload: BatchIn) -> Any:
 def transition_values(request: HttpRequest, payload: TransitionIn) -> Any:
     """Submit, approve (in bulk), return (with a reason) or revise values: all or nothing."""
     ids = sorted(set(payload.ids))
-    found = list(Value.objects.restrict(request.user, "view").filter(pk__in=ids))
+    found = list(readable_values(request.user).filter(pk__in=ids))
     if len(found) != len(ids):
         raise Http404
     try:

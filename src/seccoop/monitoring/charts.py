@@ -12,7 +12,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 
-def trend_spec(indicator: Any, state: Any, values: list[Any], targets: list[Any]) -> dict[str, Any]:
+def trend_spec(
+    indicator: Any, state: Any, values: list[Any], targets: list[Any], marking: str = ""
+) -> dict[str, Any]:
     """Approved (filled) and submitted (hollow) values, their uncertainty ranges, and targets."""
     actual = [
         {
@@ -112,7 +114,7 @@ def trend_spec(indicator: Any, state: Any, values: list[Any], targets: list[Any]
         )
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": f"{indicator.code} · {state.iso3}",
+        "title": f"{indicator.code} · {state.iso3}" + (f" · TLP:{marking}" if marking else ""),
         "width": 560,
         "height": 240,
         "background": "white",

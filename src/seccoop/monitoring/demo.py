@@ -330,7 +330,7 @@ def load_demo_monitoring(ctx: DemoContext) -> None:
     adopted = PlanVersion.objects.filter(status="adopted").order_by("-year").first()
     measures_by_cat: dict[int, list[Measure]] = {}
     if adopted is not None:
-        for m in Measure.objects.filter(plan=adopted).exclude(category=None):
+        for m in Measure.objects.filter(versions__plan=adopted).exclude(category=None):
             if m.category_id is not None:
                 measures_by_cat.setdefault(m.category_id, []).append(m)
     now = timezone.now()

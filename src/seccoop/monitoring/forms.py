@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.forms import VersionedModelForm, https_urls
+from seccoop.core.forms import BoundedForm, VersionedModelForm, https_urls
 from seccoop.core.markings import TLP
 from seccoop.core.policy import get_policy
 from seccoop.framework.models import Organisation, Party
@@ -142,7 +142,7 @@ class RuleForm(VersionedModelForm):
         self.fields["other"].queryset = indicators
 
 
-class ImportForm(forms.Form):
+class ImportForm(BoundedForm):
     file = forms.FileField(label=_("Workbook (.xlsx)"))
 
     def clean_file(self) -> Any:

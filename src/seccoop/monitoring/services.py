@@ -25,10 +25,10 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -42,9 +42,10 @@ from seccoop.core.policy import get_policy
 from seccoop.framework.models import Party
 from seccoop.framework.services import commission
 
-from . import workflow
+from . import publication, workflow
 from .models import Baseline, Indicator, Target, ValidationRule, Value
 from .periods import Period, PeriodError
+from .publication import PublicTable
 from .rules import Finding, check
 
 ON_TRACK, AT_RISK = 90.0, 60.0
@@ -76,6 +77,11 @@ def domain_errors(
         elif indicator.measure_type == Indicator.MeasureType.PERCENTAGE and not (0 <= value <= 100):
             errors["value"] = _(
                 "{value} is not a percentage: {indicator} runs from 0 to 100."
+            ).format(value=f"{value.normalize():f}", indicator=indicator.code)
+        elif value < 0:
+            errors["value"] = _(
+                "{value} is below zero: {indicator} is a count, rate, share or scale, never "
+                "negative."
             ).format(value=f"{value.normalize():f}", indicator=indicator.code)
     elif not text:
         errors["value"] = _("{indicator} needs a text value.").format(indicator=indicator.code)
@@ -370,6 +376,8 @@ STATUS_LABELS = {
     "off_track": gettext_lazy("Off track"),
     "no_target": gettext_lazy("No target"),
     "no_data": gettext_lazy("No data"),
+    "not_published": gettext_lazy("Not published (small number)"),
+    "not_shared": gettext_lazy("Not shared with you"),
 }
 
 
@@ -389,21 +397,32 @@ class ProgressRow:
         return str(STATUS_LABELS[self.status])
 
 
-def approved_totals(user: Any) -> Any:
-    """Approved totals the user may see, each with its target (same period) and baseline."""
+def approved_totals(
+    user: Any,
+    indicator_ids: Iterable[int] | None = None,
+    hidden: set[int] | None = None,
+    approved_before: datetime | None = None,
+) -> Any:
+    """Approved totals the user may read (through the publication gate), each with its target
+    (same period) and baseline. ``hidden``: the ids the gate hides, when already known; with
+    ``approved_before``, only the values approved before that moment."""
     targets = Target.objects.restrict(user, "view").filter(
         indicator=OuterRef("indicator"), state=OuterRef("state"), period=OuterRef("period")
     )
     baselines = Baseline.objects.restrict(user, "view").filter(
         indicator=OuterRef("indicator"), state=OuterRef("state")
     )
-    return (
-        Value.objects.restrict(user, "view")
-        .filter(status=Value.Status.APPROVED, disaggregation="")
-        .annotate(
-            target_value=Subquery(targets.order_by().values("value")[:1]),
-            baseline_value=Subquery(baselines.order_by().values("value")[:1]),
-        )
+    if hidden is None:
+        values = publication.published_values(user, indicator_ids)
+    else:
+        values = publication.visible_values(user).exclude(pk__in=sorted(hidden))
+        if indicator_ids is not None:
+            values = values.filter(indicator_id__in=list(indicator_ids))
+    if approved_before is not None:
+        values = values.filter(approved_at__lt=approved_before)
+    return values.filter(status=Value.Status.APPROVED, disaggregation="").annotate(
+        target_value=Subquery(targets.order_by().values("value")[:1]),
+        baseline_value=Subquery(baselines.order_by().values("value")[:1]),
     )
 
 
@@ -419,9 +438,35 @@ def progress_rows(
     if states is None:
         states = {p.pk: p for p in Party.objects.restrict(user, "view")}
     rows: dict[tuple[int, int], ProgressRow] = {}
+    hidden = publication.hidden_value_ids(user, by_id)
+    if hidden:
+        for ind_id, state_id in Value.objects.filter(
+            pk__in=sorted(hidden), period=period, disaggregation=""
+        ).values_list("indicator_id", "state_id"):
+            state = states.get(state_id)
+            if state is not None:
+                rows[(ind_id, state_id)] = ProgressRow(
+                    by_id[ind_id], state, period, None, None, None, None, "not_published"
+                )
+    # Approved figures that exist but are not shared with this reader: said, never left blank.
+    for ind_id, state_id in (
+        Value.objects.filter(
+            indicator_id__in=by_id,
+            period=period,
+            disaggregation="",
+            status=Value.Status.APPROVED,
+        )
+        .exclude(pk__in=Value.objects.restrict(user, "view").values("pk"))
+        .values_list("indicator_id", "state_id")
+    ):
+        state = states.get(state_id)
+        if state is not None:
+            rows[(ind_id, state_id)] = ProgressRow(
+                by_id[ind_id], state, period, None, None, None, None, "not_shared"
+            )
     figures = (
-        approved_totals(user)
-        .filter(indicator_id__in=by_id, period=period)
+        approved_totals(user, by_id, hidden)
+        .filter(period=period)
         .order_by()
         .values_list("indicator_id", "state_id", "value", "target_value", "baseline_value")
     )
@@ -449,7 +494,12 @@ def progress_rows(
     )
     for ind_id, state_id, target in targets:
         state = states.get(state_id)
-        if (ind_id, state_id) not in rows and state is not None:
+        if (ind_id, state_id) in rows and rows[(ind_id, state_id)].status in (
+            "not_published",
+            "not_shared",
+        ):
+            rows[(ind_id, state_id)].target = target
+        elif (ind_id, state_id) not in rows and state is not None:
             rows[(ind_id, state_id)] = ProgressRow(
                 by_id[ind_id], state, period, None, target, None, None, "no_data"
             )
@@ -504,13 +554,16 @@ def measure_indicator_progress(user: Any, measure_ids: list[int]) -> dict[int, f
     return {m: statistics.fmean(p) for m, p in per_measure.items()}
 
 
-def off_track(user: Any, limit: int = 100) -> list[ProgressRow]:
+def off_track(
+    user: Any, limit: int | None = 100, approved_before: datetime | None = None
+) -> list[ProgressRow]:
     """Indicator × state pairs whose latest period with an approved value and a target is off
-    track (below the at-risk threshold), worst first. Three queries: the figures, then the
-    indicators and the states of the rows kept."""
+    track (below the at-risk threshold), worst first; all of them when ``limit`` is None, and as
+    the values approved before ``approved_before`` showed it when given. Three queries: the
+    figures, then the indicators and the states of the rows kept."""
     latest: dict[tuple[int, int], tuple[Any, str, Any, Any, Any, str]] = {}
     rows = (
-        approved_totals(user)
+        approved_totals(user, approved_before=approved_before)
         .filter(indicator__in=Indicator.objects.restrict(user, "view").values("pk"))
         .exclude(target_value=None)
         .order_by()
@@ -583,105 +636,16 @@ def dashboard(user: Any, period: Period) -> Dashboard:
 # --- public figures -------------------------------------------------------------------------
 
 
-@dataclass
-class PublicTable:
-    indicator: Indicator
-    period: str
-    threshold: int
-    rows: list[Party]
-    columns: list[str]
-    cells: dict[tuple[int, str], Decimal | None]
-    hidden: set[tuple[int, str]]
-    row_totals: dict[int, Decimal | None]
-    column_totals: dict[str, Decimal | None]
-    total: Decimal | None
-
-
-def suppression_threshold(indicator: Indicator) -> int:
-    if indicator.suppression_threshold is not None:
-        return int(indicator.suppression_threshold)
-    return int(getattr(settings, "SUPPRESSION_THRESHOLD", 5))
-
-
 def public_table(user: Any, indicator: Indicator, period: str) -> PublicTable:
-    """Approved values the caller may see, states × disaggregation cells, with totals.
-
-    Counts (a sum-aggregated number indicator) are suppressed below the threshold, and enough
-    further cells are hidden that no hidden cell can be recovered from the published totals.
-    A total that would include a hidden cell is still published (it reveals nothing alone).
-    """
-    from .suppression import suppress_table
-
-    keys = [k for k in indicator.disaggregation_keys() if k] or [""]
-    values = (
-        Value.objects.restrict(user, "view")
-        .filter(
-            indicator=indicator,
-            period=period,
-            status=Value.Status.APPROVED,
-            disaggregation__in=keys,
-        )
-        .select_related("state")
-    )
-    cells: dict[tuple[int, str], Decimal | None] = {}
-    states: dict[int, Party] = {}
-    for v in values:
-        cells[(v.state_id, v.disaggregation)] = v.value
-        states[v.state_id] = v.state
-    rows = sorted(states.values(), key=lambda s: s.iso3)
-    row_ids = [s.pk for s in rows]
-    threshold = suppression_threshold(indicator)
-    counts = indicator.measure_type == Indicator.MeasureType.UNIT and indicator.aggregation == "sum"
-    hidden, withheld = (
-        suppress_table(
-            {c: float(v) for c, v in cells.items() if v is not None}, row_ids, keys, threshold
-        )
-        if counts
-        else (set(), set())
-    )
-
-    def total(items: list[Decimal | None]) -> Decimal | None:
-        present = [x for x in items if x is not None]
-        return sum(present, Decimal(0)) if present and counts else None
-
-    # A total is published where it is a real sum of several cells and not withheld.
-    row_totals = {
-        s: None if ("r", s) in withheld else total([cells.get((s, k)) for k in keys])
-        for s in row_ids
-        if len(keys) > 1
-    }
-    column_totals = {
-        k: None
-        if ("c", k) in withheld or len(row_ids) < 2
-        else total([cells.get((s, k)) for s in row_ids])
-        for k in keys
-    }
-    grand = (
-        total(list(cells.values()))
-        if not withheld and (len(row_ids) > 1 or len(keys) > 1)
-        else None
-    )
-    return PublicTable(
-        indicator,
-        period,
-        threshold if counts else 0,
-        rows,
-        keys,
-        cells,
-        hidden,
-        row_totals,
-        column_totals,
-        grand,
-    )
+    """Approved values the caller may see, states × disaggregation cells, with totals, as the
+    publication gate (:mod:`.publication`) lets this reader see them."""
+    return publication.table(user, indicator, period)
 
 
 def readable_values(user: Any) -> Any:
-    """Values the caller may read. The public (anonymous callers) sees approved values only: a
-    figure is published once the Commission has approved it, whatever its marking."""
-    values = Value.objects.restrict(user, "view")
-    if not getattr(user, "is_authenticated", False):
-        values = values.filter(status=Value.Status.APPROVED)
-    return values
+    """Values the caller may read: what they steward as reported, and the approved values of
+    others as published (small cells and what would reveal them left out)."""
+    return publication.published_values(user)
 
 
 def visible_indicators(user: Any) -> Any:

@@ -78,30 +78,44 @@ def suppress_table(
     rows: Sequence[Hashable],
     columns: Sequence[Hashable],
     threshold: int,
+    known: Collection[Cell] = (),
 ) -> tuple[set[Cell], set[Line]]:
     """The cells to hide and the totals to withhold.
 
     Cells are hidden first (primary, then the cheapest protection of each recoverable cell). Where
     no cell can protect one (its row holds no other figure, say), the totals through it are
     withheld instead. The grand total is published only when no total is withheld.
+
+    ``known`` are cells the reader already holds (their own organisation's figures): they are
+    never hidden from that reader and never serve as protection, and the check that no hidden
+    cell is recoverable counts them as known, so a reader cannot subtract their own figures
+    from a total to recover someone else's.
     """
     withheld: set[Line] = set()
     if threshold <= 0:
         return set(), withheld
-    hidden = {cell for cell, v in table.items() if v is not None and 0 < v < threshold}
+    known = set(known)
+    hidden = {
+        cell
+        for cell, v in table.items()
+        if v is not None and 0 < v < threshold and cell not in known
+    }
     for _round in range(2 * len(table) + len(rows) + len(columns) + 1):
         exposed = recoverable(hidden, rows, columns, withheld)
         if not exposed:
             return hidden, withheld
         target = min(exposed, key=lambda c: (rows.index(c[0]), columns.index(c[1])))
-        options = _protections(target, hidden, table, rows, columns, withheld)
+        options = _protections(target, hidden, table, rows, columns, withheld, known)
         if options:
             hidden |= min(
                 options, key=lambda cells: (sum(table[c] or 0.0 for c in cells), len(cells))
             )
         else:
             withheld |= {("r", target[0]), ("c", target[1])}
-    return {cell for cell, v in table.items() if v is not None}, set(published_lines(rows, columns))
+    return (
+        {cell for cell, v in table.items() if v is not None and cell not in known},
+        set(published_lines(rows, columns)),
+    )
 
 
 def _protections(
@@ -111,13 +125,14 @@ def _protections(
     rows: Sequence[Hashable],
     columns: Sequence[Hashable],
     withheld: Collection[Line],
+    known: Collection[Cell] = (),
 ) -> list[set[Cell]]:
     """Sets of further cells whose hiding leaves ``target`` undetermined: one cell in its row or
     column, or the other three corners of a rectangle through it (the classic complementary
     pattern). Only cells that hold a figure are hidden."""
 
     def present(cell: Cell) -> bool:
-        return table.get(cell) is not None
+        return table.get(cell) is not None and cell not in known
 
     r, c = target
     options: list[set[Cell]] = []

@@ -16,7 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from seccoop.core.audit import record_export
+from seccoop.core.markings import derived_marking
 from seccoop.core.policy import allowed_owner_ids, get_policy
+from seccoop.core.uploads import refused_upload, upload_limit
 from seccoop.core.views import (
     Column,
     ObjectDetailView,
@@ -26,7 +29,13 @@ from seccoop.core.views import (
     bounded_pk,
     get_restricted_object,
 )
-from seccoop.core.workbooks import ImportRejected, PendingUpload, RowError
+from seccoop.core.workbooks import (
+    WEB_LIMITS,
+    ImportRejected,
+    PendingUpload,
+    RowError,
+    upload_too_large,
+)
 from seccoop.framework.models import Party
 from seccoop.needs.models import AssessmentCycle
 
@@ -44,6 +53,7 @@ from .importer import (
 )
 from .models import Baseline, Indicator, Target, ValidationRule, Value
 from .periods import Kind, Period, PeriodError, parse
+from .publication import steward_values
 from .services import (
     STATUS_LABELS,
     RulesFailed,
@@ -167,9 +177,13 @@ def chart(request: HttpRequest, pk: str) -> HttpResponse:
         .filter(indicator=indicator, state=state)
         .order_by("period_start")
     )
+    # The chart is marked from everything it draws: the indicator, its values and targets.
+    marking = derived_marking(indicator, values, targets)
     response = HttpResponse(
-        render_svg(trend_spec(indicator, state, values, targets)), content_type="image/svg+xml"
+        render_svg(trend_spec(indicator, state, values, targets, marking)),
+        content_type="image/svg+xml",
     )
+    response["X-TLP"] = f"TLP:{marking}"
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
 
@@ -194,6 +208,10 @@ class ValueListView(ObjectListView):
         Column("tlp", gettext_lazy("TLP")),
     ]
 
+    def get_queryset(self) -> Any:
+        # Through the publication gate: others' small counts are not listed or exported.
+        return readable_values(self.request.user).select_related(*self.select_related)
+
 
 class ValueDetailView(ObjectDetailView):
     model = Value
@@ -201,7 +219,7 @@ class ValueDetailView(ObjectDetailView):
     history_url_name = "monitoring:value_history"
 
     def get_base_queryset(self) -> Any:
-        return Value.objects.restrict(self.request.user, "view").select_related(
+        return readable_values(self.request.user).select_related(
             "indicator", "state", "approved_by"
         )
 
@@ -216,8 +234,13 @@ class ValueDetailView(ObjectDetailView):
 
 
 class ValueHistoryView(ObjectHistoryView):
+    """Earlier figures are working data: only the value's stewards read its history."""
+
     model = Value
     detail_url_name = "monitoring:value_detail"
+
+    def get_base_queryset(self) -> Any:
+        return steward_values(self.request.user)
 
 
 ACTION_LABELS = {
@@ -324,7 +347,7 @@ def _grid_rows(user: Any, state: Party, period: Period) -> list[dict[str, Any]]:
     )
     existing = {
         (v.indicator_id, v.disaggregation): v
-        for v in Value.objects.restrict(user, "view").filter(
+        for v in readable_values(user).filter(
             state=state, period=str(period), indicator__in=indicators
         )
     }
@@ -679,15 +702,28 @@ def public_view(request: HttpRequest) -> HttpResponse:
 def template_download(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(template_workbook(request.user), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="values-template.xlsx"'
+    # A blank template with the indicator codes and States the reader may see.
+    record_export(
+        "monitoring.template",
+        fmt="xlsx",
+        marking=derived_marking(Indicator.objects.restrict(request.user, "view")),
+    )
     return response
 
 
+@upload_limit(WEB_LIMITS.max_bytes)
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest) -> HttpResponse:
     """Step 1: upload and dry run. Errors are listed (and downloadable); a clean file is previewed."""
     if not get_policy().can_add(Value, request.user):
         raise Http404
+    too_large = refused_upload(request) if request.method == "POST" else None
+    if too_large is not None:
+        errors = upload_too_large(too_large).errors
+        PendingUpload(request, "values_import").remember_errors(errors)
+        context = {"form": ImportForm(), "errors": errors, "error_count": len(errors)}
+        return render(request, "monitoring/import.html", context, status=400)
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():

@@ -1,6 +1,7 @@
 """/api/v1/needs: assessment cycles, needs and the matrix."""
 
-from __future__ import annotations
+# Annotations stay evaluated (no ``from __future__ import annotations``): ninja's ``paginate``
+# resolves the bounded parameter types of a paginated endpoint at run time.
 
 from decimal import Decimal
 from typing import Any
@@ -26,11 +27,12 @@ from seccoop.core.concurrency import etag_for
 from seccoop.core.markings import TLP
 from seccoop.core.money import RateMissing, check_currency
 from seccoop.core.policy import get_policy
+from seccoop.core.types import Label, SafeText, Version, Year
 from seccoop.framework.models import Category, Party
 
 from .filters import NeedFilterSet
 from .models import AssessmentCycle, Need
-from .services import build_matrix, price_need, save_need
+from .services import build_matrix, price_need, return_need, save_need, validate_need
 
 router = Router(tags=["needs"])
 
@@ -86,18 +88,18 @@ class NeedOut(Schema):
 class NeedIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    cycle: int = Field(description="The cycle's year")
-    state: str = Field(description="ISO alpha-3 code", min_length=3, max_length=3)
-    category: str = Field(description="Category code, I.a to III.c", max_length=6)
-    reference: str = Field(min_length=1, max_length=40)
-    sub_area: str = Field("", max_length=120)
-    description: str = Field(min_length=1, max_length=5000)
+    cycle: Year = Field(description="The cycle's year")
+    state: Label = Field(description="ISO alpha-3 code", min_length=3, max_length=3)
+    category: Label = Field(description="Category code, I.a to III.c", max_length=6)
+    reference: Label = Field(min_length=1, max_length=40)
+    sub_area: Label = Field("", max_length=120)
+    description: SafeText = Field(min_length=1, max_length=5000)
     severity: int = Field(ge=1, le=5)
     gap_type: Need.GapType
     amount: Decimal = Field(ge=0, max_digits=15, decimal_places=2)
-    currency: str = Field(min_length=3, max_length=3)
+    currency: Label = Field(min_length=3, max_length=3)
     priority_rank: int | None = Field(None, ge=1, le=999)
-    evidence: str = Field("", max_length=5000)
+    evidence: SafeText = Field("", max_length=5000)
     status: Need.Status = Need.Status.DRAFT
     tlp: TLP = TLP.AMBER
 
@@ -105,17 +107,24 @@ class NeedIn(Schema):
 class NeedPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    version: int | None = None
-    sub_area: str | None = Field(None, max_length=120)
-    description: str | None = Field(None, min_length=1, max_length=5000)
+    version: Version | None = None
+    sub_area: Label | None = Field(None, max_length=120)
+    description: SafeText | None = Field(None, min_length=1, max_length=5000)
     severity: int | None = Field(None, ge=1, le=5)
     gap_type: Need.GapType | None = None
     amount: Decimal | None = Field(None, ge=0, max_digits=15, decimal_places=2)
-    currency: str | None = Field(None, min_length=3, max_length=3)
+    currency: Label | None = Field(None, min_length=3, max_length=3)
     priority_rank: int | None = Field(None, ge=1, le=999)
-    evidence: str | None = Field(None, max_length=5000)
+    evidence: SafeText | None = Field(None, max_length=5000)
     status: Need.Status | None = None
     tlp: TLP | None = None
+
+
+class ReviewIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = None
+    reason: str = Field("", max_length=500, description="Required to return a need")
 
 
 class MatrixCellOut(Schema):
@@ -149,7 +158,7 @@ def list_cycles(request: HttpRequest) -> Any:
 def list_needs(
     request: HttpRequest,
     q: str | None = None,
-    cycle: int | None = None,
+    cycle: Year | None = None,
     state: str | None = None,
     category: str | None = None,
     status: str | None = None,
@@ -264,10 +273,43 @@ def update_need(request: HttpRequest, pk: int, payload: NeedPatch, response: Htt
     return get_with_etag(request, _needs(request), pk, response)
 
 
+REVIEW_RESPONSES = {
+    200: NeedOut,
+    400: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    412: ErrorOut,
+    428: ErrorOut,
+}
+
+
+@router.post("/needs/{pk}/validate", response=REVIEW_RESPONSES)
+def validate(request: HttpRequest, pk: int, payload: ReviewIn, response: HttpResponse) -> Any:
+    """The Commission's secretariat validates a submitted need (send ``If-Match`` or
+    ``version``). Anyone else, the need's own focal point included, is refused (403)."""
+    need = get_visible(request, _needs(request), pk)
+    require_if_match(request, need, payload.version)
+    validate_need(need, actor=request.user, reason=payload.reason.strip())
+    return get_with_etag(request, _needs(request), pk, response)
+
+
+@router.post("/needs/{pk}/return", response=REVIEW_RESPONSES)
+def return_to_state(
+    request: HttpRequest, pk: int, payload: ReviewIn, response: HttpResponse
+) -> Any:
+    """The Commission's secretariat returns a submitted need to its State; ``reason`` is required
+    and kept in the need's history."""
+    need = get_visible(request, _needs(request), pk)
+    require_if_match(request, need, payload.version)
+    return_need(need, actor=request.user, reason=payload.reason)
+    return get_with_etag(request, _needs(request), pk, response)
+
+
 @router.get("/matrix", response={200: MatrixOut, 404: ErrorOut})
 def matrix(
     request: HttpRequest,
-    cycle: int,
+    cycle: Year,
     status: Need.Status | None = None,
     gap_type: Need.GapType | None = None,
 ) -> Any:

@@ -6,13 +6,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.forms import VersionedModelForm
+from seccoop.core.forms import BoundedForm, VersionedModelForm
 from seccoop.core.markings import TLP
 from seccoop.core.money import CURRENCIES, RateMissing, to_usd
 from seccoop.core.policy import get_policy
 from seccoop.framework.models import Organisation, Party
 
 from .models import AssessmentCycle, Need
+from .services import AUTHOR_STATUSES, entry_errors
 
 
 class NeedForm(VersionedModelForm):
@@ -59,11 +60,18 @@ class NeedForm(VersionedModelForm):
             kind__in=[Organisation.Kind.PARTY, Organisation.Kind.BODY, Organisation.Kind.PARTNER]
         )
         self.fields["tlp"].choices = [c for c in TLP.choices if c[0] != TLP.RED]
+        # An author saves a draft or submits; validating and returning are the Commission's.
+        status = self.fields["status"]
+        status.choices = [c for c in Need.Status.choices if c[0] in AUTHOR_STATUSES]
+        status.help_text = _("Submitting releases the need to the Commission, which reviews it.")
+        status.error_messages["invalid_choice"] = _(
+            "Only the Commission's secretariat validates or returns a need; save it as draft or "
+            "submitted."
+        )
+        if self.instance.pk and self.instance.status not in AUTHOR_STATUSES:
+            self.initial["status"] = Need.Status.SUBMITTED
         if not self.instance.pk:
             self.fields["tlp"].initial = Need.default_tlp
-            self.fields["releasable_to"].initial = list(
-                Organisation.objects.filter(code="COMMISSION")
-            )
             self.fields["status"].initial = Need.Status.DRAFT
 
     def clean(self) -> dict[str, Any]:
@@ -79,10 +87,15 @@ class NeedForm(VersionedModelForm):
         state = data.get("state")
         if state is not None:
             self.instance.owner_id = state.organisation_id
+        status, tlp = data.get("status"), data.get("tlp")
+        if status and tlp:
+            probe = Need(status=status, tlp=tlp)
+            for name, message in entry_errors(probe).items():
+                self.add_error(name, message)
         return data
 
 
-class ImportForm(forms.Form):
+class ImportForm(BoundedForm):
     cycle = forms.ModelChoiceField(label=_("Cycle"), queryset=AssessmentCycle.objects.none())
     file = forms.FileField(label=_("Workbook (.xlsx)"))
 

@@ -33,9 +33,10 @@ from seccoop.core.workbooks import (
     read_sheet,
     text_cell,
 )
-from seccoop.framework.models import Category, Organisation, Party
+from seccoop.framework.models import Category, Party
 
 from .models import AssessmentCycle, Need
+from .services import AUTHOR_STATUSES, entry_errors, save_needs
 
 SHEET = "Needs"
 LISTS_SHEET = "Lists"
@@ -53,8 +54,11 @@ COLUMNS: list[tuple[str, str]] = [
     ("priority_rank", "State priority rank"),
     ("evidence", "Evidence"),
 ]
+#: An optional twelfth column: draft or submitted (empty: submitted). Validated and returned are
+#: the Commission's review and are refused with a row error.
+STATUS_COLUMN = ("status", "Status")
 FIELDS = [f for f, _h in COLUMNS]
-LETTER = {f: get_column_letter(i) for i, (f, _h) in enumerate(COLUMNS, start=1)}
+LETTER = {f: get_column_letter(i) for i, (f, _h) in enumerate([*COLUMNS, STATUS_COLUMN], start=1)}
 COMPARED = [
     "sub_area",
     "description",
@@ -64,6 +68,7 @@ COMPARED = [
     "currency",
     "priority_rank",
     "evidence",
+    "status",
 ]
 #: 15 significant digits: what SQLite keeps exactly (its REAL-backed decimals), with 2 decimals.
 MAX_AMOUNT = Decimal("9999999999999.99")
@@ -89,7 +94,7 @@ class ImportPlan:
 
 def read_workbook(data: bytes, limits: Limits = WEB_LIMITS) -> list[list[Any]]:
     """Check the file and return the rows of the Needs sheet (row 1 is the header)."""
-    return read_sheet(data, SHEET, COLUMNS, limits)
+    return read_sheet(data, SHEET, COLUMNS, limits, optional=1)  # the optional Status column
 
 
 class _Lookups:
@@ -103,6 +108,10 @@ class _Lookups:
             self.gap_types[value.lower()] = value
             self.gap_types[str(label).lower()] = value
         self.allowed = allowed_owner_ids
+        self.statuses: dict[str, str] = {}
+        for value, label in Need.Status.choices:
+            self.statuses[value.lower()] = value
+            self.statuses[str(label).lower()] = value
 
 
 def plan_import(
@@ -131,11 +140,18 @@ def plan_import(
         )
         return plan
 
+    header = [str(c).strip().lower() for c in rows[0]] if rows else []
+    with_status = len(header) > len(COLUMNS) and header[len(COLUMNS)] in {
+        t.lower() for t in STATUS_COLUMN
+    }
     for number, raw in enumerate(rows[1:], start=2):
         cells = list(raw[: len(COLUMNS)]) + [None] * (len(COLUMNS) - len(raw))
         if all(c in (None, "") for c in cells):
             continue
         values = dict(zip(FIELDS, cells, strict=True))
+        status_text = (
+            text_cell(raw[len(COLUMNS)]) if with_status and len(raw) > len(COLUMNS) else ""
+        )
         errors: list[RowError] = []
 
         def err(
@@ -258,6 +274,22 @@ def plan_import(
                         value=texts["priority_rank"]
                     ),
                 )
+        status = look.statuses.get(status_text.lower()) if status_text else Need.Status.SUBMITTED
+        if status is None:
+            err(
+                "status",
+                _("Unknown status '{value}'. Use draft or submitted.").format(
+                    value=status_text[:40]
+                ),
+            )
+        elif status not in AUTHOR_STATUSES:
+            err(
+                "status",
+                _(
+                    "Only the Commission's secretariat validates or returns a need; a workbook "
+                    "row is draft or submitted (found '{value}')."
+                ).format(value=status_text[:40]),
+            )
         if len(texts["sub_area"]) > 120:
             err("sub_area", _("The sub-area is longer than 120 characters."))
         if state is not None and category is not None and reference:
@@ -301,52 +333,50 @@ def plan_import(
                     owner_id=state.organisation_id,
                     tlp=Need.default_tlp,
                     amount_usd=amount_usd,
-                    status=Need.Status.SUBMITTED,
+                    status=status,
                     **fields,
                 )
             )
-        elif (
+            continue
+        changed = (
             any(getattr(current, k) != v for k, v in fields.items())
             or current.amount_usd != amount_usd
-        ):
-            for k, v in fields.items():
-                setattr(current, k, v)
-            current.amount_usd = amount_usd
-            current.version += 1
-            current.updated_at = timezone.now()
-            plan.update.append(current)
-        else:
+        )
+        # An empty status keeps an unchanged need as it is; a changed need is submitted again.
+        if not status_text:
+            status = Need.Status.SUBMITTED if changed else current.status
+        if not changed and status == current.status:
             plan.unchanged += 1
+            continue
+        for k, v in fields.items():
+            setattr(current, k, v)
+        current.status = status
+        for message in entry_errors(current).values():
+            err("status", message)
+        if errors:
+            plan.errors.extend(errors)
+            continue
+        current.amount_usd = amount_usd
+        current.version += 1
+        current.updated_at = timezone.now()
+        plan.update.append(current)
     return plan
 
 
 def apply_import(plan: ImportPlan, *, actor: Any, source: str = "") -> dict[str, int]:
-    """Write the plan in one transaction, with history rows and one audit event."""
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
-
+    """Write the plan through ``services.save_needs`` (the rules every path shares, in one
+    transaction, with history rows) and one audit event."""
     if plan.errors:
         raise ImportRejected(plan.errors)
     reason = _("Imported from {source}").format(source=source or _("a workbook"))
-    commission = Organisation.objects.filter(code="COMMISSION").first()
     with transaction.atomic():
-        created = bulk_create_with_history(
-            plan.create, Need, batch_size=2000, default_user=actor, default_change_reason=reason
+        save_needs(
+            plan.create,
+            plan.update,
+            actor=actor,
+            reason=reason,
+            fields=COMPARED + ["amount_usd", "version", "updated_at"],
         )
-        if commission is not None and created:
-            through = Need.releasable_to.through
-            through.objects.bulk_create(
-                [through(need_id=n.pk, organisation_id=commission.pk) for n in created],
-                batch_size=5000,
-            )
-        if plan.update:
-            bulk_update_with_history(
-                plan.update,
-                Need,
-                COMPARED + ["amount_usd", "version", "updated_at"],
-                batch_size=2000,
-                default_user=actor,
-                default_change_reason=reason,
-            )
         record_event(
             "needs.imported",
             actor=actor,
@@ -368,10 +398,10 @@ def template_workbook(user: Any, cycle: AssessmentCycle | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
-    ws.append([title for _f, title in COLUMNS])
+    ws.append([title for _f, title in [*COLUMNS, STATUS_COLUMN]])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    widths = [10, 10, 14, 22, 60, 12, 16, 16, 10, 12, 40]
+    widths = [10, 10, 14, 22, 60, 12, 16, 16, 10, 12, 40, 12]
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     lists = wb.create_sheet(LISTS_SHEET)
@@ -384,6 +414,7 @@ def template_workbook(user: Any, cycle: AssessmentCycle | None = None) -> bytes:
         "category": list(Category.objects.restrict(user, "view").values_list("code", flat=True)),
         "gap_type": list(Need.GapType.values),
         "currency": sorted(CURRENCIES),
+        "status": [str(s) for s in AUTHOR_STATUSES],
     }
     for col, (name, values) in enumerate(columns.items(), start=1):
         lists.cell(row=1, column=col, value=name)

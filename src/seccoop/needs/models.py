@@ -53,6 +53,9 @@ class Need(MarkedModel):
 
     default_tlp = TLP.AMBER
     editor_roles = frozenset({Role.FOCAL_POINT, Role.SECRETARIAT})
+    #: Who validates or returns a submitted need (of the organisations it is released to; the
+    #: service narrows this to the Commission).
+    reviewer_roles = frozenset({Role.SECRETARIAT})
 
     class GapType(models.TextChoices):
         EQUIPMENT = "equipment", _("Equipment")

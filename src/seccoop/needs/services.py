@@ -1,18 +1,40 @@
-"""Needs services: saving one need with its USD value, and the matrix aggregate."""
+"""Needs services: the one path by which a need is written, whatever it comes from (the form, the
+workbook import, the API), the Commission's review, and the matrix aggregate.
+
+The rules every path shares:
+
+* An author (a State's focal point) saves a need as **draft** or **submitted**, never validated or
+  returned: only the Commission's secretariat validates or returns a need (``validate_need``,
+  ``return_need``), and a return needs a reason, kept in the need's history.
+* A submitted need is released to the Commission (the Commission is added to its release list), so
+  it must carry a marking the Commission can read: TLP:AMBER+STRICT (owner only) and TLP:RED are
+  refused for a submitted need.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
 
+from seccoop.accounts.models import Role
+from seccoop.accounts.policy import user_scope
+from seccoop.core.markings import TLP
+from seccoop.core.models import mark_history
 from seccoop.core.money import to_usd
 from seccoop.framework.models import Category, Organisation, Party
+from seccoop.framework.services import commission
 
 from .models import AssessmentCycle, Need
+
+#: What an author may save a need as; validated and returned are the Commission's review.
+AUTHOR_STATUSES = (Need.Status.DRAFT, Need.Status.SUBMITTED)
 
 
 def price_need(need: Need) -> Need:
@@ -21,21 +43,173 @@ def price_need(need: Need) -> Need:
     return need
 
 
-def save_need(need: Need, *, actor: Any, reason: str = "") -> Need:
-    """Create or change one need; a new need is released to the Commission (TLP:AMBER)."""
+def entry_errors(need: Need, *, stored_status: str | None = None) -> dict[str, str]:
+    """What an author may not save, by field (empty when the need may be saved): a status other
+    than draft or submitted, a TLP:RED marking, or a submitted need the Commission could not
+    read."""
+    errors: dict[str, str] = {}
+    if need.status not in AUTHOR_STATUSES:
+        label = Need.Status(need.status).label if need.status in Need.Status.values else need.status
+        if stored_status is not None and need.status == stored_status:
+            errors["status"] = _(
+                "This need is {status}; to change it, save it as draft or submitted (the "
+                "Commission then reviews it again)."
+            ).format(status=str(label).lower())
+        else:
+            errors["status"] = _(
+                "Only the Commission's secretariat validates or returns a need; save it as draft "
+                "or submitted (found '{value}')."
+            ).format(value=str(label))
+    if need.tlp == TLP.RED:
+        errors["tlp"] = _("TLP:RED needs named recipients; use AMBER+STRICT instead.")
+    elif need.status == Need.Status.SUBMITTED and need.tlp == TLP.AMBER_STRICT:
+        errors["tlp"] = _(
+            "A submitted need is released to the Commission, which cannot read TLP:AMBER+STRICT; "
+            "mark it TLP:AMBER (or keep it as a draft)."
+        )
+    return errors
+
+
+def check_entry(need: Need, *, stored_status: str | None = None) -> None:
+    errors = entry_errors(need, stored_status=stored_status)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _stored_status(need: Need) -> str | None:
+    if need.pk is None:
+        return None
+    return Need.objects.filter(pk=need.pk).values_list("status", flat=True).first()
+
+
+def save_need(
+    need: Need,
+    *,
+    actor: Any,
+    reason: str = "",
+    releases: Iterable[Organisation] | None = None,
+) -> Need:
+    """Create or change one need (the form and the API): the author's rules (``check_entry``), its
+    USD value, its State as owner, ``releases`` as its release list when given, and a submitted need
+    released to the Commission."""
+    check_entry(need, stored_status=_stored_status(need))
     creating = need.pk is None
     with transaction.atomic():
         price_need(need)
         if creating:
             need.owner_id = need.state.organisation_id
-        need._change_reason = reason or ("Created" if creating else "Edited")
-        need._history_user = actor
+        mark_history(need, reason=reason or (_("Created") if creating else _("Edited")), user=actor)
         need.save()
-        if creating:
-            commission = Organisation.objects.filter(code="COMMISSION").first()
-            if commission is not None:
-                need.releasable_to.add(commission)
+        if releases is not None:
+            need.releasable_to.set(list(releases))
+        release_submitted([need])
     return need
+
+
+def release_submitted(needs: list[Need]) -> None:
+    """Release the submitted ones of ``needs`` to the Commission (one query for all)."""
+    body = commission()
+    ids = [n.pk for n in needs if n.status == Need.Status.SUBMITTED]
+    if body is None or not ids:
+        return
+    through = Need.releasable_to.through
+    through.objects.bulk_create(
+        [through(need_id=i, organisation_id=body.pk) for i in ids],
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
+
+
+def save_needs(
+    create: list[Need], update: list[Need], *, actor: Any, reason: str, fields: list[str]
+) -> list[Need]:
+    """Many needs in one transaction (the workbook import): the same rules as ``save_need``,
+    written in bulk with history rows. ``fields`` are the columns an update writes."""
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    stored = dict(Need.objects.filter(pk__in=[n.pk for n in update]).values_list("pk", "status"))
+    for need in [*create, *update]:
+        check_entry(need, stored_status=stored.get(need.pk))
+    with transaction.atomic():
+        created = bulk_create_with_history(
+            create, Need, batch_size=2000, default_user=actor, default_change_reason=reason
+        )
+        if update:
+            bulk_update_with_history(
+                update,
+                Need,
+                fields,
+                batch_size=2000,
+                default_user=actor,
+                default_change_reason=reason,
+            )
+        release_submitted([*created, *update])
+    return list(created)
+
+
+# --- the Commission's review ----------------------------------------------------------------
+
+
+def reviewable_needs(user: Any) -> Any:
+    """The needs ``user`` may validate or return: the user is a secretariat officer of the
+    Commission (or a platform administrator) and the need is released to the Commission."""
+    body = commission()
+    if body is None or not getattr(user, "is_authenticated", False):
+        return Need.objects.none()
+    if not user.is_superuser and body.pk not in user_scope(user).orgs_with_roles(
+        {Role.SECRETARIAT}
+    ):
+        return Need.objects.none()
+    return Need.objects.restrict(user, "review").filter(releasable_to=body)
+
+
+def may_review(need: Need, user: Any) -> bool:
+    return bool(reviewable_needs(user).filter(pk=need.pk).exists())
+
+
+def _review(need: Need, *, actor: Any, status: str, reason: str, reason_required: bool) -> Need:
+    with transaction.atomic():
+        locked = reviewable_needs(actor).select_for_update().filter(pk=need.pk).first()
+        if locked is None:
+            raise PermissionDenied(
+                _("Only the Commission's secretariat validates or returns a need.")
+            )
+        if locked.status != Need.Status.SUBMITTED:
+            raise ValidationError(
+                {
+                    "status": _(
+                        "Only a submitted need can be validated or returned; {need} is {status}."
+                    ).format(need=str(locked), status=locked.get_status_display().lower())
+                }
+            )
+        if reason_required and not reason:
+            raise ValidationError({"reason": _("Give the reason for returning this need.")})
+        locked.status = status
+        locked.version += 1
+        if status == Need.Status.RETURNED:
+            reason = _("Returned: {reason}").format(reason=reason)
+        mark_history(locked, reason=reason or _("Validated"), user=actor)
+        locked.save()
+    return locked
+
+
+def validate_need(need: Need, *, actor: Any, reason: str = "") -> Need:
+    """The Commission's secretariat validates a submitted need."""
+    return _review(
+        need, actor=actor, status=Need.Status.VALIDATED, reason=reason, reason_required=False
+    )
+
+
+def return_need(need: Need, *, actor: Any, reason: str) -> Need:
+    """The Commission's secretariat returns a submitted need to its State, with a reason (kept in
+    the need's history as "Returned: <reason>")."""
+    return _review(
+        need,
+        actor=actor,
+        status=Need.Status.RETURNED,
+        reason=(reason or "").strip()[:500],
+        reason_required=True,
+    )
 
 
 @dataclass

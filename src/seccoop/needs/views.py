@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,8 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from seccoop.core.audit import record_export
+from seccoop.core.markings import TLP
 from seccoop.core.numbers import format_amount
 from seccoop.core.policy import allowed_owner_ids, get_policy
+from seccoop.core.uploads import refused_upload, upload_limit
 from seccoop.core.views import (
     Column,
     ObjectDeleteView,
@@ -25,8 +29,10 @@ from seccoop.core.views import (
     ObjectEditView,
     ObjectHistoryView,
     ObjectListView,
+    get_restricted_object,
+    query_year,
 )
-from seccoop.core.workbooks import PendingUpload
+from seccoop.core.workbooks import WEB_LIMITS, PendingUpload, upload_too_large
 
 from .filters import NeedFilterSet
 from .forms import CycleForm, ImportForm, NeedForm
@@ -38,7 +44,7 @@ from .importer import (
     template_workbook,
 )
 from .models import AssessmentCycle, Need
-from .services import Matrix, build_matrix
+from .services import Matrix, build_matrix, may_review, return_need, save_need, validate_need
 
 NEED_COLUMNS = [
     Column("reference", gettext_lazy("Reference"), link=True),
@@ -87,6 +93,19 @@ class NeedDetailView(ObjectDetailView):
             .prefetch_related("releasable_to")
         )
 
+    def extra_context(self, obj: Any) -> dict[str, Any]:
+        """The Commission's secretariat sees the review form on a submitted need; everyone sees
+        why a returned need was returned (the reason kept in its history)."""
+        returned = None
+        if obj.status == Need.Status.RETURNED:
+            last = obj.history.filter(status=Need.Status.RETURNED).order_by("-history_date").first()
+            returned = last.history_change_reason if last is not None else None
+        return {
+            "can_review": obj.status == Need.Status.SUBMITTED
+            and may_review(obj, self.request.user),
+            "returned_reason": returned,
+        }
+
 
 class NeedHistoryView(ObjectHistoryView):
     model = Need
@@ -94,9 +113,45 @@ class NeedHistoryView(ObjectHistoryView):
 
 
 class NeedEditView(ObjectEditView):
+    """Add or change a need through ``services.save_need``, the path the import and the API take
+    too (draft or submitted only; a submitted need is released to the Commission)."""
+
     model = Need
     form_class = NeedForm
     success_url_name = "needs:need_detail"
+
+    def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
+        need = form.save(commit=False)
+        if version is not None:
+            need.version = version + 1
+        return save_need(
+            need,
+            actor=self.request.user,
+            reason=reason,
+            releases=form.cleaned_data.get("releasable_to") or [],
+        )
+
+
+@login_required
+@require_POST
+def need_review(request: HttpRequest, pk: str) -> HttpResponse:
+    """The Commission's secretariat validates a submitted need, or returns it with a reason."""
+    need = get_restricted_object(request, Need, pk)
+    action = request.POST.get("action", "")
+    try:
+        if action == "validate":
+            validate_need(need, actor=request.user)
+            messages.success(request, _("{need} is validated.").format(need=need))
+        elif action == "return":
+            return_need(need, actor=request.user, reason=request.POST.get("reason", "")[:500])
+            messages.success(request, _("{need} is returned to its State.").format(need=need))
+        else:
+            messages.error(request, _("Choose validate or return."))
+    except PermissionDenied:
+        raise
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return HttpResponseRedirect(reverse("needs:need_detail", args=[need.pk]))
 
 
 class NeedDeleteView(ObjectDeleteView):
@@ -168,8 +223,9 @@ def matrix_svg(matrix: Matrix, list_url: str, query: dict[str, Any]) -> str:
             year=matrix.cycle.year
         )
     )
+    # A group, not an image: its cells are links, and an image's children are not interactive.
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="heatmap" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" class="heatmap" '
         f'aria-label="{title}"><title>{title}</title>' + "".join(parts) + "</svg>"
     )
 
@@ -179,10 +235,7 @@ def matrix_view(request: HttpRequest) -> HttpResponse:
     cycles = list(AssessmentCycle.objects.restrict(request.user, "view"))
     if not cycles:
         return render(request, "needs/matrix.html", {"cycles": [], "matrix": None})
-    try:
-        year = int(request.GET.get("cycle") or cycles[0].year)
-    except ValueError:
-        year = cycles[0].year
+    year = query_year(request, "cycle") or cycles[0].year
     cycle = next((c for c in cycles if c.year == year), None)
     if cycle is None:
         raise Http404
@@ -233,6 +286,8 @@ def template_download(request: HttpRequest) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="needs-template.xlsx"'
+    # A blank template with the reference lists (TLP:CLEAR Framework data).
+    record_export("needs.template", fmt="xlsx", marking=TLP.CLEAR)
     return response
 
 
@@ -240,12 +295,20 @@ def _allowed_owner_ids(user: Any) -> set[int] | None:
     return allowed_owner_ids(Need, user)
 
 
+@upload_limit(WEB_LIMITS.max_bytes)
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest) -> HttpResponse:
     """Step 1: upload and dry run. Errors are listed (and downloadable); a clean file is previewed."""
     if not get_policy().can_add(Need, request.user):
         raise Http404
+    too_large = refused_upload(request) if request.method == "POST" else None
+    if too_large is not None:
+        errors = upload_too_large(too_large).errors
+        PendingUpload(request, "needs_import").remember_errors(errors)
+        form = ImportForm(initial={"cycle": request.POST.get("cycle")}, user=request.user)
+        context = {"form": form, "errors": errors, "error_count": len(errors)}
+        return render(request, "needs/import.html", context, status=400)
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():

@@ -4,7 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from seccoop.core.admin import RestrictedAdminMixin
 
-from .models import Benchmark, Measure, Milestone, PlanVersion
+from .models import Benchmark, Measure, MeasureVersion, Milestone, PlanVersion
 
 
 @admin.register(PlanVersion)
@@ -14,10 +14,18 @@ class PlanVersionAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Measure)
 class MeasureAdmin(RestrictedAdminMixin, TranslationAdmin, SimpleHistoryAdmin):
-    list_display = ("code", "title", "plan", "category", "kind", "status")
-    list_filter = ("plan", "kind", "status")
+    list_display = ("code", "title", "plan", "ended_by", "category", "kind", "status")
+    list_filter = ("plan", "ended_by", "kind", "status")
     search_fields = ("code", "title")
     raw_id_fields = ("needs", "parent")
+
+
+@admin.register(MeasureVersion)
+class MeasureVersionAdmin(RestrictedAdminMixin, TranslationAdmin, SimpleHistoryAdmin):
+    list_display = ("code", "title", "plan", "measure", "category", "order")
+    list_filter = ("plan",)
+    search_fields = ("code", "title")
+    raw_id_fields = ("measure",)
 
 
 @admin.register(Milestone)

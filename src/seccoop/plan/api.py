@@ -1,10 +1,12 @@
 """/api/v1/plan: plan versions, measures and diffs."""
 
-from __future__ import annotations
+# Annotations stay evaluated (no ``from __future__ import annotations``): ninja's ``paginate``
+# resolves the bounded parameter types of a paginated endpoint at run time.
 
 from datetime import date
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -21,10 +23,11 @@ from seccoop.core.api import (
     get_with_etag,
     require_if_match,
 )
+from seccoop.core.types import BoundedDate, Id, Label, Version, Year
 from seccoop.framework.models import Organisation
 
 from .filters import MeasureFilterSet, PlanVersionFilterSet
-from .models import Measure, PlanVersion
+from .models import Measure, MeasureVersion, PlanVersion
 from .services import (
     adopt_plan_version,
     attach_progress,
@@ -61,6 +64,17 @@ class VersionOut(Schema):
         return int(getattr(obj, "measure_count", 0))
 
 
+class MeasureVersionOut(Schema):
+    """What one plan version says about the measure."""
+
+    plan: int
+    label: str
+    status: str
+    code: str
+    title: str
+    category: str | None
+
+
 class MeasureOut(Schema):
     id: int
     version: int
@@ -78,10 +92,37 @@ class MeasureOut(Schema):
     parent: str | None
     progress: int | None
     tlp: str
+    ended: bool = Field(description="An adopted version no longer holds the measure.")
+    ended_by: int | None = Field(description="The adopted version that ended the measure.")
+    versions: list[MeasureVersionOut] = Field(
+        description="What each plan version holding the measure says about it, newest first."
+    )
 
     @staticmethod
     def resolve_plan(obj: Measure) -> int:
         return obj.plan_id
+
+    @staticmethod
+    def resolve_ended(obj: Measure) -> bool:
+        return obj.ended_by_id is not None
+
+    @staticmethod
+    def resolve_ended_by(obj: Measure) -> int | None:
+        return obj.ended_by_id
+
+    @staticmethod
+    def resolve_versions(obj: Measure) -> list[dict[str, Any]]:
+        return [
+            {
+                "plan": e.plan_id,
+                "label": e.plan.label,
+                "status": e.plan.status,
+                "code": e.code,
+                "title": e.title,
+                "category": e.category.code if e.category_id else None,  # type: ignore[union-attr]  # checked by the id
+            }
+            for e in obj.versions.all()
+        ]
 
     @staticmethod
     def resolve_lineage(obj: Measure) -> str:
@@ -106,15 +147,15 @@ class MeasureOut(Schema):
 
 class AdoptIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    adopted_on: date
-    body: str = Field("DIALOGUE", description="Code of the adopting body")
-    version: int | None = None
+    adopted_on: BoundedDate
+    body: Label = Field("DIALOGUE", max_length=40, description="Code of the adopting body")
+    version: Version | None = None
 
 
 class NextIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    year: int = Field(ge=2010, le=2100)
-    label: str = Field(min_length=1, max_length=120)
+    year: Year = Field(ge=2010)
+    label: Label = Field(min_length=1, max_length=120)
 
 
 def _versions(request: HttpRequest) -> Any:
@@ -123,8 +164,11 @@ def _versions(request: HttpRequest) -> Any:
     from django.db.models.functions import Coalesce
 
     visible = (
-        Measure.objects.restrict(request.user, "view")
-        .filter(plan=OuterRef("pk"))
+        MeasureVersion.objects.restrict(request.user, "view")
+        .filter(
+            plan=OuterRef("pk"),
+            measure__in=Measure.objects.restrict(request.user, "view").values("pk"),
+        )
         .order_by()
         .values("plan")
         .annotate(n=Count("id"))
@@ -138,15 +182,22 @@ def _versions(request: HttpRequest) -> Any:
 
 
 def _measures(request: HttpRequest) -> Any:
+    entries = (
+        MeasureVersion.objects.restrict(request.user, "view")
+        .select_related("plan", "category")
+        .order_by("-plan__year", "-plan_id")
+    )
     return with_progress(
-        Measure.objects.restrict(request.user, "view").select_related("category", "lead", "parent")
+        Measure.objects.restrict(request.user, "view")
+        .select_related("category", "lead", "parent")
+        .prefetch_related(Prefetch("versions", queryset=entries))
     )
 
 
 @router.get("/versions", response=list[VersionOut])
 @paginate(Pagination)
 def list_versions(
-    request: HttpRequest, q: str | None = None, status: str | None = None, year: int | None = None
+    request: HttpRequest, q: str | None = None, status: str | None = None, year: Year | None = None
 ) -> Any:
     return filter_queryset(request, PlanVersionFilterSet, _versions(request))
 
@@ -215,11 +266,12 @@ class MeasurePagination(Pagination):
 def list_measures(
     request: HttpRequest,
     q: str | None = None,
-    version: int | None = None,
+    version: Id | None = None,
     category: str | None = None,
     status: str | None = None,
     kind: str | None = None,
     state: str | None = None,
+    ended: bool | None = None,
 ) -> Any:
     return filter_queryset(request, MeasureFilterSet, _measures(request))
 

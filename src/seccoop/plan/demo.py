@@ -1,4 +1,6 @@
-"""Demo Plan of Action: an adopted 2025 version of about 150 measures and a 2026 draft with changes."""
+"""Demo Plan of Action: three plan years of about 150 measures (2024 and 2025 superseded, 2026 in
+force) and a 2027 draft. Each year drops, renames and adds a few measures; the measures carried
+over are the same measures, with their status, milestones and funding."""
 
 from __future__ import annotations
 
@@ -12,7 +14,16 @@ from seccoop.framework.models import Category, Organisation, Party
 from seccoop.needs.models import Need
 
 from .models import Benchmark, Measure, Milestone, PlanVersion
-from .services import adopt_plan_version, revise_benchmark, seed_first_version, start_next_version
+from .services import (
+    add_measure,
+    adopt_plan_version,
+    change_content,
+    record_milestone,
+    revise_benchmark,
+    seed_first_version,
+    set_measure_status,
+    start_next_version,
+)
 
 TITLES: dict[str, list[str]] = {
     "I.a": [
@@ -67,7 +78,7 @@ REGIONS = [
 KINDS = ["programme", "capacity", "equipment", "legislation", "programme"]
 
 
-def _add_measures(version: PlanVersion, rng: random.Random, count: int) -> None:
+def _add_measures(version: PlanVersion, rng: random.Random, count: int, actor: object) -> None:
     categories = list(Category.objects.order_by("priority__number", "letter"))
     commission = Organisation.objects.get(code="COMMISSION")
     leads = list(
@@ -80,7 +91,7 @@ def _add_measures(version: PlanVersion, rng: random.Random, count: int) -> None:
     for pk, category_id in Need.objects.filter(cycle__year=2026).values_list("pk", "category_id"):
         needs_by_category.setdefault(category_id, []).append(pk)
     counters: dict[str, int] = {}
-    for code in version.measures.values_list("code", flat=True):
+    for code in version.entries.values_list("code", flat=True):
         prefix, _sep, number = code.rpartition("-")
         if number.isdigit():
             counters[prefix] = max(counters.get(prefix, 0), int(number))
@@ -88,9 +99,8 @@ def _add_measures(version: PlanVersion, rng: random.Random, count: int) -> None:
         category = categories[i % len(categories)]
         counters[category.code] = counters.get(category.code, 0) + 1
         title = f"{rng.choice(TITLES[category.code])} — {rng.choice(REGIONS)}"
-        start = date(2025, 1, 1) + timedelta(days=rng.randrange(0, 365))
+        start = date(version.year, 1, 1) + timedelta(days=rng.randrange(0, 365))
         measure = Measure(
-            plan=version,
             code=f"{category.code}-{counters[category.code]:02d}",
             title=title,
             description=f"{title}: {category.objective}",
@@ -101,12 +111,11 @@ def _add_measures(version: PlanVersion, rng: random.Random, count: int) -> None:
             start=start,
             end=start + timedelta(days=rng.choice([365, 730, 1095])),
             status=rng.choice(["pipeline", "implementation", "implementation", "finalisation"]),
-            order=100 + i,
+            order=100 + i + 1000 * (version.year - 2024),
             owner=commission,
             tlp="CLEAR",
         )
-        measure._change_reason = "Demo plan"
-        measure.save()
+        add_measure(version, measure, actor=actor, reason="Demo plan")
         measure.participating_states.set(rng.sample(states, rng.randint(2, 6)))
         measure.partners.set(rng.sample(partners, rng.randint(1, 3)))
         pool = needs_by_category.get(category.pk, [])
@@ -118,7 +127,7 @@ def _add_measures(version: PlanVersion, rng: random.Random, count: int) -> None:
                 measure=measure,
                 title=f"Milestone {k + 1}: {['inception', 'procurement', 'delivery', 'evaluation'][k]}",
                 due=due,
-                completed_on=due if due < date(2026, 6, 1) and rng.random() < 0.7 else None,
+                completed_on=due if due < date(version.year, 6, 1) and rng.random() < 0.7 else None,
                 owner=commission,
                 tlp="CLEAR",
             )
@@ -133,10 +142,67 @@ def _add_measures(version: PlanVersion, rng: random.Random, count: int) -> None:
         )
 
 
+def _review(
+    version: PlanVersion, rng: random.Random, actor: object, *, drop: int, rename: int, add: int
+) -> None:
+    """The annual review in a draft: a few measures dropped (merged into others), a few renamed,
+    a few recalibrated (benchmarks revised with a reason), a few added."""
+    entries = list(version.entries.exclude(measure__kind="institutional").order_by("code"))
+    rng.shuffle(entries)
+    for entry in entries[:drop]:
+        entry._change_reason = "Merged into other measures at the Commission's review"
+        entry.delete()
+    for entry in entries[drop : drop + rename]:
+        change_content(
+            entry,
+            actor=actor,
+            reason="Scope widened at the annual review",
+            title=f"{entry.title} (extended)",
+            title_en=f"{entry.title_en or entry.title} (extended)",
+        )
+    for entry in entries[drop + rename : drop + rename + 6]:
+        benchmark = entry.measure.benchmarks.first()
+        if benchmark is not None:
+            revise_benchmark(
+                benchmark,
+                actor=actor,
+                value=str(int(benchmark.value) + 20),
+                reason=f"Target raised after the {version.year - 1} results",
+            )
+    _add_measures(version, rng, add, actor)
+
+
+def _implement(version: PlanVersion, rng: random.Random, actor: object) -> None:
+    """A year of implementation on the plan in force: statuses move on, milestones complete."""
+    measures = list(Measure.objects.filter(versions__plan=version).exclude(kind="institutional"))
+    for measure in rng.sample(measures, min(len(measures), 12)):
+        if measure.status == Measure.Status.PIPELINE:
+            set_measure_status(
+                measure,
+                actor=actor,
+                status=Measure.Status.IMPLEMENTATION,
+                reason="Funding committed; implementation started",
+            )
+    due = Milestone.objects.filter(
+        measure__versions__plan=version,
+        completed_on__isnull=True,
+        due__lt=date(version.year + 1, 1, 1),
+    )
+    for milestone in due[:30]:
+        if rng.random() < 0.6:
+            record_milestone(
+                milestone,
+                actor=actor,
+                completed_on=milestone.due,
+                evidence="Progress report to the Commission",
+                reason="Reported by the lead body",
+            )
+
+
 def load_demo_plan(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed)
     first = seed_first_version()
-    if PlanVersion.objects.filter(label="Plan of Action 2025").exists():
+    if PlanVersion.objects.filter(label="Plan of Action 2024").exists():
         ctx.log("  plan already loaded")
         return
     from seccoop.accounts.models import User
@@ -144,30 +210,21 @@ def load_demo_plan(ctx: DemoContext) -> None:
     actor = User.objects.get(username="secretariat")
     dialogue = Organisation.objects.get(code="DIALOGUE")
     with transaction.atomic():
-        v2025 = start_next_version(first, actor=actor, year=2025, label="Plan of Action 2025")
-        _add_measures(v2025, rng, 144 if ctx.size == "demo" else 4994)
+        v2024 = start_next_version(first, actor=actor, year=2024, label="Plan of Action 2024")
+        _add_measures(v2024, rng, 140 if ctx.size == "demo" else 4990, actor)
+        v2024 = adopt_plan_version(v2024, actor=actor, adopted_on=date(2024, 6, 6), body=dialogue)
+        _implement(v2024, rng, actor)
+        v2025 = start_next_version(v2024, actor=actor, year=2025, label="Plan of Action 2025")
+        _review(v2025, rng, actor, drop=3, rename=4, add=6)
         v2025 = adopt_plan_version(v2025, actor=actor, adopted_on=date(2025, 6, 12), body=dialogue)
+        _implement(v2025, rng, actor)
         v2026 = start_next_version(v2025, actor=actor, year=2026, label="Plan of Action 2026")
-        measures = list(v2026.measures.exclude(kind="institutional").order_by("code"))
-        for m in measures[:3]:
-            m._change_reason = "Merged into other measures at the Commission's review"
-            m.delete()
-        for m in measures[3:9]:
-            m.status = "finalisation" if m.status == "implementation" else "implementation"
-            m.end = (m.end or date(2026, 12, 31)) + timedelta(days=180)
-            m.version += 1
-            m._change_reason = "Recalibrated at the annual review"
-            m.save()
-            benchmark = m.benchmarks.first()
-            if benchmark is not None:
-                revise_benchmark(
-                    benchmark,
-                    actor=actor,
-                    value=str(int(benchmark.value) + 20),
-                    reason="Target raised after the 2025 results",
-                )
-        _add_measures(v2026, random.Random(ctx.seed + 1), 4)
+        _review(v2026, rng, actor, drop=2, rename=3, add=4)
+        v2026 = adopt_plan_version(v2026, actor=actor, adopted_on=date(2026, 6, 11), body=dialogue)
+        _implement(v2026, rng, actor)
+        v2027 = start_next_version(v2026, actor=actor, year=2027, label="Plan of Action 2027")
+        _review(v2027, random.Random(ctx.seed + 1), actor, drop=2, rename=2, add=4)
     ctx.log(
-        f"  plan: {first.label}, {v2025.label} ({v2025.measures.count()} measures, adopted), "
-        f"{v2026.label} (draft)"
+        f"  plan: {first.label}, {v2024.label} and {v2025.label} (superseded), "
+        f"{v2026.label} ({v2026.entries.count()} measures, in force), {v2027.label} (draft)"
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.filters import BaseFilterSet, visible
+from seccoop.core.filters import BaseFilterSet, IdChoiceFilter, YearFilter, visible
 from seccoop.framework.models import Category
 
 from .models import Measure, PlanVersion
@@ -12,7 +12,7 @@ from .models import Measure, PlanVersion
 class PlanVersionFilterSet(BaseFilterSet):
     search_fields = ("label", "notes")
     status = django_filters.ChoiceFilter(choices=PlanVersion.Status.choices, label=_("Status"))
-    year = django_filters.NumberFilter(label=_("Year"))
+    year = YearFilter(label=_("Year"))
 
     class Meta:
         model = PlanVersion
@@ -21,13 +21,19 @@ class PlanVersionFilterSet(BaseFilterSet):
 
 class MeasureFilterSet(BaseFilterSet):
     search_fields = ("code", "title", "description")
-    version = django_filters.ModelChoiceFilter(
-        field_name="plan", label=_("Plan version (id)"), queryset=visible(PlanVersion)
+    version = IdChoiceFilter(
+        field_name="versions__plan",
+        label=_("Plan version (id)"),
+        queryset=visible(PlanVersion),
+        distinct=True,
+    )
+    ended = django_filters.BooleanFilter(
+        field_name="ended_by", lookup_expr="isnull", exclude=True, label=_("Ended")
     )
     category = django_filters.CharFilter(
         field_name="category__code", lookup_expr="iexact", label=_("Category (code)")
     )
-    category_id = django_filters.ModelChoiceFilter(
+    category_id = IdChoiceFilter(
         field_name="category", label=_("Category (id)"), queryset=visible(Category)
     )
     status = django_filters.ChoiceFilter(choices=Measure.Status.choices, label=_("Status"))
@@ -41,4 +47,4 @@ class MeasureFilterSet(BaseFilterSet):
 
     class Meta:
         model = Measure
-        fields = ["q", "version", "category", "status", "kind", "state"]
+        fields = ["q", "version", "ended", "category", "status", "kind", "state"]

@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.forms import VersionedModelForm
+from seccoop.core.forms import BoundedForm, VersionedModelForm
 from seccoop.framework.models import Organisation, Party
 from seccoop.needs.models import Need
 
-from .models import Measure, PlanVersion
+from .models import Measure, MeasureVersion, PlanVersion
 
 LANGS = [code for code, _name in settings.LANGUAGES]
 
@@ -25,14 +25,29 @@ def frozen_message(plan: PlanVersion) -> str:
     )
 
 
+def ended_message(measure: Measure) -> str:
+    return str(
+        _("{measure} was ended by {label}; its record is closed.").format(
+            measure=measure, label=measure.ended_by
+        )
+    )
+
+
+CONTENT_FORM_FIELDS = [
+    "code",
+    *[f"title_{lang}" for lang in LANGS],
+    *[f"description_{lang}" for lang in LANGS],
+    "category",
+    "order",
+]
+
+
 class MeasureForm(VersionedModelForm):
+    """What happens to a measure, across plan versions: editable until a version ends it."""
+
     class Meta:
         model = Measure
         fields = [
-            "code",
-            *[f"title_{lang}" for lang in LANGS],
-            *[f"description_{lang}" for lang in LANGS],
-            "category",
             "kind",
             "lead",
             "twg",
@@ -43,7 +58,6 @@ class MeasureForm(VersionedModelForm):
             "start",
             "end",
             "status",
-            "order",
         ]
         widgets = {
             **{f"description_{lang}": forms.Textarea(attrs={"rows": 3}) for lang in LANGS},
@@ -71,17 +85,49 @@ class MeasureForm(VersionedModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.instance.ended_by_id is not None:
+            raise ValidationError(ended_message(self.instance))
+        return data
+
+
+class MeasureAddForm(MeasureForm):
+    """A new measure proposed in a draft: its content in that version and what happens to it."""
+
+    class Meta(MeasureForm.Meta):
+        fields = [*CONTENT_FORM_FIELDS, *MeasureForm.Meta.fields]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
         plan = self.instance.plan if self.instance.plan_id else None
         if plan is not None and plan.is_frozen:
             raise ValidationError(frozen_message(plan))
         code = data.get("code")
-        duplicate = Measure.objects.filter(plan=plan, code=code).exclude(pk=self.instance.pk)
+        if plan is not None and code and plan.entries.filter(code=code).exists():
+            self.add_error("code", _("This plan version already has a measure with this code."))
+        return data
+
+
+class MeasureVersionForm(VersionedModelForm):
+    """What a draft says about a measure; an adopted version is frozen."""
+
+    class Meta:
+        model = MeasureVersion
+        fields = CONTENT_FORM_FIELDS
+        widgets = {f"description_{lang}": forms.Textarea(attrs={"rows": 3}) for lang in LANGS}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        plan = self.instance.plan if self.instance.plan_id else None
+        if plan is not None and plan.is_frozen:
+            raise ValidationError(frozen_message(plan))
+        code = data.get("code")
+        duplicate = MeasureVersion.objects.filter(plan=plan, code=code).exclude(pk=self.instance.pk)
         if plan is not None and code and duplicate.exists():
             self.add_error("code", _("This plan version already has a measure with this code."))
         return data
 
 
-class AdoptForm(forms.Form):
+class AdoptForm(BoundedForm):
     adopted_on = forms.DateField(
         label=_("Adopted on"),
         initial=timezone.localdate,
@@ -97,7 +143,7 @@ class AdoptForm(forms.Form):
         self.fields["body"].initial = self.fields["body"].queryset.filter(code="DIALOGUE").first()
 
 
-class NextVersionForm(forms.Form):
+class NextVersionForm(BoundedForm):
     year = forms.IntegerField(label=_("Year"), min_value=2010, max_value=2100)
     label = forms.CharField(label=_("Label"), max_length=120)
 
@@ -108,7 +154,7 @@ class NextVersionForm(forms.Form):
             self.fields["label"].initial = f"Plan of Action {base.year + 1}"
 
 
-class DiffForm(forms.Form):
+class DiffForm(BoundedForm):
     a = forms.ModelChoiceField(label=_("From"), queryset=PlanVersion.objects.none())
     b = forms.ModelChoiceField(label=_("To"), queryset=PlanVersion.objects.none())
 
@@ -134,8 +180,8 @@ class MilestoneForm(VersionedModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         measure = self.instance.measure if self.instance.measure_id else None
-        if measure is not None and measure.plan.is_frozen:
-            raise ValidationError(frozen_message(measure.plan))
+        if measure is not None and measure.ended_by_id is not None:
+            raise ValidationError(ended_message(measure))
         return data
 
 
@@ -154,6 +200,6 @@ class BenchmarkForm(VersionedModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if self.instance.measure_id and self.instance.measure.plan.is_frozen:
-            raise ValidationError(frozen_message(self.instance.measure.plan))
+        if self.instance.measure_id and self.instance.measure.ended_by_id is not None:
+            raise ValidationError(ended_message(self.instance.measure))
         return data

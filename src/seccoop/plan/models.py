@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -71,7 +72,15 @@ class PlanVersion(MarkedModel):
 
 
 class Measure(MarkedModel):
-    """A programmatic measure of the Plan of Action, in one category (or an institutional mechanism)."""
+    """A programmatic measure of the Plan of Action: one identity across plan versions.
+
+    What each version says about the measure (code, title, description, category, order) is a
+    :class:`MeasureVersion` of that version, frozen when the version is adopted. What happens to
+    the measure (status, dates, lead, milestones, benchmarks, needs, funding, indicators) belongs
+    here, across versions. ``code``, ``title``, ``description``, ``category`` and ``order`` here
+    are a copy of the content of ``plan``: the version in force when the measure is in it,
+    otherwise the latest version that holds it (refreshed by the plan services).
+    """
 
     default_tlp = TLP.CLEAR
     editor_roles = frozenset({Role.SECRETARIAT, Role.TWG_MEMBER})
@@ -94,15 +103,29 @@ class Measure(MarkedModel):
 
     plan = models.ForeignKey(
         PlanVersion,
-        verbose_name=_("plan version"),
+        verbose_name=_("plan version shown"),
         on_delete=models.CASCADE,
         related_name="measures",
+        help_text=_(
+            "The version whose content this measure shows: the plan in force when the measure is "
+            "in it, otherwise the latest version that holds it."
+        ),
     )
     lineage = models.UUIDField(
         _("lineage"),
         default=uuid.uuid4,
         editable=False,
         help_text=_("The same measure keeps its lineage from one plan version to the next."),
+    )
+    ended_by = models.ForeignKey(
+        PlanVersion,
+        verbose_name=_("ended by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="ended_measures",
+        help_text=_("The adopted version that no longer holds this measure."),
     )
     code = models.CharField(_("code"), max_length=20)
     title = models.CharField(_("title"), max_length=250)
@@ -172,14 +195,6 @@ class Measure(MarkedModel):
         verbose_name = _("measure")
         verbose_name_plural = _("measures")
         constraints = [
-            models.UniqueConstraint(
-                fields=["plan", "code"],
-                name="measure_unique_code",
-                violation_error_message=_(
-                    "This plan version already has a measure with this code."
-                ),
-            ),
-            models.UniqueConstraint(fields=["plan", "lineage"], name="measure_unique_lineage"),
             models.CheckConstraint(
                 condition=models.Q(end__isnull=True)
                 | models.Q(start__isnull=True)
@@ -191,6 +206,90 @@ class Measure(MarkedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_by_id is not None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new measure is created in a version: ``plan`` holds it, with the content given here."""
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if creating and not MeasureVersion.objects.filter(measure=self).exists():
+            entry = MeasureVersion(plan_id=self.plan_id, measure=self, owner_id=self.owner_id)
+            entry.tlp = self.tlp
+            for name in content_attnames():
+                setattr(entry, name, getattr(self, name))
+            entry._change_reason = getattr(self, "_change_reason", None)
+            entry._history_user = getattr(self, "_history_user", None)
+            entry.save()
+
+
+class MeasureVersion(MarkedModel):
+    """What one plan version says about a measure: its code, title, description, category and
+    order. Frozen with the version when the version is adopted."""
+
+    default_tlp = TLP.CLEAR
+    editor_roles = frozenset({Role.SECRETARIAT, Role.TWG_MEMBER})
+    co_owner_field = "measure__twg"
+
+    plan = models.ForeignKey(
+        PlanVersion,
+        verbose_name=_("plan version"),
+        on_delete=models.CASCADE,
+        related_name="entries",
+    )
+    measure = models.ForeignKey(
+        Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="versions"
+    )
+    code = models.CharField(_("code"), max_length=20)
+    title = models.CharField(_("title"), max_length=250)
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    order = models.PositiveIntegerField(_("order in the plan"), default=0)
+
+    class Meta:
+        ordering = ["plan", "order", "code"]
+        verbose_name = _("measure in a plan version")
+        verbose_name_plural = _("measures in a plan version")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "measure"],
+                name="measureversion_unique_measure",
+                violation_error_message=_("This plan version already holds this measure."),
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "code"],
+                name="measureversion_unique_code",
+                violation_error_message=_(
+                    "This plan version already has a measure with this code."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title} ({self.plan})"
+
+
+#: The content a plan version gives a measure (copied onto the measure for the version shown).
+CONTENT_FIELDS = ("code", "title", "description", "category", "order")
+
+
+def content_attnames() -> list[str]:
+    """The columns of a measure's content in a version, with each language of the translated
+    fields (``title_en``, ``title_es``, ...)."""
+    return [
+        f.attname
+        for f in MeasureVersion._meta.concrete_fields
+        if f.name in CONTENT_FIELDS or f.name.startswith(("title_", "description_"))
+    ]
 
 
 class Milestone(MarkedModel):

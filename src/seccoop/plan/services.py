@@ -1,4 +1,5 @@
-"""Plan of Action services: seeding, adoption, the next version, diffs and benchmark revisions."""
+"""Plan of Action services: seeding, adoption, the next version, diffs, and the changes made to a
+measure across versions (content in a draft, status, milestones and benchmarks with a reason)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,21 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from seccoop.core.audit import record_event
 from seccoop.framework.models import Category, Mechanism, Organisation
-from seccoop.needs.models import Need
 
-from .models import Benchmark, Measure, Milestone, PlanVersion
+from .models import (
+    CONTENT_FIELDS,
+    Benchmark,
+    Measure,
+    MeasureVersion,
+    Milestone,
+    PlanVersion,
+    content_attnames,
+)
 
 FIRST_VERSION_LABEL = "Plan of Action 2010"
 
@@ -28,6 +36,132 @@ def check_editable(version: PlanVersion) -> None:
                 label=version.label, status=version.get_status_display().lower()
             )
         )
+
+
+def check_open(measure: Measure) -> None:
+    """A measure an adopted version ended keeps its record but takes no more changes."""
+    if measure.ended_by_id is not None:
+        raise ValidationError(
+            _("{measure} was ended by {label}; its record is closed.").format(
+                measure=measure, label=measure.ended_by
+            )
+        )
+
+
+def _show(measure: Measure, entry: MeasureVersion) -> list[str]:
+    """Copy ``entry``'s content onto its measure (not saved); the names of the fields changed."""
+    changed = []
+    for name in [*content_attnames(), "plan_id"]:
+        if getattr(measure, name) != getattr(entry, name):
+            setattr(measure, name, getattr(entry, name))
+            changed.append(name)
+    return changed
+
+
+def add_measure(
+    version: PlanVersion,
+    measure: Measure,
+    *,
+    actor: Any,
+    reason: str = "",
+    seeding: bool = False,
+) -> MeasureVersion:
+    """A new measure (unsaved, with its content set) in a draft, or in the first version when
+    ``seeding``: the measure and what ``version`` says about it."""
+    if not seeding:
+        check_editable(version)
+    if version.entries.filter(code=measure.code).exists():
+        raise ValidationError(
+            {"code": [_("This plan version already has a measure with this code.")]}
+        )
+    with transaction.atomic():
+        measure.plan = version
+        measure._change_reason = reason or _("Proposed")
+        measure._history_user = actor
+        measure.save()  # the measure's content becomes what ``version`` says about it
+    return MeasureVersion.objects.get(plan=version, measure=measure)
+
+
+def change_content(
+    entry: MeasureVersion, *, actor: Any, reason: str, **content: Any
+) -> MeasureVersion:
+    """Change what a draft says about a measure (code, title, description, category, order). An
+    adopted version is frozen; the measure shows the change when it shows this version."""
+    unknown = set(content) - {*content_attnames(), *CONTENT_FIELDS}
+    if unknown:
+        raise ValidationError(
+            _("{fields}: not part of a measure's content in a version.").format(
+                fields=", ".join(sorted(unknown))
+            )
+        )
+    with transaction.atomic():
+        locked = MeasureVersion.objects.select_for_update().get(pk=entry.pk)
+        check_editable(PlanVersion.objects.get(pk=locked.plan_id))
+        for name, value in content.items():
+            setattr(locked, name, value)
+        clash = (
+            MeasureVersion.objects.filter(plan=locked.plan_id, code=locked.code)
+            .exclude(pk=locked.pk)
+            .exists()
+        )
+        if clash:
+            raise ValidationError(
+                {"code": [_("This plan version already has a measure with this code.")]}
+            )
+        locked.version += 1
+        locked._change_reason = reason or _("Edited")
+        locked._history_user = actor
+        locked.save()
+        measure = Measure.objects.select_for_update().get(pk=locked.measure_id)
+        if measure.plan_id == locked.plan_id and _show(measure, locked):
+            measure.version += 1
+            measure._change_reason = locked._change_reason
+            measure._history_user = actor
+            measure.save()
+    return locked
+
+
+def set_measure_status(measure: Measure, *, actor: Any, status: str, reason: str) -> Measure:
+    """Record a measure's status (on the plan in force or in a draft), with the reason."""
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason for this change.")]})
+    if status not in Measure.Status.values:
+        raise ValidationError({"status": [_("Unknown status '{status}'.").format(status=status)]})
+    with transaction.atomic():
+        locked = Measure.objects.select_for_update().get(pk=measure.pk)
+        check_open(locked)
+        locked.status = status
+        locked.version += 1
+        locked._change_reason = reason.strip()[:250]
+        locked._history_user = actor
+        locked.save()
+    return locked
+
+
+def record_milestone(
+    milestone: Milestone,
+    *,
+    actor: Any,
+    completed_on: date | None,
+    evidence: str = "",
+    reason: str,
+) -> Milestone:
+    """Record (or withdraw) a milestone's completion, with the evidence and the reason."""
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason for this change.")]})
+    with transaction.atomic():
+        locked = (
+            Milestone.objects.select_for_update().select_related("measure").get(pk=milestone.pk)
+        )
+        check_open(locked.measure)
+        locked.completed_on = completed_on
+        if evidence:
+            locked.evidence = evidence
+        locked.version += 1
+        locked._change_reason = reason.strip()[:250]
+        locked._history_user = actor
+        locked.save()
+    return locked
 
 
 def current_version(user: Any, *, adopted_only: bool = False) -> PlanVersion | None:
@@ -64,11 +198,10 @@ def seed_first_version() -> PlanVersion:
     leads = {1: "COMMISSION", 2: "TWG", 3: "CARICOM-SEC", 4: "CCC", 5: "CARICOM-SEC", 6: "IMPACS"}
     categories = {c.code: c for c in Category.objects.all()}
     for order, mechanism in enumerate(Mechanism.objects.order_by("number"), start=1):
-        if version.measures.filter(mechanism=mechanism).exists():
+        if version.entries.filter(measure__mechanism=mechanism).exists():
             continue
         first_category = mechanism.category_codes.split(",")[0] if mechanism.category_codes else ""
         measure = Measure(
-            plan=version,
             code=f"III.A-{mechanism.number}",
             title=mechanism.title_en or mechanism.title,
             description=mechanism.text_en or mechanism.text,
@@ -85,8 +218,13 @@ def seed_first_version() -> PlanVersion:
         for lang in ("es", "fr", "nl"):
             setattr(measure, f"title_{lang}", getattr(mechanism, f"title_{lang}", "") or "")
             setattr(measure, f"description_{lang}", getattr(mechanism, f"text_{lang}", "") or "")
-        measure._change_reason = "Seeded from section III.A of the Framework"
-        measure.save()
+        add_measure(
+            version,
+            measure,
+            actor=None,
+            reason="Seeded from section III.A of the Framework",
+            seeding=True,
+        )
     return version
 
 
@@ -121,6 +259,7 @@ def adopt_plan_version(
         locked._change_reason = reason or _("Adopted by {body}").format(body=body)
         locked._history_user = actor
         locked.save()
+        _bring_into_force(locked, actor=actor)
         record_event(
             "plan.adopted",
             actor=actor,
@@ -131,8 +270,35 @@ def adopt_plan_version(
     return locked
 
 
+def _bring_into_force(version: PlanVersion, *, actor: Any) -> None:
+    """Each measure of the adopted ``version`` shows its content there; a measure an earlier
+    adopted version held that ``version`` does not is ended by it (its record is kept)."""
+    entries = version.entries.select_related("measure")
+    in_force = Q(
+        versions__plan__status__in=[PlanVersion.Status.ADOPTED, PlanVersion.Status.SUPERSEDED]
+    )
+    for entry in entries:
+        measure = entry.measure
+        if _show(measure, entry) or measure.ended_by_id is not None:
+            measure.ended_by = None
+            measure.version += 1
+            measure._change_reason = _("In force with {label}").format(label=version.label)
+            measure._history_user = actor
+            measure.save()
+    adopted_before = Measure.objects.filter(in_force, ended_by__isnull=True).values("pk")
+    dropped = Measure.objects.filter(pk__in=adopted_before).exclude(versions__plan=version)
+    for measure in dropped:
+        measure.ended_by = version
+        measure.version += 1
+        measure._change_reason = _("Ended: {label} no longer holds it").format(label=version.label)
+        measure._history_user = actor
+        measure.save()
+
+
 def start_next_version(version: PlanVersion, *, actor: Any, year: int, label: str) -> PlanVersion:
-    """A new draft that copies ``version``: measures (same lineage), links, milestones, benchmarks."""
+    """A new draft that holds what ``version`` says about each of its measures still running (a
+    measure an adopted version ended is not carried over). The measures themselves, with their
+    status, milestones, benchmarks, needs and funding, are the same ones."""
     if PlanVersion.objects.filter(label=label).exists():
         raise ValidationError(
             {"label": [_("A plan version is already called '{label}'.").format(label=label)]}
@@ -149,58 +315,22 @@ def start_next_version(version: PlanVersion, *, actor: Any, year: int, label: st
         draft._change_reason = _("Started from {label}").format(label=version.label)
         draft._history_user = actor
         draft.save()
-        measures = list(
-            version.measures.prefetch_related(
-                "implementing_agencies",
-                "partners",
-                "participating_states",
-                "needs",
-                "milestones",
-                "benchmarks",
-                "releasable_to",
+        names = content_attnames()
+        reason = _("Copied from {label}").format(label=version.label)
+        for old in version.entries.filter(measure__ended_by__isnull=True).prefetch_related(
+            "releasable_to"
+        ):
+            new = MeasureVersion(
+                plan=draft,
+                measure_id=old.measure_id,
+                owner_id=old.owner_id,
+                tlp=old.tlp,
+                **{name: getattr(old, name) for name in names},
             )
-        )
-        copies: dict[int, Measure] = {}
-        for old in measures:
-            new = Measure.objects.get(pk=old.pk)
-            new.pk = None
-            new.id = None
-            new._state.adding = True
-            new.plan = draft
-            new.parent = None
-            new.version = 1  # the record version of the copy starts again
-            new._change_reason = _("Copied from {label}").format(label=version.label)
+            new._change_reason = reason
             new._history_user = actor
             new.save()
-            copies[old.pk] = new
-            new.implementing_agencies.set(old.implementing_agencies.all())
-            new.partners.set(old.partners.all())
-            new.participating_states.set(old.participating_states.all())
-            new.needs.set(old.needs.all())
             new.releasable_to.set(old.releasable_to.all())
-            for m in old.milestones.all():
-                Milestone.objects.create(
-                    measure=new,
-                    title=m.title,
-                    due=m.due,
-                    completed_on=m.completed_on,
-                    evidence=m.evidence,
-                    owner_id=m.owner_id,
-                    tlp=m.tlp,
-                )
-            for b in old.benchmarks.all():
-                Benchmark.objects.create(
-                    measure=new,
-                    description=b.description,
-                    value=b.value,
-                    proposed_by_id=b.proposed_by_id,
-                    status=b.status,
-                    owner_id=b.owner_id,
-                    tlp=b.tlp,
-                )
-        for old in measures:
-            if old.parent_id and old.parent_id in copies:
-                Measure.objects.filter(pk=copies[old.pk].pk).update(parent=copies[old.parent_id])
         record_event("plan.next_version", actor=actor, obj=draft, based_on=version.label)
     return draft
 
@@ -209,9 +339,9 @@ def revise_benchmark(benchmark: Benchmark, *, actor: Any, value: str, reason: st
     """Change a benchmark's value; the earlier value stays in its history with the reason."""
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for revising this benchmark.")]})
-    check_editable(benchmark.measure.plan)
     with transaction.atomic():
         locked = Benchmark.objects.select_for_update().get(pk=benchmark.pk)
+        check_open(locked.measure)
         locked.value = value
         locked.version += 1
         locked._change_reason = reason.strip()[:250]
@@ -279,74 +409,39 @@ def progress_of(measure: Any, user: Any = None) -> int | None:
     return progress
 
 
-DIFF_FIELDS = [
-    "code",
-    "title",
-    "description",
-    "category",
-    "kind",
-    "lead",
-    "twg",
-    "status",
-    "start",
-    "end",
-    "parent",
-    "order",
-]
+DIFF_FIELDS = ["code", "title", "description", "category", "order"]
 
 
-def _snapshot(measure: Measure) -> dict[str, Any]:
-    snap: dict[str, Any] = {
-        "code": measure.code,
-        "title": measure.title_en or measure.title,
-        "description": measure.description_en or measure.description,
-        "category": measure.category.code if measure.category_id else None,
-        "kind": measure.kind,
-        "lead": measure.lead.code if measure.lead_id else None,
-        "twg": measure.twg.code if measure.twg_id else None,
-        "status": measure.status,
-        "start": measure.start.isoformat() if measure.start else None,
-        "end": measure.end.isoformat() if measure.end else None,
-        "parent": measure.parent.code if measure.parent_id else None,
-        "order": measure.order,
-        "participating_states": sorted(p.iso3 for p in measure.participating_states.all()),
-        "partners": sorted(o.code for o in measure.partners.all()),
-        "implementing_agencies": sorted(o.code for o in measure.implementing_agencies.all()),
-        "needs": sorted(str(n.pk) for n in measure.needs.all()),
-        "milestones": sorted(
-            f"{m.due.isoformat()} {m.title}{' (done)' if m.completed_on else ''}"
-            for m in measure.milestones.all()
-        ),
-        "benchmarks": sorted(f"{b.description}: {b.value}" for b in measure.benchmarks.all()),
+def _snapshot(entry: MeasureVersion) -> dict[str, Any]:
+    """What a version says about a measure, as the diff compares it."""
+    return {
+        "code": entry.code,
+        "title": entry.title_en or entry.title,
+        "description": entry.description_en or entry.description,
+        "category": entry.category.code if entry.category_id else None,
+        "order": entry.order,
     }
-    return snap
 
 
-def _measures_for_diff(version: PlanVersion, user: Any) -> dict[Any, Measure]:
-    rows = (
-        Measure.objects.restrict(user, "view")
-        .filter(plan=version)
-        .select_related("category", "lead", "twg", "parent")
-        .prefetch_related(
-            "participating_states",
-            "partners",
-            "implementing_agencies",
-            Prefetch("needs", queryset=Need.objects.restrict(user, "view")),
-            Prefetch("milestones", queryset=Milestone.objects.restrict(user, "view")),
-            Prefetch("benchmarks", queryset=Benchmark.objects.restrict(user, "view")),
-        )
+def entries_of(version: PlanVersion, user: Any) -> Any:
+    """The measures ``version`` holds, as what it says about each, among those ``user`` may see."""
+    return MeasureVersion.objects.restrict(user, "view").filter(
+        plan=version, measure__in=Measure.objects.restrict(user, "view").values("pk")
     )
-    return {m.lineage: m for m in rows}
+
+
+def _measures_for_diff(version: PlanVersion, user: Any) -> dict[int, MeasureVersion]:
+    rows = entries_of(version, user).select_related("category")
+    return {e.measure_id: e for e in rows}
 
 
 def diff_versions(a: PlanVersion, b: PlanVersion, *, user: Any) -> dict[str, Any]:
-    """What changed from version ``a`` to version ``b``: measures added, removed and changed (by field),
-    among the measures ``user`` may see."""
+    """What changed from version ``a`` to version ``b``: measures added, removed and changed (by
+    field of their content), among the measures ``user`` may see. A measure is the same measure
+    in both (matched by its identity, not by its code), so renumbering it is a change."""
     old, new = _measures_for_diff(a, user), _measures_for_diff(b, user)
-    added = [{"code": m.code, "title": m.title, "id": m.pk} for k, m in new.items() if k not in old]
-    removed = [
-        {"code": m.code, "title": m.title, "id": m.pk} for k, m in old.items() if k not in new
-    ]
+    added = [{"code": m.code, "title": m.title, "id": k} for k, m in new.items() if k not in old]
+    removed = [{"code": m.code, "title": m.title, "id": k} for k, m in old.items() if k not in new]
     changed = []
     for key in old.keys() & new.keys():
         before, after = _snapshot(old[key]), _snapshot(new[key])
@@ -358,7 +453,7 @@ def diff_versions(a: PlanVersion, b: PlanVersion, *, user: Any) -> dict[str, Any
                 {
                     "code": new[key].code,
                     "title": new[key].title,
-                    "id": new[key].pk,
+                    "id": key,
                     "changes": fields,
                 }
             )

@@ -2,9 +2,14 @@
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Measure
+from .models import Measure, MeasureVersion
 
 
 @register(Measure)
 class MeasureTranslation(TranslationOptions):
+    fields = ("title", "description")
+
+
+@register(MeasureVersion)
+class MeasureVersionTranslation(TranslationOptions):
     fields = ("title", "description")

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,17 +22,31 @@ from seccoop.core.views import (
     ObjectEditView,
     ObjectHistoryView,
     ObjectListView,
+    add_service_errors,
     get_restricted_object,
 )
 from seccoop.framework.models import Organisation, StrategicPriority
 
 from .filters import MeasureFilterSet, PlanVersionFilterSet
-from .forms import AdoptForm, BenchmarkForm, DiffForm, MeasureForm, MilestoneForm, NextVersionForm
-from .models import Benchmark, Measure, Milestone, PlanVersion
+from .forms import (
+    AdoptForm,
+    BenchmarkForm,
+    DiffForm,
+    MeasureAddForm,
+    MeasureForm,
+    MeasureVersionForm,
+    MilestoneForm,
+    NextVersionForm,
+    ended_message,
+)
+from .models import Benchmark, Measure, MeasureVersion, Milestone, PlanVersion
 from .services import (
+    add_measure,
     adopt_plan_version,
     attach_progress,
+    change_content,
     diff_versions,
+    entries_of,
     progress_of,
     start_next_version,
     with_progress,
@@ -78,15 +93,25 @@ class PlanVersionDetailView(ObjectDetailView):
 
     def extra_context(self, obj: Any) -> dict[str, Any]:
         user = self.request.user
+        entries = {e.measure_id: e for e in entries_of(obj, user).select_related("category")}
         measures = list(
-            with_progress(Measure.objects.restrict(user, "view").filter(plan=obj))
-            .select_related("category", "lead")
-            .order_by("order", "code")
+            with_progress(Measure.objects.filter(pk__in=list(entries))).select_related("lead")
         )
         by_category: dict[int | None, list[Any]] = {}
         attach_progress(measures, user)
         for m in measures:
+            # The page shows what this version says about each measure (frozen once adopted).
+            entry = entries[m.pk]
             m.progress = m.blended_progress
+            m.code, m.title, m.order, m.category_id = (
+                entry.code,
+                entry.title,
+                entry.order,
+                entry.category_id,
+            )
+            m.entry = entry
+        measures.sort(key=lambda m: (m.order, m.code))
+        for m in measures:
             by_category.setdefault(m.category_id, []).append(m)
         institutional = [m for m in measures if m.kind == Measure.Kind.INSTITUTIONAL]
         tree = []
@@ -110,6 +135,7 @@ class PlanVersionDetailView(ObjectDetailView):
             "adopt_form": AdoptForm(user=user),
             "next_form": NextVersionForm(base=obj),
             "others": PlanVersion.objects.restrict(user, "view").exclude(pk=obj.pk),
+            "ended": Measure.objects.restrict(user, "view").filter(ended_by=obj).order_by("code"),
             # Decisions of meetings that adopted this version (the meetings module adds them).
             "adopting_decisions": obj.decisions.restrict(user, "view").select_related(
                 "meeting__body__organisation"
@@ -129,13 +155,14 @@ class MeasureListView(ObjectListView):
     login_required = False
     model = Measure
     filterset_class = MeasureFilterSet
-    select_related = ("plan", "category", "lead")
+    select_related = ("plan", "category", "lead", "ended_by")
     title = gettext_lazy("Measures")
     detail_url_name = "plan:measure_detail"
     columns = [
         Column("code", gettext_lazy("Code"), link=True),
         Column("title", gettext_lazy("Title"), link=True),
-        Column("plan", gettext_lazy("Plan version")),
+        Column("plan", gettext_lazy("Plan version shown")),
+        Column("ended_by", gettext_lazy("Ended by")),
         Column("category__code", gettext_lazy("Category")),
         Column("get_kind_display", gettext_lazy("Kind")),
         Column("lead", gettext_lazy("Lead body")),
@@ -151,7 +178,8 @@ class MeasureDetailView(ObjectDetailView):
     history_url_name = "plan:measure_history"
     fields = [
         Column("code", gettext_lazy("Code")),
-        Column("plan", gettext_lazy("Plan version")),
+        Column("plan", gettext_lazy("Plan version shown")),
+        Column("ended_by", gettext_lazy("Ended by")),
         Column("category", gettext_lazy("Category")),
         Column("get_kind_display", gettext_lazy("Kind")),
         Column("mechanism", gettext_lazy("Mechanism (section III.A)")),
@@ -170,7 +198,7 @@ class MeasureDetailView(ObjectDetailView):
     def get_base_queryset(self) -> Any:
         return (
             Measure.objects.restrict(self.request.user, "view")
-            .select_related("plan", "category", "mechanism", "lead", "twg", "parent")
+            .select_related("plan", "ended_by", "category", "mechanism", "lead", "twg", "parent")
             .prefetch_related(
                 "implementing_agencies", "partners", "participating_states__organisation"
             )
@@ -179,15 +207,29 @@ class MeasureDetailView(ObjectDetailView):
     def extra_context(self, obj: Any) -> dict[str, Any]:
         user = self.request.user
         needs = obj.needs.restrict(user, "view").select_related("state", "category", "cycle")
+        can_change = Measure.objects.restrict(user, "change").filter(pk=obj.pk).exists()
+        versions = (
+            MeasureVersion.objects.restrict(user, "view")
+            .filter(measure=obj)
+            .select_related("plan", "category")
+            .order_by("-plan__year", "-plan_id")
+        )
+        ending = (
+            obj.ended_by.decisions.restrict(user, "view")
+            if obj.ended_by_id is not None and hasattr(obj.ended_by, "decisions")
+            else []
+        )
         return {
             "needs": needs,
             "milestones": obj.milestones.restrict(user, "view"),
             "benchmarks": obj.benchmarks.restrict(user, "view").select_related("proposed_by"),
             "progress": progress_of(obj, user),
-            "frozen": obj.plan.is_frozen,
-            **({"edit_url": None} if obj.plan.is_frozen else {}),
-            "can_change": Measure.objects.restrict(user, "change").filter(pk=obj.pk).exists()
-            and not obj.plan.is_frozen,
+            "ended": obj.ended_by_id is not None,
+            "ending_decisions": ending,
+            "versions": versions,
+            **({"edit_url": None} if obj.ended_by_id is not None else {}),
+            "can_change": can_change and obj.ended_by_id is None,
+            "can_change_content": can_change,
             "milestone_form": MilestoneForm(user=user, instance=Milestone(measure=obj)),
         }
 
@@ -199,9 +241,32 @@ class MeasureHistoryView(ObjectHistoryView):
 
 
 class MeasureEditView(ObjectEditView):
+    """What happens to a measure (status, dates, bodies, needs): open on the plan in force and in
+    a draft, with the reason kept in its history; closed once a version ended the measure."""
+
     model = Measure
     form_class = MeasureForm
     success_url_name = "plan:measure_detail"
+    reason_required = True
+
+
+class MeasureContentEditView(ObjectEditView):
+    """What a draft says about a measure; an adopted version's content is frozen."""
+
+    model = MeasureVersion
+    form_class = MeasureVersionForm
+
+    def save_object(self, form: Any, *, version: int | None, reason: str) -> Any:
+        entry = form.instance
+        return change_content(
+            entry,
+            actor=self.request.user,
+            reason=reason,
+            **{name: form.cleaned_data[name] for name in form.Meta.fields},
+        )
+
+    def success_url(self, obj: Any) -> str:
+        return reverse("plan:measure_detail", args=[obj.measure_id])
 
 
 @login_required
@@ -263,8 +328,11 @@ def diff_view(request: HttpRequest) -> HttpResponse:
 
 
 class MilestoneEditView(ObjectEditView):
+    """Record a milestone's completion on the plan in force (or a draft), with the reason."""
+
     model = Milestone
     form_class = MilestoneForm
+    reason_required = True
 
     def success_url(self, obj: Any) -> str:
         return reverse("plan:measure_detail", args=[obj.measure_id])
@@ -287,13 +355,8 @@ def add_milestone(request: HttpRequest, pk: Any) -> HttpResponse:
     """Add a milestone to a measure of a draft version (the milestone inherits its marking)."""
     measure = get_restricted_object(request, Measure, pk, "change")
     form = MilestoneForm(request.POST, user=request.user, instance=Milestone(measure=measure))
-    if measure.plan.is_frozen:
-        messages.error(
-            request,
-            _("{label} is adopted and frozen; start the next version to change it.").format(
-                label=measure.plan.label
-            ),
-        )
+    if measure.ended_by_id is not None:
+        messages.error(request, ended_message(measure))
     elif form.is_valid():
         milestone = form.save(commit=False)
         milestone.owner_id, milestone.tlp = measure.owner_id, measure.tlp
@@ -309,7 +372,7 @@ class MeasureAddView(ObjectEditView):
     """Propose a new measure in a draft version (the secretariat, or a TWG member for their TWG)."""
 
     model = Measure
-    form_class = MeasureForm
+    form_class = MeasureAddForm
     success_url_name = "plan:measure_detail"
 
     def get_instance(self, request: HttpRequest, pk: Any) -> Any:
@@ -330,7 +393,7 @@ class MeasureAddView(ObjectEditView):
         if not can_plan and twg is None:
             raise PermissionDenied
         order = (
-            version.measures.order_by("-order").values_list("order", flat=True).first() or 0
+            version.entries.order_by("-order").values_list("order", flat=True).first() or 0
         ) + 1
         return Measure(
             plan=version, owner_id=version.owner_id, tlp=version.tlp, twg=twg, order=order
@@ -348,8 +411,12 @@ class MeasureAddView(ObjectEditView):
         if not form.is_valid():
             return self.render_form(request, form, instance, status=400)
         measure = form.save(commit=False)
-        measure._change_reason = _("Proposed")
-        measure.save()
-        form.save_m2m()
+        try:
+            with transaction.atomic():
+                add_measure(instance.plan, measure, actor=request.user, reason=_("Proposed"))
+                form.save_m2m()
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.render_form(request, form, instance, status=400)
         messages.success(request, _("Saved."))
         return HttpResponseRedirect(reverse("plan:measure_detail", args=[measure.pk]))

@@ -1,6 +1,7 @@
 """/api/v1/prioritization: cycles, ranking runs, and running a ranking."""
 
-from __future__ import annotations
+# Annotations stay evaluated (no ``from __future__ import annotations``): ninja's ``paginate``
+# resolves the bounded parameter types of a paginated endpoint at run time.
 
 from typing import Any
 
@@ -10,6 +11,7 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
 from seccoop.core.api import ErrorOut, Pagination, get_visible
+from seccoop.core.types import Year
 
 from .methods import MAX_SAMPLES
 from .models import PrioritizationCycle, Run
@@ -60,7 +62,7 @@ def list_cycles(request: HttpRequest) -> Any:
 
 @router.get("/runs", response=list[RunOut])
 @paginate(Pagination)
-def list_runs(request: HttpRequest, cycle: int | None = None) -> Any:
+def list_runs(request: HttpRequest, cycle: Year | None = None) -> Any:
     runs = Run.objects.restrict(request.user, "view").select_related("cycle")
     return runs.filter(cycle__year=cycle) if cycle else runs
 

@@ -1,4 +1,4 @@
-"""Demo prioritisation: the 2026 draft plan scored by several assessors per measure."""
+"""Demo prioritisation: the 2027 draft plan scored by several assessors per measure."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import transaction
 from seccoop.accounts.models import User
 from seccoop.core.demo import DemoContext
 from seccoop.framework.models import Organisation
-from seccoop.plan.models import PlanVersion
+from seccoop.plan.models import Measure, PlanVersion
 
 from .models import Assignment, PrioritizationCycle
 from .services import criteria, run_ranking, save_score, set_weights
@@ -19,9 +19,9 @@ ASSESSORS = ["twg_member", "jam_focal", "brb_focal", "dom_focal", "secretariat"]
 
 
 def load_demo_scores(ctx: DemoContext) -> None:
-    plan = PlanVersion.objects.filter(label="Plan of Action 2026").first()
-    if plan is None or PrioritizationCycle.objects.filter(year=2026).exists():
-        ctx.log("  prioritisation already loaded" if plan else "  no 2026 plan to score")
+    plan = PlanVersion.objects.filter(label="Plan of Action 2027").first()
+    if plan is None or PrioritizationCycle.objects.filter(year=2027).exists():
+        ctx.log("  prioritisation already loaded" if plan else "  no 2027 draft to score")
         return
     rng = random.Random(ctx.seed)
     commission = Organisation.objects.get(code="COMMISSION")
@@ -30,7 +30,7 @@ def load_demo_scores(ctx: DemoContext) -> None:
     crits = criteria()
     with transaction.atomic():
         cycle = PrioritizationCycle.objects.create(
-            year=2026, plan=plan, owner=commission, tlp="GREEN"
+            year=2027, plan=plan, owner=commission, tlp="GREEN"
         )
         set_weights(
             cycle,
@@ -41,7 +41,7 @@ def load_demo_scores(ctx: DemoContext) -> None:
                 "c": (Decimal("0.2"), Decimal("0.1"), Decimal("0.4")),
             },
         )
-        for measure in plan.measures.exclude(kind="institutional"):
+        for measure in Measure.objects.filter(versions__plan=plan).exclude(kind="institutional"):
             latent = [rng.uniform(1.5, 4.8) for _c in crits]
             for assessor in rng.sample(assessors, 3):
                 assignment = Assignment.objects.create(

@@ -5,11 +5,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from seccoop.core.forms import BoundedForm
+
 from .methods import MAX_SAMPLES
 from .models import Run
 
 
-class RunForm(forms.Form):
+class RunForm(BoundedForm):
     method = forms.ChoiceField(label=_("Method"), choices=Run.Method.choices)
     samples = forms.IntegerField(
         label=_("Samples (SMAA)"),
@@ -21,7 +23,7 @@ class RunForm(forms.Form):
     seed = forms.IntegerField(label=_("Seed"), min_value=0, max_value=2**32 - 1, initial=2010)
 
 
-class WeightsForm(forms.Form):
+class WeightsForm(BoundedForm):
     def __init__(
         self, *args: Any, criteria: list[Any], initial_weights: dict[str, Any], **kwargs: Any
     ) -> None:

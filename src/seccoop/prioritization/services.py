@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from seccoop.core.audit import record_event
 from seccoop.core.models import mark_history
 from seccoop.framework.models import Criterion
-from seccoop.plan.models import Measure
+from seccoop.plan.models import Measure, MeasureVersion
+from seccoop.plan.services import change_content
 
 from . import methods
 from .models import Assignment, PrioritizationCycle, Run, Score, Weight
@@ -331,29 +332,33 @@ def apply_to_plan(run: Run, *, actor: Any) -> int:
         )
     ranked = [row["measure_id"] for row in run.results.get("ranking", [])]
     with transaction.atomic():
-        measures = {
-            m.pk: m for m in Measure.objects.select_for_update().filter(plan=plan, pk__in=ranked)
+        # The order is what the draft says about each measure: its entry in that version.
+        entries = {
+            e.measure_id: e
+            for e in MeasureVersion.objects.select_for_update().filter(
+                plan=plan, measure_id__in=ranked
+            )
         }
         # Unranked measures of the draft follow the ranked ones, in their present order.
         rest = list(
-            Measure.objects.select_for_update()
+            MeasureVersion.objects.select_for_update()
             .filter(plan=plan)
-            .exclude(pk__in=ranked)
+            .exclude(measure_id__in=ranked)
             .order_by("order", "code")
         )
-        measures.update({m.pk: m for m in rest})
+        entries.update({e.measure_id: e for e in rest})
         ranked_count = len(ranked)
-        ranked = ranked + [m.pk for m in rest]
+        ranked = ranked + [e.measure_id for e in rest]
         for position, pk in enumerate(ranked, start=1):
-            measure = measures.get(pk)
-            if measure is None or measure.order == position:
+            entry = entries.get(pk)
+            if entry is None or entry.order == position:
                 continue
-            measure.order = position
-            measure.version += 1
-            mark_history(
-                measure, reason=_("Ordered by ranking run {id}").format(id=run.pk), user=actor
+            change_content(
+                entry,
+                actor=actor,
+                reason=_("Ordered by ranking run {id}").format(id=run.pk),
+                order=position,
             )
-            measure.save(update_fields=["order", "version", "updated_at"])
         record_event("prioritization.applied", actor=actor, obj=run, plan=plan.label)
     return ranked_count
 

@@ -8,8 +8,8 @@ urlpatterns = [
     path("", views.cycle_list, name="cycle_list"),
     path("my-assignments/", views.my_assignments, name="my_assignments"),
     path("compare/", views.run_compare, name="run_compare"),
-    path("runs/<str:pk>/", views.run_detail, name="run_detail"),
-    path("runs/<str:pk>/apply/", views.run_apply, name="run_apply"),
-    path("<str:pk>/", views.cycle_detail, name="cycle_detail"),
-    path("<str:pk>/runs/", views.run_create, name="run_create"),
+    path("runs/<id:pk>/", views.run_detail, name="run_detail"),
+    path("runs/<id:pk>/apply/", views.run_apply, name="run_apply"),
+    path("<id:pk>/", views.cycle_detail, name="cycle_detail"),
+    path("<id:pk>/runs/", views.run_create, name="run_create"),
 ]

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seccoop.core.views import get_restricted_object
+from seccoop.core.views import InvalidParameter, get_restricted_object, query_id
 
 from . import charts, methods
 from .forms import RunForm, WeightsForm
@@ -180,10 +180,12 @@ def run_apply(request: HttpRequest, pk: Any) -> HttpResponse:
 def run_compare(request: HttpRequest) -> HttpResponse:
     runs = Run.objects.restrict(request.user, "view")
     try:
-        a = runs.get(pk=int(request.GET.get("a", "")))
-        b = runs.get(pk=int(request.GET.get("b", "")))
-    except (ValueError, Run.DoesNotExist):
-        raise Http404 from None
+        a = runs.filter(pk=query_id(request, "a")).first()
+        b = runs.filter(pk=query_id(request, "b")).first()
+    except InvalidParameter:
+        raise Http404 from None  # not a run's id: no such run
+    if a is None or b is None:
+        raise Http404
     return render(
         request, "prioritization/compare.html", {"a": a, "b": b, "rows": compare_runs(a, b)}
     )

@@ -83,3 +83,11 @@ def plain(value: Any) -> str:
         return ""
     number = Decimal(str(value)).normalize()
     return format(number, "f")
+
+
+@register.simple_tag
+def not_shared(count: int) -> str:
+    """'3 records not shared with you' (see :func:`seccoop.core.markings.not_shared_text`)."""
+    from seccoop.core.markings import not_shared_text
+
+    return not_shared_text(int(count))

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from seccoop.accounts.services import command_actor
 from seccoop.core.policy import allowed_owner_ids
-from seccoop.core.workbooks import CLI_LIMITS, ImportRejected
+from seccoop.core.workbooks import CLI_LIMITS, ImportRejected, read_file
 from seccoop.monitoring.importer import apply_import, plan_import, read_workbook, template_workbook
 from seccoop.monitoring.models import Value
 
@@ -37,18 +37,18 @@ class Command(BaseCommand):
             Path(options["out"]).write_bytes(template_workbook(command_actor(None)))
             self.stdout.write(f"wrote {options['out']}")
             return
-        try:
-            actor = command_actor(options.get("username"))
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No file {path}.")
-        allowed = allowed_owner_ids(Value, actor)
         try:
-            plan = plan_import(
-                read_workbook(path.read_bytes(), CLI_LIMITS), user=actor, allowed_owner_ids=allowed
-            )
+            # The file is checked (size, zip, bounds, header) before anything else.
+            rows = read_workbook(read_file(path, CLI_LIMITS), CLI_LIMITS)
+            try:
+                actor = command_actor(options.get("username"))
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            allowed = allowed_owner_ids(Value, actor)
+            plan = plan_import(rows, user=actor, allowed_owner_ids=allowed)
             if plan.errors:
                 raise ImportRejected(plan.errors)
             if options["dry_run"]:

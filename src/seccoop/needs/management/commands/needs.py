@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from seccoop.accounts.services import command_actor
 from seccoop.core.policy import allowed_owner_ids
+from seccoop.core.workbooks import read_file
 from seccoop.needs.importer import (
     CLI_LIMITS,
     ImportRejected,
@@ -41,18 +42,19 @@ class Command(BaseCommand):
             Path(options["out"]).write_bytes(template_workbook(actor))
             self.stdout.write(f"wrote {options['out']}")
             return
-        try:
-            actor = command_actor(options.get("username"))
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
-        cycle = AssessmentCycle.objects.filter(year=options["cycle"]).first()
-        if cycle is None:
-            raise CommandError(f"There is no {options['cycle']} assessment cycle.")
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No file {path}.")
         try:
-            rows = read_workbook(path.read_bytes(), CLI_LIMITS)
+            # The file is checked (size, zip, bounds, header) before anything else.
+            rows = read_workbook(read_file(path, CLI_LIMITS), CLI_LIMITS)
+            try:
+                actor = command_actor(options.get("username"))
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
+            cycle = AssessmentCycle.objects.filter(year=options["cycle"]).first()
+            if cycle is None:
+                raise CommandError(f"There is no {options['cycle']} assessment cycle.")
             allowed = allowed_owner_ids(Need, actor)
             plan = plan_import(rows, cycle=cycle, user=actor, allowed_owner_ids=allowed)
             if plan.errors:

@@ -1,0 +1,221 @@
+"""Load: 50 concurrent clients for 2 minutes on PostgreSQL, signed-in pages and API lists mixed.
+
+It measures what many users at once meet: requests, errors, p50/p95/p99 latency and throughput,
+and the saturation point: on a ramp of 1, 2, 5, 10, 20 and 50 clients, the number of clients past
+which throughput grows by less than 10 % at the next step. The goal is 0 errors (any status >= 500, refused connection or time-out).
+
+It builds a scratch PostgreSQL database of its own (``DATABASE_URL`` names the server; the
+database it names is never touched), loads the Framework and the demo, serves it with gunicorn
+(one worker per core, two threads each) on loopback, and drops the database at the end. Each
+client keeps its own session or API token and walks the mix below in turn. Every loop is bounded
+in time, and the run stops by itself.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/bench_load.py [--seconds 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common import (
+    BIN,
+    WORKERS,
+    Goal,
+    free_port,
+    percentile,
+    record_goals,
+    say,
+    server_cmd,
+    sign_in,
+    wait_up,
+)
+
+#: (persona, path, kind): what the clients ask for, in turn. Pages are signed in with a session,
+#: API lists with a read token of the same persona.
+MIX = [
+    ("jam_focal", "/", "page"),
+    ("jam_focal", "/needs/", "page"),
+    ("jam_focal", "/api/v1/needs/needs?limit=100", "api"),
+    ("jam_focal", "/api/v1/monitoring/values?limit=100", "api"),
+    ("secretariat", "/monitoring/", "page"),
+    ("secretariat", "/funding/", "page"),
+    ("secretariat", "/meetings/", "page"),
+    ("secretariat", "/api/v1/plan/measures?limit=100", "api"),
+    ("inl_partner", "/funding/transactions/", "page"),
+    ("inl_partner", "/api/v1/funding/transactions?limit=100", "api"),
+    (None, "/api/v1/framework/categories", "api"),
+    (None, "/framework/", "page"),
+]
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def run_clients(
+    port: int, clients: int, seconds: float, credentials: dict[str, dict[str, str]]
+) -> tuple[Tally, float]:
+    tally = Tally()
+    stop_at = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        bad = 0
+        statuses: dict[int, int] = {}
+        step = index
+        while time.monotonic() < stop_at:
+            persona, path, kind = MIX[step % len(MIX)]
+            step += 1
+            headers = credentials[persona or ""][kind] if persona else {}
+            began = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+                if response.status >= 500:
+                    bad += 1
+            except (OSError, http.client.HTTPException):
+                bad += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            mine.append(time.perf_counter() - began)
+        with tally.lock:
+            tally.latencies.extend(mine)
+            tally.errors += bad
+            for status, count in statuses.items():
+                tally.statuses[status] = tally.statuses.get(status, 0) + count
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    tally.latencies.sort()
+    return tally, time.monotonic() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--ramp-seconds", type=float, default=8)
+    args = parser.parse_args()
+    server_url = os.environ.get("DATABASE_URL", "")
+    if not server_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit(
+            "bench_load runs on PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/any-database "
+            "(a scratch database is created beside it and dropped at the end)."
+        )
+    import psycopg
+
+    base = server_url.rsplit("/", 1)[0]
+    name = f"seccoop_bench_load_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    data = Path(tempfile.mkdtemp(prefix="seccoop-bench-load-"))
+    env = {
+        **os.environ,
+        "SECCOOP_DEBUG": "1",
+        "SECCOOP_DATA_DIR": str(data),
+        "SECCOOP_LOG_LEVEL": "ERROR",
+        "DATABASE_URL": f"{base}/{name}",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    proc = None
+    try:
+        seccoop = str(BIN / "seccoop")
+        say(f"bench_load: building the demo in the scratch database {name}")
+        for step in (["migrate", "-v0"], ["demo"], ["collectstatic", "--noinput", "-v0"]):
+            subprocess.run([seccoop, *step], env=env, check=True, stdout=subprocess.DEVNULL)
+        credentials: dict[str, dict[str, dict[str, str]]] = {}
+        for persona in {p for p, _path, _kind in MIX if p}:
+            made = subprocess.run(
+                [seccoop, "token", "create", persona, "--scope", "read", "--name", "bench_load"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            token = made.stdout.strip().split()[-1]
+            credentials[persona] = {"api": {"Authorization": f"Bearer {token}"}}
+        port = free_port()
+        command = [*server_cmd("gunicorn", "seccoop.wsgi:application", port), "--threads", "2"]
+        proc = subprocess.Popen(command, env=env, cwd=data)
+        wait_up(port)
+        for persona in credentials:
+            credentials[persona]["page"] = {"Cookie": sign_in(port, persona)}
+
+        say(f"ramp: {args.ramp_seconds:g} s at each number of clients")
+        throughput: list[tuple[int, float]] = []
+        ramp_errors = 0
+        for clients in (1, 2, 5, 10, 20, args.clients):
+            tally, elapsed = run_clients(port, clients, args.ramp_seconds, credentials)
+            rps = len(tally.latencies) / elapsed
+            ramp_errors += tally.errors
+            throughput.append((clients, rps))
+            say(
+                f"  {clients:>3} clients: {rps:7.1f} req/s, p95 {percentile(tally.latencies, 95) * 1000:7.1f} ms, "
+                f"{tally.errors} errors"
+            )
+        saturation = throughput[-1][0]
+        for (clients, rps), (_next_clients, next_rps) in zip(
+            throughput, throughput[1:], strict=False
+        ):
+            if next_rps < rps * 1.10:
+                saturation = clients
+                break
+
+        say(f"steady: {args.clients} clients for {args.seconds:g} s")
+        tally, elapsed = run_clients(port, args.clients, args.seconds, credentials)
+        lat = tally.latencies
+        say(
+            f"  {len(lat)} requests in {elapsed:.1f} s ({len(lat) / elapsed:.1f} req/s), "
+            f"{tally.errors} errors; p50 {percentile(lat, 50) * 1000:.1f} ms, "
+            f"p95 {percentile(lat, 95) * 1000:.1f} ms, p99 {percentile(lat, 99) * 1000:.1f} ms"
+        )
+        say(f"  statuses: {dict(sorted(tally.statuses.items()))}")
+        say(
+            f"  saturation: throughput stops growing by 10 % past {saturation} clients "
+            f"({WORKERS} workers × 2 threads)"
+        )
+        errors = tally.errors + ramp_errors
+        record_goals(
+            "bench_load",
+            [
+                Goal(
+                    name=f"errors under {args.clients} clients for {args.seconds:g} s (and the ramp)",
+                    goal="0",
+                    figure=float(errors),
+                    reference=None,
+                    ratio=None,
+                    result="PASS" if errors == 0 else "FAIL",
+                ),
+            ],
+        )
+    finally:
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
