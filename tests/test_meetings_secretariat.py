@@ -989,7 +989,8 @@ def test_the_pack_has_a_fixed_number_of_queries(
     many, pack = count()
     assert len(sections(pack)["overdue"].rows) == 20
     assert few == many, (few, many)
-    assert many <= 25
+    # 26: the publication gate reads which figures are published in one query of its own.
+    assert many <= 26
 
 
 def paper_world(pack_world: dict[str, Any], secretariat: User) -> Meeting:

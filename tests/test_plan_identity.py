@@ -4,7 +4,7 @@ merged the per-version copies of each measure into one."""
 from __future__ import annotations
 
 import importlib
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ from seccoop.accounts.models import User
 from seccoop.funding import services as funding
 from seccoop.funding.iati import export_activities, org_ref
 from seccoop.funding.models import Budget, Transaction
-from seccoop.meetings.pack import _implementation
+from seccoop.meetings.pack import _Context, _implementation
 from seccoop.plan.models import Measure, MeasureVersion, Milestone, PlanVersion
 from seccoop.plan.services import (
     adopt_plan_version,
@@ -217,7 +217,9 @@ def test_the_iati_export_and_the_pack_have_one_row_per_measure(
     assert mine[0].findtext("iati-identifier") == f"{org_ref()}-{kept.lineage}"
     kinds = [t.find("transaction-type").get("code") for t in mine[0].findall("transaction")]
     assert sorted(kinds) == ["2", "3"], etree.tostring(mine[0])[:3000]
-    section = _implementation(None, None, date(2031, 12, 31))
+    as_of = date(2031, 12, 31)
+    ctx = _Context(None, as_of, datetime.combine(as_of, time.max, tzinfo=UTC))
+    section = _implementation(ctx, None)
     assert "Plan B: 2 measures" in section.note
     done = [row for row in section.rows if "Inception" in str(row)]
     assert len(done) == 1
@@ -229,17 +231,17 @@ def test_the_ended_measure_names_the_decision_that_adopted_the_version(
     from seccoop.meetings.models import Decision
     from seccoop.plan.services import seed_first_version
 
-    from .test_meetings import decide, make_meeting
+    from .test_meetings import decide, held_dialogue
 
     actor = secretariat()
     first = seed_first_version()
-    draft = start_next_version(first, actor=actor, year=2026, label="Plan of Action 2026")
+    draft = start_next_version(first, actor=actor, year=2025, label="Plan of Action 2025")
     dropped = draft.entries.get(code="III.A-6").measure
     draft.entries.get(measure=dropped).delete()
     decision = decide(
-        make_meeting(actor),
+        held_dialogue(actor),
         actor,
-        text="The Commission adopts the Plan of Action 2026.",
+        text="The Dialogue adopts the Plan of Action 2025.",
         kind=Decision.Kind.ADOPT_PLAN,
         plan_version=draft,
     )
@@ -247,7 +249,7 @@ def test_the_ended_measure_names_the_decision_that_adopted_the_version(
     assert dropped.ended_by_id == draft.pk
     page = client_for("viewer").get(reverse("plan:measure_detail", args=[dropped.pk]))
     ended = page.content.decode().split('data-testid="ended"')[1].split("</p>")[0]
-    assert "Ended by Plan of Action 2026" in ended and decision.code in ended
+    assert "Ended by Plan of Action 2025" in ended and decision.code in ended
     # the other five mechanisms run on
     assert Measure.objects.filter(ended_by__isnull=True).count() == 5
 
