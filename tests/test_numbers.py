@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template
 from django.utils import translation
+from django.utils.translation import gettext
 
 from seccoop.core.numbers import (
     describe_progress,
@@ -71,9 +72,18 @@ def test_progress_outside_the_scale_is_explained_not_printed_raw(language: str) 
         above = describe_progress(212.3)
         away = describe_progress(-2007)
         inside = describe_progress(57.33)
-    assert above.text.startswith("above target (212") and above.bar == 100.0
-    assert "2007" not in away.text and away.text == "moved away from target"
-    assert "opposite direction" in away.explanation and away.bar == 0.0
+        # The words are the language's own (the catalogue's translation of the English).
+        above_words = gettext("above target ({pct})").format(pct=format_percent(212.3))
+        away_words = gettext("moved away from target")
+        opposite = gettext(
+            "The value moved in the opposite direction from the target: it is further from "
+            "the target than the baseline was."
+        )
+    assert above.text == above_words and "212" in above.text and above.bar == 100.0
+    assert "2007" not in away.text and away.text == away_words
+    assert away.explanation == opposite and away.bar == 0.0
+    if language != "en":
+        assert away_words != "moved away from target", "the words are not translated"
     assert inside.text == EXPECTED[language][4] and inside.bar == pytest.approx(57.33)
     assert describe_progress(None).text == "—"
 
@@ -89,5 +99,5 @@ def test_the_template_filters_use_the_same_rule() -> None:
     context["g"] = -5
     with translation.override("nl"):
         out = template.render(context)
-    assert out.split("|")[:4] == ["185.000.000", "5,3", "13%", "moved away from target"]
+    assert out.split("|")[:4] == ["185.000.000", "5,3", "13%", "verder van het streefcijfer"]
     assert out.split("|")[4:] == ["185.000.000", "5,3", "1000"]
