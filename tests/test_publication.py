@@ -196,21 +196,24 @@ def test_no_suppressed_cell_can_be_read_or_derived_on_any_public_path(
     client.raise_request_exception = False
     if persona:
         client.force_login(User.objects.get(username=persona))
+    # Pages answered without an id in the path: the same on every database (ids filled into paths
+    # may or may not name another reader's record, depending on the database's sequences).
     walked, found = 0, []
     for url in page_urls(planted):
         for query in QUERIES if not re.search(r"/\d+/", url) else ["?state=JAM"]:
             response = client.get(url + query)
             assert response.status_code < 500, (url + query, response.status_code)
             if response.status_code == 200:
-                walked += 1
+                walked += 0 if re.search(r"/\d+(/|$|\.)", url) else 1
                 found += [(url + query, leak) for leak in leaks(text_of(response))]
     for url in api_urls(planted):
         response = client.get(url)
         assert response.status_code < 500, (url, response.status_code)
         if response.status_code == 200:
-            walked += 1
+            walked += 0 if re.search(r"/\d+(/|$|\?)", url) else 1
             found += [(url, leak) for leak in leaks(text_of(response))]
-    assert walked > 100
+    # Today 86 such pages answer an anonymous visitor and 237 a partner officer.
+    assert walked >= (80 if persona is None else 200)
     assert found == []
 
 
