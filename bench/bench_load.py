@@ -2,7 +2,7 @@
 
 It measures what many users at once meet: requests, errors, p50/p95/p99 latency and throughput,
 and the saturation point: on a ramp of 1, 2, 5, 10, 20 and 50 clients, the number of clients past
-which throughput grows by less than 10 % at the next step. The goal is 0 errors (any status >= 500, refused connection or time-out).
+which no later step's throughput is 10 % higher. The goal is 0 errors (any status >= 500, refused connection or time-out).
 
 It builds a scratch PostgreSQL database of its own (``DATABASE_URL`` names the server; the
 database it names is never touched), loads the Framework and the demo, serves it with gunicorn
@@ -61,6 +61,7 @@ MIX = [
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    by_path: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -75,6 +76,7 @@ def run_clients(
     def client(index: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine: list[float] = []
+        paths: dict[str, list[float]] = {}
         bad = 0
         statuses: dict[int, int] = {}
         step = index
@@ -95,8 +97,11 @@ def run_clients(
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             mine.append(time.perf_counter() - began)
+            paths.setdefault(path, []).append(mine[-1])
         with tally.lock:
             tally.latencies.extend(mine)
+            for path, seconds in paths.items():
+                tally.by_path.setdefault(path, []).extend(seconds)
             tally.errors += bad
             for status, count in statuses.items():
                 tally.statuses[status] = tally.statuses.get(status, 0) + count
@@ -174,11 +179,10 @@ def main() -> None:
                 f"  {clients:>3} clients: {rps:7.1f} req/s, p95 {percentile(tally.latencies, 95) * 1000:7.1f} ms, "
                 f"{tally.errors} errors"
             )
+        # The fewest clients past which no later step's throughput is 10 % higher.
         saturation = throughput[-1][0]
-        for (clients, rps), (_next_clients, next_rps) in zip(
-            throughput, throughput[1:], strict=False
-        ):
-            if next_rps < rps * 1.10:
+        for index, (clients, rps) in enumerate(throughput[:-1]):
+            if max(r for _c, r in throughput[index + 1 :]) < rps * 1.10:
                 saturation = clients
                 break
 
@@ -191,6 +195,11 @@ def main() -> None:
             f"p95 {percentile(lat, 95) * 1000:.1f} ms, p99 {percentile(lat, 99) * 1000:.1f} ms"
         )
         say(f"  statuses: {dict(sorted(tally.statuses.items()))}")
+        say("  median latency per path under that load:")
+        for path, seconds in sorted(
+            tally.by_path.items(), key=lambda kv: -sorted(kv[1])[len(kv[1]) // 2]
+        ):
+            say(f"    {sorted(seconds)[len(seconds) // 2] * 1000:9.1f} ms  {path}")
         say(
             f"  saturation: throughput stops growing by 10 % past {saturation} clients "
             f"({WORKERS} workers × 2 threads)"
