@@ -78,19 +78,43 @@ MODEL_NAMES = {
 }
 
 
+def every_model_name() -> set[str]:
+    """Every model of the platform (and the user model), found at run time: a model added later
+    is covered without editing this test."""
+    from django.apps import apps
+
+    return {m.__name__ for m in apps.get_models() if m.__module__.startswith("seccoop.")}
+
+
+#: The modules that read for a reader: pages, endpoints, home panels, documents, feeds and the
+#: publication gate.
+READ_LAYERS = (
+    "views.py",
+    "api.py",
+    "home.py",
+    "diagram.py",
+    "pack.py",
+    "charts.py",
+    "ical.py",
+    "scheduling.py",
+    "publication.py",
+)
+
+
 def test_views_and_endpoints_read_only_through_the_access_policy() -> None:
-    """A view or endpoint never reads ``Model.objects`` directly: it calls ``.restrict(user, action)``."""
+    """A view, endpoint, panel, document or feed never reads ``Model.objects`` of any model
+    directly: it calls ``.restrict(user, action)``. A documented exception says why, in a
+    ``# access:`` comment on the statement (within its first lines, as the formatter wraps it)."""
+    names = every_model_name() | MODEL_NAMES
+    assert {"Need", "Measure", "Value", "Transaction", "Meeting", "Run"} <= names
     offenders = []
-    files = [
-        *SRC.glob("*/views.py"),
-        *SRC.glob("*/api.py"),
-        *SRC.glob("*/home.py"),
-        *SRC.glob("*/diagram.py"),
-    ]
+    files = [p for p in SRC.rglob("*.py") if p.name in READ_LAYERS and "migrations" not in p.parts]
     for path in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
             for match in re.finditer(r"\b(\w+)\.objects\.(\w+)", line):
                 model, method = match.groups()
-                if model in MODEL_NAMES and method != "restrict" and "# access:" not in line:
+                statement = " ".join(lines[number - 1 : number + 3])
+                if model in names and method != "restrict" and "# access:" not in statement:
                     offenders.append(f"{path.relative_to(SRC)}:{number}: {line.strip()}")
     assert offenders == []

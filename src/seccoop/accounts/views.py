@@ -91,7 +91,9 @@ def switch_language(request: HttpRequest) -> HttpResponse:
 
 
 def confirmed_device(user: Any) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return TOTPDevice.objects.filter(
+        user=user, confirmed=True
+    ).first()  # access: the user's own device
 
 
 @require_http_methods(["GET", "POST"])
@@ -169,14 +171,20 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         logout(request)
         messages.info(request, _("Sign in again with a code from your authenticator app."))
         return HttpResponseRedirect(reverse("accounts:login"))
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    device = TOTPDevice.objects.filter(
+        user=request.user, confirmed=False
+    ).first()  # access: own device
     if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="authenticator", confirmed=False)
+        device = TOTPDevice.objects.create(
+            user=request.user, name="authenticator", confirmed=False
+        )  # access: own device
     form = TokenCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"]):
             with transaction.atomic():
-                TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+                TOTPDevice.objects.filter(user=request.user).exclude(
+                    pk=device.pk
+                ).delete()  # access: own devices
                 device.confirmed = True
                 device.save()
                 record_event("auth.second_factor_enrolled", request=request)

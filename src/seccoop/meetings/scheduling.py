@@ -63,7 +63,9 @@ def meeting_warnings(meeting: Meeting, user: Any) -> list[str]:
         return []
     if meeting.status == Meeting.Status.CANCELLED:
         return []
-    body = Body.objects.select_related("organisation").get(pk=meeting.body_id)
+    body = Body.objects.select_related("organisation").get(
+        pk=meeting.body_id
+    )  # access: Framework reference data, public
     code = body.organisation.code
     day = meeting.local_start.date()
     others = _projected(user, exclude=meeting.pk)

@@ -247,7 +247,12 @@ def meeting_pack(request: HttpRequest, pk: str, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404
     meeting = get_restricted_object(
-        request, Meeting, pk, queryset=Meeting.objects.select_related("body__organisation")
+        request,
+        Meeting,
+        pk,
+        queryset=Meeting.objects.select_related(
+            "body__organisation"
+        ),  # access: get_restricted_object restricts it
     )
     render_, media = FORMATS[fmt]
     pack = gather(meeting, request.user)

@@ -227,7 +227,9 @@ def hidden_value_ids(user: Any, indicator_ids: Iterable[int] | None = None) -> s
         "pk", "indicator_id", "period", "state_id", "disaggregation", "value"
     ):
         groups[(ind, period)].append((pk, state, key, number))
-    indicators = Indicator.objects.in_bulk({ind for ind, _p in groups})
+    indicators = Indicator.objects.in_bulk(
+        {ind for ind, _p in groups}
+    )  # access: the thresholds of figures already read through the gate; nothing of the indicator is shown
     out: set[int] = set()
     for (ind_id, _period), figures in groups.items():
         indicator = indicators[ind_id]

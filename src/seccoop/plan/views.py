@@ -95,7 +95,9 @@ class PlanVersionDetailView(ObjectDetailView):
         user = self.request.user
         entries = {e.measure_id: e for e in entries_of(obj, user).select_related("category")}
         measures = list(
-            with_progress(Measure.objects.filter(pk__in=list(entries))).select_related("lead")
+            with_progress(
+                Measure.objects.restrict(user, "view").filter(pk__in=list(entries))
+            ).select_related("lead")
         )
         by_category: dict[int | None, list[Any]] = {}
         attach_progress(measures, user)
