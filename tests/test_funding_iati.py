@@ -372,6 +372,11 @@ def test_the_cli_and_the_api_write_the_same_valid_file(
     stdout = StringIO()
     call_command("iati", "export", "--out", str(out), stdout=stdout)
     assert f"wrote {out}" in stdout.getvalue()
+    # The command's export is audited like the download's.
+    from seccoop.core.models import AuditEvent
+
+    event = AuditEvent.objects.filter(action="export").latest("at")
+    assert event.detail["format"] == "xml" and event.object_type == "iati.activities"
     from_cli = activities(valid(out.read_bytes()))
     response = client_for("secretariat").get("/api/v1/funding/iati.xml")
     assert response.status_code == 200

@@ -13,6 +13,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from seccoop.accounts.services import command_actor
+from seccoop.core.audit import record_export
+from seccoop.core.markings import TLP
 from seccoop.framework.models import Organisation
 from seccoop.funding.iati import IatiError, export_activities, import_activities
 
@@ -44,6 +46,13 @@ class Command(BaseCommand):
                 raise CommandError(f"--out: no folder {out.parent}.")
             data = export_activities(actor, partner=partner)
             out.write_bytes(data)
+            record_export(
+                "iati.activities",
+                fmt="xml",
+                marking=TLP.CLEAR,
+                actor=actor,
+                filters={"partner": partner.code} if partner else {},
+            )
             self.stdout.write(f"wrote {out} ({len(data):,} bytes)")
             return
         try:
