@@ -21,9 +21,9 @@ from seccoop.accounts.models import User
 from seccoop.core.markings import TLP
 from seccoop.framework.models import Category, Organisation, Party
 from seccoop.monitoring import services
-from seccoop.monitoring.importer import COLUMNS
 from seccoop.monitoring.models import Indicator, ValidationRule, Value
 from seccoop.monitoring.reference import load_homicide_rates
+from seccoop.monitoring.services import COLUMNS
 
 pytestmark = pytest.mark.django_db
 

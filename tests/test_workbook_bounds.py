@@ -27,8 +27,8 @@ from django.urls import reverse
 
 from seccoop.core.models import AuditEvent
 from seccoop.core.workbooks import CLI_LIMITS, WEB_LIMITS, ImportRejected, read_sheet
-from seccoop.monitoring.importer import COLUMNS as VALUE_COLUMNS
 from seccoop.monitoring.models import Value
+from seccoop.monitoring.services import COLUMNS as VALUE_COLUMNS
 from seccoop.needs.importer import COLUMNS as NEED_COLUMNS
 from seccoop.needs.models import AssessmentCycle, Need
 

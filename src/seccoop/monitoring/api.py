@@ -20,7 +20,6 @@ from seccoop.core.workbooks import ImportRejected
 
 from . import workflow
 from .filters import IndicatorFilterSet, TargetFilterSet, ValueFilterSet
-from .importer import value_row, write_rows
 from .models import Indicator, Target, Value
 from .periods import PeriodError
 from .services import (
@@ -30,6 +29,8 @@ from .services import (
     public_table,
     readable_values,
     transition,
+    value_row,
+    write_rows,
 )
 
 router = Router(tags=["monitoring"])

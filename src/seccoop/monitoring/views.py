@@ -43,25 +43,22 @@ from . import workflow
 from .charts import render_svg, trend_spec
 from .filters import IndicatorFilterSet, TargetFilterSet, ValueFilterSet
 from .forms import BaselineForm, ImportForm, IndicatorForm, RuleForm, TargetForm
-from .importer import (
-    apply_import,
-    plan_import,
-    read_workbook,
-    template_workbook,
-    value_row,
-    write_rows,
-)
+from .importer import read_workbook, template_workbook
 from .models import Baseline, Indicator, Target, ValidationRule, Value
 from .periods import Kind, Period, PeriodError, parse
 from .publication import steward_values
 from .services import (
     STATUS_LABELS,
     RulesFailed,
+    apply_import,
     dashboard,
+    plan_import,
     progress_rows,
     public_table,
     readable_values,
     transition,
+    value_row,
+    write_rows,
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -14,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from seccoop.accounts.services import command_actor
 from seccoop.core.policy import allowed_owner_ids
 from seccoop.core.workbooks import CLI_LIMITS, ImportRejected, read_file
-from seccoop.monitoring.importer import apply_import, plan_import, read_workbook, template_workbook
+from seccoop.monitoring.importer import read_workbook, template_workbook
 from seccoop.monitoring.models import Value
+from seccoop.monitoring.services import apply_import, plan_import
 
 
 class Command(BaseCommand):
