@@ -120,6 +120,8 @@ INSTALLED_APPS = [
     "django_zxcvbn_password_validator",
     "axes",
     "csp",
+    # django-ninja's own static files: the API reference viewer, served from this platform.
+    "ninja",
     "seccoop.core",
     "seccoop.framework",
     "seccoop.accounts",

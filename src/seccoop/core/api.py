@@ -21,7 +21,7 @@ from django.db import InterfaceError, OperationalError, models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import LimitOffsetPagination
@@ -123,7 +123,10 @@ def build_api(**kwargs: Any) -> NinjaAPI:
         description=__doc__ or "",
         auth=ApiAuth(),
         urls_namespace="api",
-        docs_url=None,
+        # The reference page renders the OpenAPI document with the Swagger UI files django-ninja
+        # ships; they are served from the platform's static files, never from a CDN.
+        docs_url="/docs",
+        docs=Swagger(settings={"docExpansion": "none", "defaultModelsExpandDepth": 0}),
         openapi_url="/openapi.json",
         **kwargs,
     )
