@@ -164,6 +164,15 @@ def test_a_heat_map_of_links_is_a_group_whose_cells_link_to_their_paths() -> Non
     )
 
 
+def test_an_image_shows_each_marks_label_on_hover_and_a_group_of_links_does_not_repeat_it() -> None:
+    bars = render(stacked_bars())
+    assert re.search(
+        r'<path aria-label="M-1, a: 700" [^>]*><title>M-1, a: 700</title></path>', bars
+    )
+    heatmap = render(linked_heatmap())
+    assert "<title>Jamaica, I.a: 2 needs</title>" not in heatmap  # the link's name already
+
+
 def test_a_chart_links_only_to_paths_on_this_site() -> None:
     assert charts.link("/needs/?state=JAM") == charts.LINK_ORIGIN + "/needs/?state=JAM"
     for bad in ("https://example.org/", "//example.org/x", "javascript:alert(1)", "needs/"):
@@ -201,9 +210,10 @@ def test_series_take_the_okabe_ito_palette_in_order() -> None:
     bars = render(stacked_bars())
     assert f'fill="{charts.PALETTE[0]}"' in bars and f'fill="{charts.PALETTE[1]}"' in bars
     lines = render(sensitivity_lines())
-    for colour in charts.PALETTE:
+    for colour in charts.LINE_COLOURS:
         assert f'stroke="{colour}"' in lines
-    # Past the eighth series, the colours come round again with a dash pattern.
+    assert f'stroke="{charts.PALETTE[7]}"' not in lines  # the yellow is too faint for a line
+    # Past the seventh series, the colours come round again with a dash pattern.
     assert 'stroke-dasharray="6,3"' in lines
     trend = render(trend_with_ranges())
     assert f'fill="{charts.PALETTE[0]}"' in trend  # the values

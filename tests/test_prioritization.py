@@ -103,6 +103,10 @@ def score_all(
 
 @pytest.fixture
 def setup(users: dict[str, User]) -> Setup:
+    return make_setup(users)
+
+
+def make_setup(users: dict[str, User]) -> Setup:
     """A draft plan with five measures, a GREEN cycle with weights, 2-3 assessors per measure."""
     secretariat = users["secretariat"]
     plan = start_next_version(
@@ -132,6 +136,10 @@ def setup(users: dict[str, User]) -> Setup:
 
 @pytest.fixture
 def scored(setup: Setup) -> Setup:
+    return score_setup(setup)
+
+
+def score_setup(setup: Setup) -> Setup:
     for (code, username), assignment in setup.assignments.items():
         score_all(assignment, setup.users[username], SCORES[code][username])
     return setup

@@ -14,9 +14,10 @@ What every chart gets from ``render_svg`` (decision 0019):
 
 * ``<title>`` and ``<desc>`` as the SVG's first children, named by ``aria-labelledby``;
   ``role="img"``, or ``role="group"`` when its marks are links, so that they stay reachable by
-  keyboard and screen reader.
-* The Okabe–Ito colour-blind-safe palette for series, the single-hue "blues" ramp for
-  quantities, the house font, and a legend wherever colour carries a series or a quantity.
+  keyboard and screen reader. Each mark's ``label`` is its ``aria-label`` and, in an image, its
+  hover text (a ``<title>``), since the page runs no chart script.
+* The Okabe–Ito colour-blind-safe palette for series (lines without its faint yellow, and with
+  dash patterns past seven series), the single-hue "blues" ramp for quantities, the house font, and a legend wherever colour carries a series or a quantity.
 * The active language's number format (``core/data/chart-locales.json``: d3-format locales whose
   separators are Django's, as ``core.numbers`` writes them: 1,234.5 in English, 1.234,5 in Dutch,
   1 234,5 in Spanish and French).
@@ -57,6 +58,11 @@ PALETTE = [
 ]
 #: Quantities (heat maps): one hue from light to dark, read by lightness alone.
 SEQUENTIAL = "blues"
+#: The part of that ramp on which dark text keeps a contrast of 4.5:1 (heat maps with words on
+#: their cells).
+SEQUENTIAL_UNDER_TEXT = {"name": SEQUENTIAL, "extent": [0, 0.6]}
+#: Lines leave out the palette's yellow, too faint on white for a thin stroke.
+LINE_COLOURS = PALETTE[:7]
 #: Dash patterns that go with the palette when a chart has more series than colours.
 DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3]]
 INK = "#0b2545"
@@ -185,10 +191,12 @@ def heatmap(
     x_labels_every: int = 1,
 ) -> dict[str, Any]:
     """One rect per cell (``x``, ``y``), darker for a larger ``value``, with a gradient legend.
-    A cell may carry ``text`` (printed on it), ``label`` (what a screen reader hears) and ``href``
-    (a path on this site: the cell becomes a link)."""
+    A cell may carry ``text`` (printed on it in dark ink, so the ramp stops where that ink keeps
+    its contrast), ``label`` (what a screen reader hears) and ``href`` (a path on this site: the
+    cell becomes a link)."""
     rows = [{**c, "href": link(c["href"])} if c.get("href") else dict(c) for c in cells]
     linked = any("href" in r for r in rows)
+    worded = any("text" in r for r in rows)
     x_axis: dict[str, Any] = {"orient": "top", "labelAngle": 0, "labelOverlap": True}
     if x_labels_every > 1:
         x_axis["values"] = [v for i, v in enumerate(x_order) if i % x_labels_every == 0]
@@ -203,7 +211,7 @@ def heatmap(
                 "field": "value",
                 "type": "quantitative",
                 "title": value_title,
-                "scale": {"scheme": SEQUENTIAL, "zero": True},
+                "scale": {"scheme": SEQUENTIAL_UNDER_TEXT if worded else SEQUENTIAL, "zero": True},
                 "legend": _legend(value_title, format=value_format, orient="right"),
             },
             "description": {"field": "label"},
@@ -211,24 +219,15 @@ def heatmap(
         },
     }
     layers = [rect]
-    if any("text" in r for r in rows):
+    if worded:
         layers.append(
             {
                 # The words on a cell repeat its label: hidden from screen readers, and clicks
                 # pass through them to the cell's link (the stylesheet's pointer-events).
-                "mark": {"type": "text", "fontSize": 10.5, "aria": False},
-                "encoding": {
-                    "text": {"field": "text"},
-                    "color": {
-                        "condition": {"test": "datum.dark", "value": "white"},
-                        "value": INK,
-                    },
-                },
+                "mark": {"type": "text", "fontSize": 10.5, "color": INK, "aria": False},
+                "encoding": {"text": {"field": "text"}},
             }
         )
-        bound = max((float(r["value"]) for r in rows), default=0.0)
-        # White words on the darker half of the ramp, dark ones on the lighter half.
-        rows = [{**r, "dark": bound > 0 and float(r["value"]) / bound > 0.55} for r in rows]
     return _spec(
         data={"values": rows},
         encoding={**encoding, "x": {**encoding["x"], "axis": x_axis}},
@@ -248,14 +247,17 @@ def line(
     x_format: str = ",.1~f",
     y_reverse: bool = False,
     y_integer: bool = False,
+    y_domain: tuple[float, float] | None = None,
     end_labels: bool = True,
 ) -> dict[str, Any]:
     """One line per ``series`` through (``x``, ``y``), with a legend (colour and dash pattern
     together, so that more series than colours stay apart) and each line's name at its end."""
     order = list(series_order) or list(dict.fromkeys(str(r["series"]) for r in rows))
-    dashes = [DASHES[(i // len(PALETTE)) % len(DASHES)] for i in range(len(order))]
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(order))]
+    dashes = [DASHES[(i // len(LINE_COLOURS)) % len(DASHES)] for i in range(len(order))]
+    colours = [LINE_COLOURS[i % len(LINE_COLOURS)] for i in range(len(order))]
     y_scale: dict[str, Any] = {"reverse": y_reverse, "zero": False}
+    if y_domain is not None:
+        y_scale.update(domain=list(y_domain), nice=False)
     y_axis: dict[str, Any] = {"tickMinStep": 1, "format": "d"} if y_integer else {}
     # Colour and dash pattern on one field with one title: Vega-Lite draws one legend for both.
     legend = _legend(series_title, orient="right", offset=48, symbolType="stroke")
@@ -418,6 +420,16 @@ def _draw(spec: dict[str, Any], language: str) -> str:
 
 
 _ID = re.compile(r'\bid="([^"]+)"')
+_MARK = re.compile(r'<path aria-label="([^"]*)" role="graphics-symbol"([^>]*)/>')
+
+
+def _tooltips(svg: str) -> str:
+    """Give each labelled mark a ``<title>`` with its label: what a pointer shows on hover, with
+    no script. Only in an image (whose marks assistive technology does not read one by one);
+    in a group of links the label is the link's name and a title would be read twice."""
+    return _MARK.sub(
+        r'<path aria-label="\1" role="graphics-symbol"\2><title>\1</title></path>', svg
+    )
 
 
 def _namespace_ids(svg: str, prefix: str) -> str:
@@ -451,6 +463,8 @@ def render_svg(
     prefix = f"chart-{key[:10]}"
     svg = _namespace_ids(svg, prefix)
     role = "group" if _has_links(spec) else "img"
+    if role == "img":
+        svg = _tooltips(svg)
     head, rest = svg.split(">", 1)
     head = head.replace('class="marks"', f'class="{escape(css_class)}"')
     svg = (

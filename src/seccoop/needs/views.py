@@ -205,6 +205,7 @@ def matrix_svg(matrix: Matrix, list_url: str, query: dict[str, Any]) -> str:
         value_title=_("USD total"),
         x_order=[c.code for c in matrix.categories],
         y_order=[s.iso3 for s in matrix.states],
+        value_format="~s",
         cell=(64, 28),
     )
     return charts.render_svg(

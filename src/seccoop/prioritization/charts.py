@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from seccoop.core import charts
 from seccoop.core.numbers import format_percent, format_rate
@@ -52,8 +53,10 @@ def contribution_chart(rows: list[dict[str, Any]], criteria: list[str]) -> str:
     )
     return charts.render_svg(
         spec,
-        title=_(
-            "Contribution of each criterion to the score of the {count} leading measures"
+        title=ngettext(
+            "Contribution of each criterion to the score of the leading measure",
+            "Contribution of each criterion to the score of the {count} leading measures",
+            len(shown),
         ).format(count=len(shown)),
         description=_(
             "One bar per measure, in rank order, split by criterion; the table gives the "
@@ -120,6 +123,7 @@ def sensitivity_chart(weights: np.ndarray, ranks: np.ndarray, codes: list[str], 
         series_order=codes,
         y_reverse=True,
         y_integer=True,
+        y_domain=(1, max(int(ranks.max()) if ranks.size else 1, 2)),
     )
     return charts.render_svg(
         spec,
