@@ -308,3 +308,35 @@ def test_the_cache_is_bounded(monkeypatch: Any) -> None:
     for value in range(5):
         render(formatted(value, "d"))
     assert len(charts._cache) == 2
+    charts.clear_cache()
+    monkeypatch.setattr(charts, "CACHE_SIZE", 100)
+    monkeypatch.setattr(charts, "CACHE_CHARS", 1000)
+    for value in range(5):
+        render(formatted(value, "d"))
+    assert 1 <= len(charts._cache) < 5
+    assert sum(map(len, charts._cache.values())) <= 1000
+
+
+def test_words_from_the_data_are_escaped_in_the_markup() -> None:
+    """Charts go into pages unescaped (``|safe``): every word from the data is escaped by Vega."""
+    hostile = '"><script>alert(1)</script>'
+    spec = charts.bar(
+        [
+            {"category": hostile, "series": hostile, "value": 1.0, "label": hostile},
+            {"category": "B", "series": "b", "value": 2.0, "label": "B"},
+        ],
+        category_title=hostile,
+        value_title="Score",
+        series_title=hostile,
+    )
+    svg = render(spec, title=hostile, description=hostile)
+    assert "<script" not in svg and "&lt;script&gt;" in svg
+    heat = charts.heatmap(
+        [{"x": hostile, "y": "A", "value": 1.0, "text": hostile, "label": hostile, "href": "/x"}],
+        x_title="X",
+        y_title="Y",
+        value_title="V",
+        x_order=[hostile],
+        y_order=["A"],
+    )
+    assert "<script" not in render(heat)

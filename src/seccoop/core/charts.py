@@ -23,10 +23,10 @@ What every chart gets from ``render_svg`` (decision 0019):
   1 234,5 in Spanish and French).
 * Element ids made unique per chart, so that several charts can share a page.
 
-Rendering costs about a tenth of a second (a second for the first chart a process draws), so the
-SVG is kept in a bounded in-process cache keyed by a hash of the specification, the language and
-the words: the same data drawn again costs nothing, and changed data is a different key. Draw one
-chart per table, never one per row.
+Rendering costs from a tenth of a second to most of one (a second more for the first chart a
+process draws), so the SVG is kept in an in-process cache, bounded in count and size, keyed by a
+hash of the specification, the language and the words: the same data drawn again costs nothing,
+and changed data is a different key. Draw one chart per table, never one per row.
 """
 
 from __future__ import annotations
@@ -99,7 +99,10 @@ CONFIG: dict[str, Any] = {
 LINK_ORIGIN = "https://seccoop.invalid"
 #: The renderer's version of the look: part of every cache key.
 STYLE_VERSION = "1"
+#: The cache's bounds: at most this many charts and this many characters of SVG (an SMAA-2 heat
+#: map of 40 measures by 150 ranks is about 330,000).
 CACHE_SIZE = 256
+CACHE_CHARS = 32_000_000
 
 _LOCALES = Path(__file__).parent / "data" / "chart-locales.json"
 _cache: OrderedDict[str, str] = OrderedDict()
@@ -474,7 +477,9 @@ def render_svg(
     )
     with _cache_lock:
         _cache[key] = svg
-        while len(_cache) > CACHE_SIZE:
+        while len(_cache) > CACHE_SIZE or (
+            len(_cache) > 1 and sum(map(len, _cache.values())) > CACHE_CHARS
+        ):
             _cache.popitem(last=False)
     return svg
 
