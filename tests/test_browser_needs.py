@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,15 @@ def test_focal_point_imports_fixes_a_bad_row_and_sees_the_matrix(
         expect(page.get_by_role("status").first).to_contain_text("2 created")
         cell = page.locator('td[data-cell="JAM-II.a"]')
         expect(cell).to_contain_text("(2)")
-        expect(page.locator('svg.heatmap a[data-cell="JAM-II.a"]')).to_have_count(1)
+        heat_cell = page.locator('svg.heatmap a[href$="state=JAM&category=II.a"]')
+        expect(heat_cell).to_have_count(1)
+        expect(heat_cell).to_have_accessible_name(re.compile(r"^Jamaica, .*: 2 needs, USD "))
         expect(page.get_by_test_id("matrix-total")).to_contain_text("2 needs")
+        # The heat map's cell is a link by keyboard and by pointer (its words let clicks through).
+        heat_cell.focus()
+        expect(heat_cell).to_be_focused()
+        heat_cell.click()
+        expect(page).to_have_url(re.compile(r"/needs/\?cycle=2030&state=JAM&category=II\.a$"))
+        expect(page.get_by_role("link", name="JAM-B-001")).to_be_visible()
         # The rejected upload answers 400 on purpose; chromium logs that status as a console error.
         assert [e for e in errors if "status of 400" not in e] == []

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from html import unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -865,18 +866,34 @@ def test_the_matrix_page_draws_a_heat_map_linking_to_the_filtered_list(
     assert page.status_code == 200
     html = page.content.decode()
     svg = html[html.index("<svg") : html.index("</svg>")]
-    # A group of links (an image role would hide its links from assistive technology).
-    assert 'class="heatmap"' in svg and 'role="group"' in svg and "aria-label=" in svg
-    links = re.findall(r'<a href="([^"]+)" data-cell="([^"]+)">', svg)
-    by_cell = {cell: unescape(href) for href, cell in links}
-    assert set(by_cell) == {"JAM-I.a", "JAM-II.a", "JAM-III.a"}
-    assert by_cell["JAM-I.a"] == reverse("needs:need_list") + "?cycle=2030&state=JAM&category=I.a"
+    # A group of links (an image role would hide its links from assistive technology), named by
+    # its title and described.
+    assert 'class="chart heatmap"' in svg and 'role="group"' in svg
+    assert re.search(r'aria-labelledby="(\S+)-title \1-desc"', svg)
+    assert "<title " in svg and "Needs Assessment Matrix 2030" in svg and "<desc " in svg
+    # Each cell is a link, named for a screen reader, to the needs list filtered to its cell.
+    links = re.findall(r'<a href="([^"]+)"><path aria-label="([^"]+)"', svg)
+
+    def by_cell(page_svg: str) -> dict[str, str]:
+        found = {}
+        for href, _label in re.findall(r'<a href="([^"]+)"><path aria-label="([^"]+)"', page_svg):
+            query = parse_qs(urlsplit(unescape(href)).query)
+            found[f"{query['state'][0]}-{query['category'][0]}"] = unescape(href)
+        return found
+
+    cells = by_cell(svg)
+    assert set(cells) == {"JAM-I.a", "JAM-II.a", "JAM-III.a"}
+    assert cells["JAM-I.a"] == reverse("needs:need_list") + "?cycle=2030&state=JAM&category=I.a"
+    assert any(unescape(label).startswith("Jamaica, ") for _href, label in links)
     assert "3k·2" in svg  # USD 3,000 in 2 needs
-    listing = client.get(by_cell["JAM-I.a"]).content.decode()
+    listing = client.get(cells["JAM-I.a"]).content.decode()
     assert [ref for ref in ("A1", "A2", "B", "S", "C") if f">{ref}</a>" in listing] == ["A1", "A2"]
     assert "4 needs, USD 3,470 in all." in html  # 3,000 + 370.37 + 100
     brb = client_for("brb_focal").get(reverse("needs:matrix") + "?cycle=2030").content.decode()
-    assert 'data-cell="BRB-I.a"' in brb
+    brb_svg = brb[brb.index("<svg") : brb.index("</svg>")]
+    assert "BRB-I.a" in by_cell(brb_svg)
+    assert not [cell for cell in by_cell(brb_svg) if cell.startswith("JAM-")]
+    assert 'data-cell="BRB-I.a"' in brb  # the table beside it
     assert 'data-cell="JAM-' not in brb
     assert client.get(reverse("needs:matrix") + "?cycle=1999").status_code == 404
 

@@ -103,6 +103,10 @@ def score_all(
 
 @pytest.fixture
 def setup(users: dict[str, User]) -> Setup:
+    return make_setup(users)
+
+
+def make_setup(users: dict[str, User]) -> Setup:
     """A draft plan with five measures, a GREEN cycle with weights, 2-3 assessors per measure."""
     secretariat = users["secretariat"]
     plan = start_next_version(
@@ -132,6 +136,10 @@ def setup(users: dict[str, User]) -> Setup:
 
 @pytest.fixture
 def scored(setup: Setup) -> Setup:
+    return score_setup(setup)
+
+
+def score_setup(setup: Setup) -> Setup:
     for (code, username), assignment in setup.assignments.items():
         score_all(assignment, setup.users[username], SCORES[code][username])
     return setup
@@ -887,12 +895,21 @@ def test_the_wsum_ranking_page_shows_contribution_bars(scored: Setup, client_for
     response = client_for("viewer").get(reverse("prioritization:run_detail", args=[run.pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count('<svg class="bar"') == len(MEASURES)
-    assert 'class="heatmap"' not in html
-    assert html.count('class="chart"') == 3
+    # One chart for the whole ranking: a bar per measure, split by criterion, with a legend.
+    assert html.count('class="chart contributions"') == 1
+    chart = html[html.index('class="chart contributions"') :]
+    chart = chart[: chart.index("</svg>")]
+    assert "<title " in chart and "<desc " in chart and "role-legend" in chart
+    for code in MEASURES:
+        assert f'aria-label="{code}, criterion a: ' in chart
+    assert 'aria-label="M-5, criterion a: 2.250"' in chart  # 0.5 x 4.5
+    assert 'class="chart heatmap"' not in html
+    assert html.count('class="chart sensitivity"') == 3
     positions = [html.index(f">{code}</a>") for code in WSUM_ORDER]
     assert positions == sorted(positions)
-    assert "a: 2.250" in html  # M-5's contribution of criterion a: 0.5 x 4.5
+    # The table gives every measure's contributions as text.
+    table = html[html.index('data-testid="ranking"') : html.index("</table>")]
+    assert "a: 2.250" in table  # M-5's contribution of criterion a: 0.5 x 4.5
 
 
 def test_the_smaa_ranking_page_shows_the_heat_map_and_sensitivity(
@@ -904,9 +921,12 @@ def test_the_smaa_ranking_page_shows_the_heat_map_and_sensitivity(
     response = client_for("brb_focal").get(reverse("prioritization:run_detail", args=[run.pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count('class="heatmap"') == 1
-    assert html.count('class="chart"') == 3
-    assert '<svg class="bar"' not in html
+    assert html.count('class="chart heatmap"') == 1
+    heatmap = html[html.index('class="chart heatmap"') :]
+    heatmap = heatmap[: heatmap.index("</svg>")]
+    assert 'role="img"' in heatmap and "<title " in heatmap and "role-legend" in heatmap
+    assert html.count('class="chart sensitivity"') == 3
+    assert 'class="chart contributions"' not in html
     for code in CODES:
         assert f"weight of criterion {code} goes from 0 to 1" in html
     assert "rank 1," in html

@@ -1,8 +1,8 @@
-"""Trend charts: a Vega-Lite specification per indicator and state, rendered to SVG on the server.
+"""Trend charts: one indicator's values for one state against its targets, drawn by
+``seccoop.core.charts`` and served as an SVG image (the page itself runs no chart script).
 
-The specification is plain data (``trend_spec``); ``render_svg`` turns it into SVG with
-vl-convert-python, which ships the Vega runtime in its wheel (nothing is fetched at run time). The
-SVG is served as an image, so the page itself runs no chart script.
+``trend_spec`` maps the values and targets a reader may see to the core ``trend`` builder's rows;
+``render_trend`` renders it with the accessible title and description.
 """
 
 from __future__ import annotations
@@ -11,118 +11,62 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from seccoop.core import charts
+from seccoop.core.numbers import format_rate
+
 
 def trend_spec(
     indicator: Any, state: Any, values: list[Any], targets: list[Any], marking: str = ""
 ) -> dict[str, Any]:
-    """Approved (filled) and submitted (hollow) values, their uncertainty ranges, and targets."""
-    actual = [
+    """Approved and submitted values (shaped by status), their uncertainty ranges, and targets."""
+    points = [
         {
-            "period": v.period,
+            "x": v.period,
             "start": v.period_start.isoformat(),
             "value": float(v.value),
             "low": float(v.low) if v.low is not None else None,
             "high": float(v.high) if v.high is not None else None,
-            "status": str(v.get_status_display()),
+            "series": str(v.get_status_display()),
             "label": _("{period}: {value} ({status})").format(
-                period=v.period,
-                value=f"{v.value.normalize():f}",
-                status=v.get_status_display(),
+                period=v.period, value=format_rate(v.value), status=v.get_status_display()
             ),
         }
         for v in values
         if v.value is not None
     ]
-    target = [
+    goals = [
         {
-            "period": t.period,
+            "x": t.period,
             "start": t.period_start.isoformat(),
             "target": float(t.value),
+            "series": _("Target"),
             "label": _("{period}: target {value}").format(
-                period=t.period, value=f"{t.value.normalize():f}"
+                period=t.period, value=format_rate(t.value)
             ),
         }
         for t in targets
     ]
-    order = sorted(
-        {row["period"]: row["start"] for row in actual + target}.items(), key=lambda kv: kv[1]
+    order = sorted({row["x"]: row["start"] for row in points + goals}.items(), key=lambda kv: kv[1])
+    return charts.trend(
+        points,
+        goals,
+        x_order=[period for period, _start in order],
+        x_title=_("Period"),
+        y_title=indicator.unit or _("Value"),
+        series_title=_("Series"),
+        target_series=_("Target"),
+        range_series=_("Uncertainty range"),
+        title=f"{indicator.code} · {state.iso3}" + (f" · TLP:{marking}" if marking else ""),
     )
-    x = {
-        "field": "period",
-        "type": "ordinal",
-        "title": _("Period"),
-        "sort": [p for p, _s in order],
-    }
-    value_title = indicator.unit or _("Value")
-    layers: list[dict[str, Any]] = [
-        {
-            "data": {"values": actual},
-            "mark": {"type": "line", "color": "#1f4e79", "aria": False},
-            "encoding": {
-                "x": x,
-                "y": {"field": "value", "type": "quantitative", "title": value_title},
-            },
-        },
-        {
-            "data": {
-                "values": [r for r in actual if r["low"] is not None and r["high"] is not None]
-            },
-            "mark": {"type": "rule", "color": "#7f9cbf", "aria": False},
-            "encoding": {
-                "x": x,
-                "y": {"field": "low", "type": "quantitative"},
-                "y2": {"field": "high"},
-            },
-        },
-        {
-            "data": {"values": actual},
-            "mark": {"type": "point", "filled": True, "size": 60, "color": "#1f4e79"},
-            "encoding": {
-                "x": x,
-                "y": {"field": "value", "type": "quantitative"},
-                "shape": {"field": "status", "type": "nominal", "title": _("Status")},
-                "description": {"field": "label"},
-                "tooltip": [
-                    {"field": "period", "title": _("Period")},
-                    {"field": "value", "title": _("Value")},
-                    {"field": "status", "title": _("Status")},
-                ],
-            },
-        },
-    ]
-    if target:
-        layers.append(
-            {
-                "data": {"values": target},
-                "mark": {
-                    "type": "point",
-                    "shape": "diamond",
-                    "size": 80,
-                    "color": "#b03a2e",
-                    "filled": False,
-                },
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "target", "type": "quantitative"},
-                    "description": {"field": "label"},
-                    "tooltip": [
-                        {"field": "period", "title": _("Period")},
-                        {"field": "target", "title": _("Target")},
-                    ],
-                },
-            }
-        )
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "title": f"{indicator.code} · {state.iso3}" + (f" · TLP:{marking}" if marking else ""),
-        "width": 560,
-        "height": 240,
-        "background": "white",
-        "layer": layers,
-    }
 
 
-def render_svg(spec: dict[str, Any]) -> str:
-    import vl_convert
-
-    return str(vl_convert.vegalite_to_svg(spec))
+def render_trend(spec: dict[str, Any], indicator: Any, state: Any) -> str:
+    return charts.render_svg(
+        spec,
+        title=_("Trend of %(code)s for %(iso)s against its targets")
+        % {"code": indicator.code, "iso": state.iso3},
+        description=_(
+            "Reported values by period (a point per value, shaped by its status, with its "
+            "uncertainty range), joined by a line, and the targets as hollow diamonds."
+        ),
+    )

@@ -40,7 +40,7 @@ from seccoop.framework.models import Party
 from seccoop.needs.models import AssessmentCycle
 
 from . import workflow
-from .charts import render_svg, trend_spec
+from .charts import render_trend, trend_spec
 from .filters import IndicatorFilterSet, TargetFilterSet, ValueFilterSet
 from .forms import BaselineForm, ImportForm, IndicatorForm, RuleForm, TargetForm
 from .importer import read_workbook, template_workbook
@@ -177,7 +177,7 @@ def chart(request: HttpRequest, pk: str) -> HttpResponse:
     # The chart is marked from everything it draws: the indicator, its values and targets.
     marking = derived_marking(indicator, values, targets)
     response = HttpResponse(
-        render_svg(trend_spec(indicator, state, values, targets, marking)),
+        render_trend(trend_spec(indicator, state, values, targets, marking), indicator, state),
         content_type="image/svg+xml",
     )
     response["X-TLP"] = f"TLP:{marking}"

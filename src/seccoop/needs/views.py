@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from html import escape
 from typing import Any
 
 from django.contrib import messages
@@ -17,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from seccoop.core import charts
 from seccoop.core.audit import record_export
 from seccoop.core.markings import TLP
-from seccoop.core.numbers import format_amount
+from seccoop.core.numbers import format_amount, format_rate
 from seccoop.core.policy import allowed_owner_ids, get_policy
 from seccoop.core.uploads import refused_upload, upload_limit
 from seccoop.core.views import (
@@ -163,70 +163,61 @@ class NeedDeleteView(ObjectDeleteView):
 
 
 def _short_usd(value: Decimal) -> str:
-    v = float(value)
-    if v >= 1e6:
-        return f"{v / 1e6:.1f}M"
-    if v >= 1e3:
-        return f"{v / 1e3:.0f}k"
-    return f"{v:.0f}"
+    """A cell's USD total in a few characters, in the language's separators (1.5M, 3k, 370)."""
+    v = Decimal(value)
+    if v >= 1_000_000:
+        return format_rate(v / 1_000_000, 1) + "M"
+    if v >= 1000:
+        return format_rate(v / 1000, 0) + "k"
+    return format_rate(v, 0)
 
 
 def matrix_svg(matrix: Matrix, list_url: str, query: dict[str, Any]) -> str:
-    """The heat map: one cell per state x category, darker for a larger USD total, each a link."""
-    cell_w, cell_h, left, top = 76, 30, 60, 40
-    width = left + cell_w * len(matrix.categories) + 10
-    height = top + cell_h * len(matrix.states) + 10
-    parts = []
-    for j, category in enumerate(matrix.categories):
-        x = left + j * cell_w + cell_w // 2
-        parts.append(
-            f'<text x="{x}" y="{top - 12}" text-anchor="middle" class="head">{escape(category.code)}</text>'
-        )
-    for i, state in enumerate(matrix.states):
-        y = top + i * cell_h
-        parts.append(
-            f'<text x="{left - 8}" y="{y + 20}" text-anchor="end" class="head">{escape(state.iso3)}</text>'
-        )
-        for j, category in enumerate(matrix.categories):
-            x = left + j * cell_w
+    """The heat map: one cell per state x category, darker for a larger USD total, each a link to
+    the needs list filtered to its state and category (the page's table repeats the figures)."""
+    cells = []
+    for state in matrix.states:
+        for category in matrix.categories:
             cell = matrix.cells.get((state.pk, category.pk))
             if cell is None:
-                parts.append(
-                    f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" class="empty"/>'
-                )
                 continue
-            shade = int(235 - 185 * cell.intensity)
-            fill = (
-                f"rgb({shade},{int(245 - 120 * cell.intensity)},{int(250 - 90 * cell.intensity)})"
+            cells.append(
+                {
+                    "x": category.code,
+                    "y": state.iso3,
+                    "value": float(cell.usd_total),
+                    "text": f"{_short_usd(cell.usd_total)}·{cell.count}",
+                    "label": _("{state}, {category}: {count} needs, USD {usd}").format(
+                        state=state.organisation.name,
+                        category=category.name,
+                        count=cell.count,
+                        usd=format_amount(cell.usd_total),
+                    ),
+                    "href": list_url
+                    + "?"
+                    + urlencode({**query, "state": state.iso3, "category": category.code}),
+                }
             )
-            ink = "#fff" if cell.intensity > 0.55 else "#0b2545"
-            href = (
-                list_url
-                + "?"
-                + urlencode({**query, "state": state.iso3, "category": category.code})
-            )
-            label = _("{state}, {category}: {count} needs, USD {usd}").format(
-                state=state.organisation.name,
-                category=category.name,
-                count=cell.count,
-                usd=format_amount(cell.usd_total),
-            )
-            parts.append(
-                f'<a href="{escape(href)}" data-cell="{escape(state.iso3)}-{escape(category.code)}">'
-                f"<title>{escape(label)}</title>"
-                f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{fill}"/>'
-                f'<text x="{x + cell_w // 2 - 1}" y="{y + 19}" text-anchor="middle" fill="{ink}" class="val">'
-                f"{_short_usd(cell.usd_total)}·{cell.count}</text></a>"
-            )
-    title = escape(
-        _("Needs Assessment Matrix {year}: USD total and count per state and category").format(
-            year=matrix.cycle.year
-        )
+    spec = charts.heatmap(
+        cells,
+        x_title=_("Category"),
+        y_title=_("State"),
+        value_title=_("USD total"),
+        x_order=[c.code for c in matrix.categories],
+        y_order=[s.iso3 for s in matrix.states],
+        value_format="~s",
+        cell=(64, 28),
     )
-    # A group, not an image: its cells are links, and an image's children are not interactive.
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="group" class="heatmap" '
-        f'aria-label="{title}"><title>{title}</title>' + "".join(parts) + "</svg>"
+    return charts.render_svg(
+        spec,
+        title=_(
+            "Needs Assessment Matrix {year}: USD total and count per state and category"
+        ).format(year=matrix.cycle.year),
+        description=_(
+            "Each cell is a link to the needs of its state and category; darker cells cost more. "
+            "The table below gives the same figures."
+        ),
+        css_class="chart heatmap",
     )
 
 

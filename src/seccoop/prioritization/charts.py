@@ -1,86 +1,136 @@
-"""Server-side SVG for the ranking pages: contribution bars, the rank-acceptability heat map and the
-sensitivity chart. Plain SVG with titles for screen readers; no script."""
+"""The ranking page's charts, drawn by ``seccoop.core.charts``: the contribution of each criterion
+to each measure's score, the rank-acceptability heat map and the sensitivity charts.
+
+Each function maps a run's results to rows and words; the look, the legend, the number format and
+the accessible title and description come from the core module. One chart covers the whole
+ranking (never one per row), and the table beside it carries the same figures as text.
+"""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-COLOURS = ["#1d7874", "#13315c", "#ffbf47", "#a4161a"]
+from seccoop.core import charts
+from seccoop.core.numbers import format_percent, format_rate
 
-
-def contribution_bar(contributions: dict[str, float], maximum: float, width: int = 220) -> str:
-    x, parts = 0.0, []
-    for i, (code, value) in enumerate(contributions.items()):
-        w = width * value / maximum if maximum else 0
-        parts.append(
-            f'<rect x="{x:.1f}" y="2" width="{w:.1f}" height="14" fill="{COLOURS[i % 4]}">'
-            f"<title>{escape(code)}: {value:.3f}</title></rect>"
-        )
-        x += w
-    return f'<svg class="bar" viewBox="0 0 {width} 18" width="{width}" height="18" role="img">{"".join(parts)}</svg>'
+#: Rows drawn in the contribution chart and the heat map (the table lists every measure).
+LIMIT = 40
 
 
-def acceptability_heatmap(rows: list[dict[str, Any]], label: str, limit: int = 40) -> str:
-    shown = rows[:limit]
+def contributions_text(contributions: dict[str, float]) -> str:
+    """``a: 2.250 · b: 1.100 · c: 0.400``, for the table cell beside the chart."""
+    return " · ".join(f"{code}: {format_rate(value, 3)}" for code, value in contributions.items())
+
+
+def contribution_chart(rows: list[dict[str, Any]], criteria: list[str]) -> str:
+    """Stacked bars: each measure's weighted-sum score split by the criterion that brings it."""
+    shown = [r for r in rows if "contributions" in r][:LIMIT]
+    if not shown:
+        return ""
+    data = [
+        {
+            "category": r["code"],
+            "series": code,
+            "value": float(value),
+            "label": _("{measure}, criterion {criterion}: {value}").format(
+                measure=r["code"], criterion=code, value=format_rate(value, 3)
+            ),
+        }
+        for r in shown
+        for code, value in r["contributions"].items()
+    ]
+    spec = charts.bar(
+        data,
+        category_title=_("Measure"),
+        value_title=_("Weighted score"),
+        series_title=_("Criterion"),
+        series_order=criteria,
+        value_format=",.1~f",
+    )
+    return charts.render_svg(
+        spec,
+        title=ngettext(
+            "Contribution of each criterion to the score of the leading measure",
+            "Contribution of each criterion to the score of the {count} leading measures",
+            len(shown),
+        ).format(count=len(shown)),
+        description=_(
+            "One bar per measure, in rank order, split by criterion; the table gives the "
+            "same figures."
+        ),
+        css_class="chart contributions",
+    )
+
+
+def acceptability_heatmap(rows: list[dict[str, Any]], label: str) -> str:
+    """Measures (rows) by rank (columns): the share of draws in which the measure takes the rank."""
+    shown = rows[:LIMIT]
     if not shown:
         return ""
     ranks = len(shown[0]["rank_acceptability"])
-    cell, left, top = max(2, min(14, 700 // max(ranks, 1))), 90, 22
-    width, height = left + cell * ranks + 10, top + 14 * len(shown) + 10
-    parts = [
-        f'<text x="{left}" y="14" class="head">1</text>',
-        f'<text x="{left + cell * (ranks - 1)}" y="14" class="head">{ranks}</text>',
+    cells = [
+        {
+            "x": str(rank + 1),
+            "y": row["code"],
+            "value": float(share),
+            "label": _("{measure}: rank {rank}, {share}").format(
+                measure=row["code"], rank=rank + 1, share=format_percent(float(share) * 100)
+            ),
+        }
+        for row in shown
+        for rank, share in enumerate(row["rank_acceptability"])
+        if share > 0
     ]
-    for i, row in enumerate(shown):
-        y = top + 14 * i
-        parts.append(
-            f'<text x="{left - 6}" y="{y + 11}" text-anchor="end" class="head">{escape(row["code"])}</text>'
-        )
-        for r, p in enumerate(row["rank_acceptability"]):
-            if p <= 0:
-                continue
-            shade = int(240 - 200 * min(1.0, p * 2))
-            parts.append(
-                f'<rect x="{left + r * cell}" y="{y}" width="{cell}" height="12" '
-                f'fill="rgb({shade},{int(245 - 130 * min(1.0, p * 2))},{int(250 - 80 * min(1.0, p * 2))})">'
-                f"<title>{escape(row['code'])}: rank {r + 1}, {p:.1%}</title></rect>"
-            )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="heatmap" role="img" '
-        f'aria-label="{escape(label)}"><title>{escape(label)}</title>{"".join(parts)}</svg>'
+    step = max(4, min(24, 640 // max(ranks, 1)))
+    spec = charts.heatmap(
+        cells,
+        x_title=_("Rank"),
+        y_title=_("Measure"),
+        value_title=_("Share of draws"),
+        x_order=[str(r + 1) for r in range(ranks)],
+        y_order=[row["code"] for row in shown],
+        value_format=".0%",
+        cell=(step, 16),
+        x_labels_every=max(1, 24 // step),
+    )
+    return charts.render_svg(
+        spec,
+        title=label,
+        description=_(
+            "Measures in rank order, ranks from left to right; a darker cell means more draws "
+            "in which the measure takes that rank."
+        ),
+        css_class="chart heatmap",
     )
 
 
 def sensitivity_chart(weights: np.ndarray, ranks: np.ndarray, codes: list[str], label: str) -> str:
     """Rank (y, 1 at the top) of each measure as one criterion's weight goes from 0 to 1 (x)."""
-    width, height, left, top = 640, 300, 40, 20
-    plot_w, plot_h = width - left - 110, height - top - 30
-    worst = int(ranks.max()) if ranks.size else 1
-    parts = [
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" class="axis"/>',
-        f'<text x="{left}" y="{height - 6}" class="head">0</text>',
-        f'<text x="{left + plot_w}" y="{height - 6}" class="head">1</text>',
-        f'<text x="{left - 8}" y="{top + 4}" text-anchor="end" class="head">1</text>',
-        f'<text x="{left - 8}" y="{top + plot_h}" text-anchor="end" class="head">{worst}</text>',
+    data = [
+        {"x": float(w), "y": int(r), "series": code}
+        for j, code in enumerate(codes)
+        for w, r in zip(weights, ranks[:, j], strict=True)
     ]
-    for j, code in enumerate(codes):
-        points = " ".join(
-            f"{left + plot_w * float(w):.1f},{top + plot_h * (int(r) - 1) / max(worst - 1, 1):.1f}"
-            for w, r in zip(weights, ranks[:, j], strict=True)
-        )
-        colour = COLOURS[j % 4]
-        last_y = top + plot_h * (int(ranks[-1, j]) - 1) / max(worst - 1, 1)
-        parts.append(
-            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2">'
-            f"<title>{escape(code)}</title></polyline>"
-        )
-        parts.append(
-            f'<text x="{left + plot_w + 6}" y="{last_y + 4:.1f}" class="head" fill="{colour}">{escape(code)}</text>'
-        )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" role="img" '
-        f'aria-label="{escape(label)}"><title>{escape(label)}</title>{"".join(parts)}</svg>'
+    spec = charts.line(
+        data,
+        x_title=_("Weight of the criterion"),
+        y_title=_("Rank"),
+        series_title=_("Measure"),
+        series_order=codes,
+        y_reverse=True,
+        y_integer=True,
+        y_domain=(1, max(int(ranks.max()) if ranks.size else 1, 2)),
+    )
+    return charts.render_svg(
+        spec,
+        title=label,
+        description=_(
+            "One line per measure: its rank (1 at the top) as the weight goes from 0 to 1, "
+            "the other weights keeping their proportions."
+        ),
+        css_class="chart sensitivity",
     )

@@ -112,10 +112,10 @@ def run_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     )
     results = run.results
     rows = results.get("ranking", [])
-    maximum = max((sum(r.get("contributions", {}).values()) for r in rows), default=0)
     for row in rows:
         if "contributions" in row:
-            row["bar"] = charts.contribution_bar(row["contributions"], maximum)
+            row["contributions_text"] = charts.contributions_text(row["contributions"])
+    contributions = charts.contribution_chart(rows, list(results.get("criteria", [])))
     heatmap = ""
     if run.method == Run.Method.SMAA:
         heatmap = charts.acceptability_heatmap(
@@ -151,6 +151,7 @@ def run_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         {
             "run": run,
             "rows": rows,
+            "contributions": contributions,
             "heatmap": heatmap,
             "sensitivity": sensitivity,
             "others": others,
