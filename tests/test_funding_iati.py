@@ -144,7 +144,7 @@ def approved(indicator: Indicator, state: str, year: int, quarter: int, value: i
 @pytest.fixture
 def ledger(users: dict[str, User]) -> World:
     """An adopted plan with three measures; flows from US-INL (USD, with and without references),
-    US-USAID (same IATI identifier as US-INL), the EU (EUR, split JAM/TTO) and Canada (CAD); a
+    US-USAID, the EU (EUR, split JAM/TTO) and Canada (CAD); a
     budget; one TLP:AMBER transaction; an indicator with approved values linked to M-1."""
     plan = PlanVersion.objects.create(
         year=2030,
@@ -271,7 +271,7 @@ def test_each_activity_has_its_sector_countries_and_participants(ledger: World) 
         (p.get("role"), p.get("ref"), p.findtext("narrative"))
         for p in m1.findall("participating-org")
     }
-    assert ("1", "US-GOV-1", org("US-INL").name) in roles  # the funder
+    assert ("1", "US-GOV-11", org("US-INL").name) in roles  # the funder
     assert ("2", org_ref(), str(org("COMMISSION"))) in roles  # the accountable organisation
     assert any(role == "4" and name == org("IMPACS").name for role, _r, name in roles)
     m2_funders = {
@@ -320,7 +320,7 @@ def test_budgets_and_transactions_are_published_and_amber_is_not(ledger: World) 
     # TLP:AMBER is not published: neither its reference nor its amount appears anywhere.
     assert b"INL-SECRET" not in data and b"777777" not in data
     provider = m1.find("transaction/provider-org")
-    assert provider is not None and provider.get("ref") == "US-GOV-1"
+    assert provider is not None and provider.get("ref") == "US-GOV-11"
 
 
 def test_results_of_linked_clear_indicators_with_approved_values(ledger: World) -> None:
@@ -400,12 +400,12 @@ def test_partner_limits_the_export_to_that_partners_flows(
     call_command("iati", "export", "--out", str(out), "--partner", "US-INL", stdout=StringIO())
     root = valid(out.read_bytes())
     acts = activities(root)
-    assert set(acts) == {ident("M-1", "US-GOV-1")}
-    act = acts[ident("M-1", "US-GOV-1")]
+    assert set(acts) == {ident("M-1", "US-GOV-11")}
+    act = acts[ident("M-1", "US-GOV-11")]
     reporting = act.find("reporting-org")
     assert reporting is not None
     assert (reporting.get("ref"), reporting.findtext("narrative")) == (
-        "US-GOV-1",
+        "US-GOV-11",
         str(org("US-INL")),
     )
     providers = {t.find("provider-org").findtext("narrative") for t in act.findall("transaction")}
@@ -464,7 +464,7 @@ def test_an_export_imported_into_a_fresh_ledger_gives_the_same_totals(
     assert report.summary == {"activities_matched": 3, "transactions_created": 6}
     assert f"imported platform.xml (report {report.pk})" in printed
     assert "transactions_created: 6" in printed
-    # The owners are the providers, matched by IATI identifier and (for US-GOV-1) by name.
+    # The owners are the providers, matched by IATI identifier.
     assert set(Transaction.objects.values_list("owner__code", "provider__code")) == {
         ("US-INL", "US-INL"),
         ("US-USAID", "US-USAID"),
@@ -615,7 +615,14 @@ BAD: dict[str, tuple[bytes, str]] = {
     "identifier": (file_with(identifier=""), "activity 1: no iati-identifier"),
     "date": (file_with(day=""), "transaction 1: no transaction-date"),
     "currency": (file_with(currency="XYZ"), "unknown currency 'XYZ'"),
-    "countries": (file_with(jm="50"), "recipient-country percentages sum to 90, not 100"),
+    "countries": (
+        file_with(jm="50"),
+        "recipient-country and recipient-region percentages sum to 90, not 100",
+    ),
+    "country code": (
+        file_with().replace(b'code="TT"', b'code="TTO"'),
+        "recipient-country 'TTO' is not an ISO 3166 code",
+    ),
     "no activity": (b'<iati-activities version="2.03"/>', "The file has no iati-activity"),
     "billion laughs": (BILLION_LAUGHS, "declares a DTD or entities"),
     "external entity": (EXTERNAL_ENTITY, "declares a DTD or entities"),
@@ -678,16 +685,37 @@ def test_every_problem_of_a_file_is_named_at_once(users: dict[str, User]) -> Non
     assert any("percentages sum to 50, not 100" in e for e in errors)
 
 
-def test_a_missing_rate_or_an_unknown_country_is_refused(users: dict[str, User]) -> None:
+def test_a_missing_rate_is_refused(users: dict[str, User]) -> None:
     before = written()
     early = file_with(day='<transaction-date iso-date="2009-06-30"/>')
     with pytest.raises(IatiError, match="No exchange rate for EUR on or before 2009-06-30"):
         import_activities(early, actor=users["secretariat"])
-    with pytest.raises(IatiError, match="recipient-country 'FR' is not one of the parties"):
-        import_activities(
-            file_with().replace(b'code="TT"', b'code="FR"'), actor=users["secretariat"]
-        )
     assert written() == before
+
+
+def test_a_country_outside_the_parties_is_not_attributed_to_a_state(
+    users: dict[str, User],
+) -> None:
+    """JM 60 % and FR 40 %: France is not a party, so its 40 % is kept as the part not
+    attributable to a State (and said so); an activity for France alone is skipped."""
+    result = import_activities(
+        file_with().replace(b'code="TT"', b'code="FR"'), actor=users["secretariat"]
+    )
+    assert result.summary["transactions_created"] == 1
+    assert result.summary["shares_not_attributable"] == 1
+    assert any("40 % is for regions or countries that are not parties" in x for x in result.lines)
+    tx = Transaction.objects.get(reference="EU-X-1")
+    assert {(s.state.iso3 if s.state else None): s.percentage for s in tx.shares.all()} == {
+        "JAM": Decimal(60),
+        None: Decimal(40),
+    }
+    before = written()
+    france = file_with(jm="60").replace(b'code="JM"', b'code="FR"').replace(b"X-1<", b"X-2<")
+    france = france.replace(b'code="TT" percentage="40"', b'code="DE" percentage="40"')
+    skipped = import_activities(france, actor=users["secretariat"])
+    assert dict(skipped.summary) == {"activities_skipped": 1}
+    assert "names none of the parties and not the Caribbean region" in skipped.lines[0]
+    assert written()[:5] == before[:5]
 
 
 def test_a_missing_file_is_a_command_error(tmp_path: Path) -> None:

@@ -68,7 +68,9 @@ def convert(obj: Any) -> None:
         raise ValidationError({"value_date": _("Give the value date.")})
     if obj.amount is None:
         raise ValidationError({"amount": _("Give the amount.")})
-    if Decimal(obj.amount) < 0:
+    if Decimal(obj.amount) < 0 and not isinstance(obj, Transaction):
+        # A transaction may be negative (a de-commitment or a reversal, decision 0019); a budget
+        # may not.
         raise ValidationError({"amount": _("An amount cannot be negative.")})
     try:
         obj.currency = check_currency(obj.currency)
@@ -90,21 +92,26 @@ def percentages(weights: Iterable[tuple[Any, Decimal]]) -> list[tuple[Any, Decim
     return out
 
 
-def check_shares(shares: Iterable[tuple[Party, Decimal]]) -> list[tuple[Party, Decimal]]:
+def check_shares(
+    shares: Iterable[tuple[Party | None, Decimal]],
+) -> list[tuple[Party | None, Decimal]]:
     """Recipient shares must name each State once and sum to 100 %."""
     shares = [(state, Decimal(pct)) for state, pct in shares]
     if not shares:
         return []
-    seen: set[int] = set()
+    seen: set[int | None] = set()
     for state, pct in shares:
-        if state.pk in seen:
-            raise ValidationError({"shares": _("{state} is named twice.").format(state=state.iso3)})
-        seen.add(state.pk)
+        # ``None`` is the part not attributable to a State (regional, decision 0019).
+        label = state.iso3 if state is not None else _("regional")
+        key = state.pk if state is not None else None
+        if key in seen:
+            raise ValidationError({"shares": _("{state} is named twice.").format(state=label)})
+        seen.add(key)
         if not Decimal(0) < pct <= HUNDRED:
             raise ValidationError(
                 {
                     "shares": _("The share of {state} must be above 0 and at most 100.").format(
-                        state=state.iso3
+                        state=label
                     )
                 }
             )
@@ -124,7 +131,7 @@ def save_transaction(
     tx: Transaction,
     *,
     actor: Any,
-    shares: Iterable[tuple[Party, Decimal]] | None = None,
+    shares: Iterable[tuple[Party | None, Decimal]] | None = None,
     needs: Iterable[Need] | None = None,
     reason: str = "",
 ) -> Transaction:
@@ -276,13 +283,15 @@ def counted_flows(
     factors: dict[tuple[int, Any], dict[str, tuple[str, Decimal]]] = {}
     for key, t in totals.items():
         c, d, p = t[COMMITMENT], t[DISBURSEMENT], t[PLEDGE]
-        committed = max(c, d)
-        excess = committed - c  # disbursements beyond the commitments count as committed
+        # Negative flows (de-commitments, reversals) net against their type; a net that is not
+        # above zero counts nothing (decision 0019).
+        committed = max(c, d, Decimal(0))
+        excess = committed - max(c, Decimal(0))  # disbursements beyond the commitments count
         remainder = max(Decimal(0), p - committed)
         factors[key] = {
-            COMMITMENT: ("committed", Decimal(1)),
-            DISBURSEMENT: ("committed", excess / d if d else Decimal(0)),
-            PLEDGE: ("pledged", remainder / p if p else Decimal(0)),
+            COMMITMENT: ("committed", Decimal(1) if c > 0 else Decimal(0)),
+            DISBURSEMENT: ("committed", excess / d if d > 0 else Decimal(0)),
+            PLEDGE: ("pledged", remainder / p if p > 0 else Decimal(0)),
         }
     # Grouped by share percentage too, so the split is exact decimal arithmetic here (SQLite would
     # divide integers as integers).
