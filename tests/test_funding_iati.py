@@ -34,7 +34,7 @@ from seccoop.funding.models import (
     RecipientShare,
     Transaction,
 )
-from seccoop.funding.services import save_budget, save_transaction
+from seccoop.funding.services import counted_flows, coverage, save_budget, save_transaction
 from seccoop.monitoring.models import Indicator, Target, Value
 from seccoop.monitoring.periods import Kind, Period
 from seccoop.plan.models import Measure, PlanVersion
@@ -762,3 +762,213 @@ def test_the_secretariat_imports_a_file_from_the_web_all_or_nothing(
     assert Transaction.objects.count() == before[0] + 1
     # No file at all is a clear message.
     assert "Choose an IATI activity file" in web.post(url, {}).content.decode()
+
+
+# --- 6. what real publishers' files contain (decision 0019) ---------------------------------------
+
+
+def second_commitment(value: str, ref: str = "EU-X-2") -> bytes:
+    """The good file with a second transaction: a commitment of ``value`` (negative: a
+    de-commitment)."""
+    extra = f"""<transaction ref="{ref}">
+   <transaction-type code="2"/>
+   <transaction-date iso-date="2030-06-01"/>
+   <value currency="EUR" value-date="2030-06-01">{value}</value>
+   <provider-org ref="XI-IATI-EC_INTPA"><narrative>European Union</narrative></provider-org>
+  </transaction>
+ </iati-activity>"""
+    return file_with().replace(b" </iati-activity>", extra.encode())
+
+
+def committed_usd(measure: Measure) -> Decimal:
+    return sum(
+        (
+            usd
+            for kind, usd, m, *_rest in counted_flows(system(), [measure.pk])
+            if kind == "committed"
+        ),
+        Decimal(0),
+    )
+
+
+def test_a_de_commitment_is_imported_and_nets_the_commitment(users: dict[str, User]) -> None:
+    result = import_activities(second_commitment("-300.50"), actor=users["secretariat"])
+    assert dict(result.summary) == {"measures_created": 1, "transactions_created": 2}
+    minus = Transaction.objects.get(reference="EU-X-2")
+    assert minus.amount == Decimal("-300.50") and minus.amount_usd < 0
+    plus = Transaction.objects.get(reference="EU-X-1")
+    assert committed_usd(plus.measure) == plus.amount_usd + minus.amount_usd
+    again = import_activities(second_commitment("-300.50"), actor=users["secretariat"])
+    assert dict(again.summary) == {"activities_matched": 1, "transactions_unchanged": 2}
+
+
+def test_the_counting_rule_nets_negative_flows_and_never_counts_below_zero(ledger: World) -> None:
+    m3 = ledger.measures["M-3"]
+    flow("2", "-500", m3, "CA-GAC", reference="GAC-D1")  # a de-commitment alone counts nothing
+    assert committed_usd(m3) == 0
+    flow("2", "2000", m3, "CA-GAC", reference="GAC-C1", currency="USD")
+    assert committed_usd(m3) == Decimal(1500)
+    flow("3", "1800", m3, "CA-GAC", reference="GAC-P1", currency="USD")
+    flow("3", "-100", m3, "CA-GAC", reference="GAC-R1", currency="USD")  # a reversal
+    assert committed_usd(m3) == Decimal(1700)  # disbursed net 1700 > committed net 1500
+    disbursed = sum(
+        (usd for kind, usd, *_r in counted_flows(system(), [m3.pk]) if kind == "disbursed_only"),
+        Decimal(0),
+    )
+    assert disbursed == Decimal(1700)
+
+
+def test_a_region_next_to_countries_is_not_attributed_to_a_state(
+    users: dict[str, User],
+) -> None:
+    region = b'<recipient-region code="1031" vocabulary="1" percentage="40"/>'
+    data = file_with().replace(b'<recipient-country code="TT" percentage="40"/>', region)
+    result = import_activities(data, actor=users["secretariat"])
+    assert result.summary["transactions_created"] == 1
+    tx = Transaction.objects.get(reference="EU-X-1")
+    assert {(s.state.iso3 if s.state else None): s.percentage for s in tx.shares.all()} == {
+        "JAM": Decimal(60),
+        None: Decimal(40),
+    }
+    rows = {r.key: r for r in coverage(system(), "state").rows}
+    assert rows["JAM"].committed_usd == (tx.amount_usd * Decimal("0.6")).quantize(Decimal("0.01"))
+    assert rows[""].label == "Regional (no State)"
+    # Countries and regions together must sum to 100.
+    short = data.replace(b'percentage="40"/>', b'percentage="30"/>')
+    with pytest.raises(IatiError, match="recipient-region percentages sum to 90, not 100"):
+        import_activities(short, actor=users["secretariat"])
+    # An activity for the Caribbean region alone is the Framework's; one for Africa is not.
+    caribbean = file_with().replace(b'<recipient-country code="JM" percentage="60"/>', b"")
+    caribbean = caribbean.replace(
+        b'<recipient-country code="TT" percentage="40"/>',
+        b'<recipient-region code="1031" vocabulary="1"/>',
+    )
+    assert import_activities(caribbean, actor=users["secretariat"]).summary == {
+        "activities_matched": 1,
+        "shares_not_attributable": 1,
+        "transactions_updated": 1,
+    }
+    assert [(s.state, s.percentage) for s in tx.shares.all()] == [(None, Decimal(100))]
+    africa = caribbean.replace(b'code="1031"', b'code="298"')
+    assert dict(import_activities(africa, actor=users["secretariat"]).summary) == {
+        "activities_skipped": 1
+    }
+
+
+def test_a_changed_share_is_updated_on_reimport(users: dict[str, User]) -> None:
+    import_activities(file_with(), actor=users["secretariat"])
+    tx = Transaction.objects.get(reference="EU-X-1")
+    version = tx.version
+    changed = file_with(jm="70").replace(b'code="TT" percentage="40"', b'code="TT" percentage="30"')
+    result = import_activities(changed, actor=users["secretariat"])
+    assert dict(result.summary) == {"activities_matched": 1, "transactions_updated": 1}
+    assert any("updated (EU-X-1)" in line for line in result.lines)
+    tx.refresh_from_db()
+    assert tx.version == version + 1
+    assert {s.state.iso3: s.percentage for s in tx.shares.all()} == {
+        "JAM": Decimal(70),
+        "TTO": Decimal(30),
+    }
+    again = import_activities(changed, actor=users["secretariat"])
+    assert dict(again.summary) == {"activities_matched": 1, "transactions_unchanged": 1}
+    assert Transaction.objects.filter(reference="EU-X-1").count() == 1
+
+
+def test_a_file_is_filed_under_its_reporting_organisation(users: dict[str, User]) -> None:
+    """The EU reports money that Canada provides (co-financing): the transaction is the EU's
+    record, with Canada as its provider, never filed under Canada."""
+    data = file_with().replace(
+        b'<provider-org ref="XI-IATI-EC_INTPA"><narrative>European Union</narrative>',
+        b'<provider-org ref="CA-3"><narrative>Global Affairs Canada</narrative>',
+    )
+    import_activities(data, actor=users["secretariat"])
+    tx = Transaction.objects.get(reference="EU-X-1")
+    assert (tx.owner.code, tx.provider.code) == ("EU", "CA-GAC")
+    assert Activity.objects.get(iati_identifier="XI-IATI-EC_INTPA-X-1").reporting_org == org("EU")
+
+
+def test_an_activity_reported_by_another_organisation_is_never_taken_over(
+    users: dict[str, User],
+) -> None:
+    import_activities(file_with(), actor=users["secretariat"])
+    before = written()
+    other = file_with().replace(
+        b'<reporting-org ref="XI-IATI-EC_INTPA" type="40"><narrative>European Union',
+        b'<reporting-org ref="GB-GOV-1" type="10"><narrative>FCDO',
+    )
+    with pytest.raises(IatiError) as caught:
+        import_activities(other, actor=users["secretariat"])
+    assert (
+        "activity 1 (XI-IATI-EC_INTPA-X-1): this activity identifier is reported by EU; a file "
+        "reported by UK FCDO cannot change it."
+    ) in caught.value.errors
+    assert written() == before
+    tx = Transaction.objects.get(reference="EU-X-1")
+    assert tx.owner.code == "EU"
+
+
+def test_an_identifier_the_code_lists_speak_against_is_a_warning(users: dict[str, User]) -> None:
+    data = file_with().replace(
+        b"</title>",
+        b'</title>\n  <participating-org ref="US-DOS-1234" role="4"><narrative>X</narrative>'
+        b"</participating-org>",
+    )
+    result = import_activities(data, actor=users["secretariat"])
+    assert result.summary["identifiers_unverified"] == 1
+    assert any(
+        "warning: US-DOS-1234: the registration agency US-DOS has been withdrawn." in line
+        for line in result.lines
+    )
+    assert result.summary["transactions_created"] == 1
+
+
+def test_the_services_refusal_is_named_by_activity_transaction_and_field(
+    users: dict[str, User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    import seccoop.funding.iati as iati
+
+    def refuse(tx: Transaction, **kwargs: Any) -> Transaction:
+        raise ValidationError({"value_date": ["This value date is not plausible."]})
+
+    monkeypatch.setattr(iati, "save_transaction", refuse)
+    before = written()
+    with pytest.raises(IatiError) as caught:
+        import_activities(second_commitment("10"), actor=users["secretariat"])
+    assert caught.value.errors == [
+        "activity 1 (XI-IATI-EC_INTPA-X-1), transaction 1: value date: This value date is not "
+        "plausible.",
+        "activity 1 (XI-IATI-EC_INTPA-X-1), transaction 2: value date: This value date is not "
+        "plausible.",
+    ]
+    assert written() == before
+
+
+def test_the_part_not_attributable_is_exported_as_the_caribbean_region(
+    ledger: World, users: dict[str, User]
+) -> None:
+    flow(
+        "2",
+        "1000",
+        ledger.measures["M-3"],
+        "CA-GAC",
+        currency="USD",
+        shares=(("BRB", 100),),
+        reference="GAC-R",
+    )
+    tx = Transaction.objects.get(reference="GAC-R")
+    save_transaction(
+        tx,
+        actor=users["secretariat"],
+        shares=[(party("BRB"), Decimal(75)), (None, Decimal(25))],
+    )
+    acts = activities(valid(export_activities(system())))
+    act = acts[ident("M-3")]
+    assert [(c.get("code"), c.get("percentage")) for c in act.findall("recipient-country")] == [
+        ("BB", "75.00")
+    ]
+    assert [
+        (r.get("code"), r.get("vocabulary"), r.get("percentage"))
+        for r in act.findall("recipient-region")
+    ] == [("1031", "1", "25.00")]
