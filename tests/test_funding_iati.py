@@ -972,3 +972,36 @@ def test_the_part_not_attributable_is_exported_as_the_caribbean_region(
         (r.get("code"), r.get("vocabulary"), r.get("percentage"))
         for r in act.findall("recipient-region")
     ] == [("1031", "1", "25.00")]
+
+
+def test_a_loan_repayment_is_skipped_and_an_activity_outside_the_framework_is_not_checked(
+    users: dict[str, User],
+) -> None:
+    """A real file holds transaction types the ledger does not keep (5, interest repayment) and
+    activities for other countries that may carry what the platform refuses (a currency it does
+    not know): the first is skipped and reported, the second does not stop the file."""
+    loan = second_commitment("50").replace(
+        b'<transaction ref="EU-X-2">\n   <transaction-type code="2"/>',
+        b'<transaction ref="EU-X-2">\n   <transaction-type code="5"/>',
+    )
+    elsewhere = (
+        file_with(jm="60", currency="XYZ")
+        .replace(b'code="JM"', b'code="KE"')
+        .replace(b'code="TT"', b'code="UG"')
+        .replace(b"X-1<", b"X-9<")
+    )
+    activity = elsewhere[
+        elsewhere.index(b" <iati-activity") : elsewhere.index(b"</iati-activities>")
+    ]
+    data = loan.replace(b"</iati-activities>", activity + b"</iati-activities>")
+    result = import_activities(data, actor=users["secretariat"])
+    assert dict(result.summary) == {
+        "activities_skipped": 1,
+        "measures_created": 1,
+        "transactions_created": 1,
+        "transactions_skipped": 1,
+    }
+    assert any("transaction 2: skipped, transaction type 5" in line for line in result.lines)
+    # The same unknown currency in an activity that is imported refuses the file.
+    with pytest.raises(IatiError, match="unknown currency 'XYZ'"):
+        import_activities(file_with(currency="XYZ"), actor=users["secretariat"])

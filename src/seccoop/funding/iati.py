@@ -498,6 +498,9 @@ class ImportResult:
 CARIBBEAN_REGIONS = frozenset({"1031", "389", "380"})
 #: The region the export writes for the part of the flows not attributable to a State.
 EXPORT_REGION = "1031"
+#: The IATI TransactionType codes; those the ledger does not keep (5-10: interest and loan
+#: repayments, reimbursements, equity, credit guarantees) are skipped and reported.
+IATI_TYPES = frozenset(str(n) for n in range(1, 14))
 #: How far the recipient percentages of an activity may stray from 100 (publishers round).
 TOLERANCE = Decimal("0.05")
 
@@ -544,6 +547,11 @@ class _Activity:
     transactions: list[_Tx]
     #: Organisation identifiers named as participating, provider or receiver organisations.
     refs: set[str] = field(default_factory=set)
+    #: What is wrong with the activity: refused only if the activity is imported (an activity
+    #: that is not the Framework's is skipped whatever it holds).
+    errors: list[str] = field(default_factory=list)
+    #: Report lines (key, line) about parts of the activity that are left out.
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def parse(data: bytes) -> Any:
@@ -597,6 +605,8 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
                 _("{where}: the iati-identifier is longer than 200 characters.").format(where=where)
             )
             continue
+        act_errors: list[str] = []  # reported only if the activity is imported
+        notes: list[tuple[str, str]] = []
         default_currency = act.get("default-currency", "")
         rep = act.find("reporting-org")
         status_el = act.find("activity-status")
@@ -604,7 +614,7 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
         for sector in act.findall("sector"):
             if sector.get("vocabulary") == "99":
                 category = sector.get("code", "")
-        places = _places(act, where, errors)
+        places = _places(act, where, act_errors)
         refs = {
             (el.get("ref") or "").strip()
             for el in act.findall("participating-org")
@@ -620,8 +630,19 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
                 t.find("value"),
             )
             code = type_el.get("code", "") if type_el is not None else ""
+            if code in IATI_TYPES and code not in TransactionType.values:
+                notes.append(
+                    (
+                        "transactions_skipped",
+                        _(
+                            "{where}: skipped, transaction type {code} (loan, equity, guarantee "
+                            "or reimbursement) is not kept in the funding ledger."
+                        ).format(where=tw, code=code),
+                    )
+                )
+                continue
             if code not in TransactionType.values:
-                errors.append(
+                act_errors.append(
                     _("{where}: transaction type '{code}' is not one of {codes}.").format(
                         where=tw, code=code[:8], codes=", ".join(TransactionType.values)
                     )
@@ -629,31 +650,31 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
                 continue
             raw_day = date_el.get("iso-date", "") if date_el is not None else ""
             if not raw_day:
-                errors.append(_("{where}: no transaction-date.").format(where=tw))
+                act_errors.append(_("{where}: no transaction-date.").format(where=tw))
                 continue
             try:
                 day = date.fromisoformat(raw_day[:10])
             except ValueError:
-                errors.append(
+                act_errors.append(
                     _("{where}: transaction-date '{value}' is not a date.").format(
                         where=tw, value=raw_day[:20]
                     )
                 )
                 continue
             if value_el is None or not (value_el.text or "").strip():
-                errors.append(_("{where}: no value.").format(where=tw))
+                act_errors.append(_("{where}: no value.").format(where=tw))
                 continue
             try:
                 amount = Decimal((value_el.text or "").strip())
             except InvalidOperation:
-                errors.append(
+                act_errors.append(
                     _("{where}: value '{value}' is not a number.").format(
                         where=tw, value=(value_el.text or "")[:20]
                     )
                 )
                 continue
             if not amount.is_finite() or abs(amount) >= Decimal(10) ** 14:
-                errors.append(
+                act_errors.append(
                     _("{where}: value '{value}' is not an amount.").format(
                         where=tw, value=(value_el.text or "").strip()[:20]
                     )
@@ -664,7 +685,7 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
             try:
                 currency = check_currency(currency)
             except ValidationError:
-                errors.append(
+                act_errors.append(
                     _("{where}: unknown currency '{code}'.").format(where=tw, code=currency[:5])
                 )
                 continue
@@ -689,7 +710,7 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
                     (recv.get("ref", "") if recv is not None else "").strip(),
                     _narrative(recv)[:200],
                     _narrative(desc)[:500],
-                    _places(t, tw, errors),
+                    _places(t, tw, act_errors),
                 )
             )
         activities.append(
@@ -706,6 +727,8 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
                 places,
                 txs,
                 refs,
+                act_errors,
+                notes,
             )
         )
     if not activities and not errors:
@@ -861,15 +884,6 @@ def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportRes
     result = ImportResult()
     wanted = []
     for a in activities:
-        total = sum((p.percentage for p in a.places), Decimal(0))
-        if a.places and abs(total - 100) > TOLERANCE:
-            errors.append(
-                _(
-                    "{where}: the recipient-country and recipient-region percentages sum to "
-                    "{total}, not 100."
-                ).format(where=a.where, total=f"{total:g}")
-            )
-            continue
         geography = a.places + [p for t in a.transactions for p in t.places]
         if not in_scope(geography, parties):
             result.note(
@@ -879,6 +893,18 @@ def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportRes
                 ).format(where=a.where),
             )
             continue
+        errors.extend(a.errors)
+        total = sum((p.percentage for p in a.places), Decimal(0))
+        if a.places and abs(total - 100) > TOLERANCE:
+            errors.append(
+                _(
+                    "{where}: the recipient-country and recipient-region percentages sum to "
+                    "{total}, not 100."
+                ).format(where=a.where, total=f"{total:g}")
+            )
+            continue
+        for key, line in a.notes:
+            result.note(key, line)
         wanted.append(a)
     currencies = {t.currency for a in wanted for t in a.transactions}
     rates = RateTable(currencies)
