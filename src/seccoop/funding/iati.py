@@ -10,7 +10,13 @@ Import (``import_activities``): parsed with defusedxml, so a DTD, entity expansi
 entity is refused before anything is read. Partners are matched by IATI organisation identifier
 (and name, where several organisations share one), measures by ``iati-identifier`` (or created as
 proposed measures of the current draft plan), transactions by activity and reference, so a
-re-import updates and adds nothing. The whole file is checked first; any error and nothing is
+re-import updates (values, organisations or recipient shares) and adds nothing. As partners publish
+them (decision 0019): negative values are accepted; recipient countries and regions together sum
+to 100, and what is not a party's share is stored as not attributable to a State; an activity that
+names neither a party nor the Caribbean region is skipped; every activity and transaction is filed
+under the file's reporting organisation, and an identifier another organisation reported is never
+taken over. Each transaction is written through the funding service, whose refusals are named by
+activity, transaction and field. The whole file is checked first; any error and nothing is
 written. The report (matched, created, updated, skipped, and why) is returned and stored.
 """
 

@@ -16,8 +16,10 @@ The counting rule (decision 0012), so that nothing counts twice:
   commitments counted is spread over the commitments (and any excess of disbursements over the
   disbursements), the pledge remainder over the pledges, in proportion to their amounts. So every
   cut (state, category, priority, partner, account, year) adds up to the same totals.
+* A negative flow (a de-commitment, a reversal) nets against its type; a net that is not above
+  zero counts nothing (decision 0019).
 * A transaction's recipient shares split it between States; a transaction without shares is
-  regional. *Requirements* are the USD costs of a cycle's needs; the *gap* is requirements minus
+  regional, and so is a share without a State. *Requirements* are the USD costs of a cycle's needs; the *gap* is requirements minus
   committed (never below zero), and *coverage* is committed over requirements.
 """
 
