@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from seccoop.core.markings import TLP
 from seccoop.core.models import BaseModel
 
+from .iati_identifiers import validate_iati_identifier
+
 
 class ReferenceModel(BaseModel):
     """Public reference data: anyone may read it, administrators change it."""
@@ -81,7 +83,16 @@ class Organisation(ReferenceModel):
     )
     description = models.TextField(_("description"), blank=True)
     website = models.URLField(_("website"), blank=True)
-    iati_identifier = models.CharField(_("IATI organisation identifier"), max_length=60, blank=True)
+    iati_identifier = models.CharField(
+        _("IATI organisation identifier"),
+        max_length=60,
+        blank=True,
+        validators=[validate_iati_identifier],
+        help_text=_(
+            "The registration agency's code and the identifier in its list, as the organisation "
+            "publishes it to IATI (e.g. GB-GOV-1, XM-DAC-41128)."
+        ),
+    )
     iati_type = models.CharField(_("IATI organisation type"), max_length=4, blank=True)
 
     class Meta:

@@ -51,8 +51,22 @@ class AccountOut(Schema):
 
 
 class ShareIO(Schema):
-    state: Label = Field(..., min_length=3, max_length=3, description="ISO 3166 alpha-3")
+    state: Label = Field(
+        ...,
+        min_length=3,
+        max_length=3,
+        description="ISO 3166 alpha-3, or REG for the part not attributable to a State",
+    )
     percentage: Decimal = Field(..., gt=0, le=100, max_digits=5, decimal_places=2)
+
+
+class ShareOut(Schema):
+    state: str | None = Field(
+        ...,
+        description="ISO 3166 alpha-3; null for the part not attributable to a State (a region, "
+        "or a country that is not a party, as the partner published it)",
+    )
+    percentage: Decimal
 
 
 class TransactionOut(Schema):
@@ -71,7 +85,7 @@ class TransactionOut(Schema):
     receiver: str
     account: str | None
     description: str
-    shares: list[ShareIO]
+    shares: list[ShareOut]
     tlp: str
 
     @staticmethod
@@ -96,7 +110,10 @@ class TransactionOut(Schema):
 
     @staticmethod
     def resolve_shares(obj: Any) -> list[dict[str, Any]]:
-        return [{"state": s.state.iso3, "percentage": s.percentage} for s in obj.shares.all()]
+        return [
+            {"state": s.state.iso3 if s.state_id else None, "percentage": s.percentage}
+            for s in obj.shares.all()
+        ]
 
 
 class TransactionIn(Schema):
@@ -181,15 +198,18 @@ def _ledger(request: HttpRequest) -> Any:
     )
 
 
-def _shares(user: Any, rows: list[ShareIO]) -> list[tuple[Party, Decimal]]:
+def _shares(user: Any, rows: list[ShareIO]) -> list[tuple[Party | None, Decimal]]:
     states = {
         p.iso3: p
         for p in Party.objects.restrict(user, "view").filter(
             iso3__in=[r.state.upper() for r in rows]
         )
     }
-    out = []
+    out: list[tuple[Party | None, Decimal]] = []
     for n, row in enumerate(rows):
+        if row.state.upper() == "REG":  # the part not attributable to a State
+            out.append((None, row.percentage))
+            continue
         state = states.get(row.state.upper())
         if state is None:
             raise ValidationError(

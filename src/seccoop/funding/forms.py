@@ -18,6 +18,9 @@ from seccoop.plan.models import Measure
 
 from .models import Budget, FundingAccount, Transaction
 
+#: The code that stands, in the recipient shares, for the part not attributable to a State.
+REGIONAL = "REG"
+
 
 class TransactionForm(VersionedModelForm):
     """``shares`` is typed as ``JAM 50, TTO 50``: ISO alpha-3 codes and percentages summing to
@@ -27,7 +30,10 @@ class TransactionForm(VersionedModelForm):
         label=_("Recipient shares"),
         required=False,
         max_length=500,
-        help_text=_("e.g. JAM 60, TTO 40 (percentages summing to 100); empty for regional."),
+        help_text=_(
+            "e.g. JAM 60, TTO 40 (percentages summing to 100); REG for a part not attributable "
+            "to a State; empty for regional."
+        ),
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=[])
 
@@ -71,11 +77,11 @@ class TransactionForm(VersionedModelForm):
         self.fields["tlp"].choices = [c for c in TLP.choices if c[0] != TLP.RED]
         if self.instance.pk:
             self.initial["shares_text"] = ", ".join(
-                f"{s.state.iso3} {s.percentage:g}"
+                f"{s.state.iso3 if s.state_id else REGIONAL} {s.percentage:g}"
                 for s in self.instance.shares.select_related("state")
             )
 
-    def clean_shares_text(self) -> list[tuple[Party, Decimal]]:
+    def clean_shares_text(self) -> list[tuple[Party | None, Decimal]]:
         text = self.cleaned_data.get("shares_text", "").strip()
         if not text:
             return []
@@ -88,7 +94,7 @@ class TransactionForm(VersionedModelForm):
                     _("Write each share as a State code and a percentage, e.g. JAM 60.")
                 )
             code, raw = bits[0].upper(), bits[1]
-            if code not in states:
+            if code != REGIONAL and code not in states:
                 raise ValidationError(_("Unknown state '{code}'.").format(code=code[:5]))
             try:
                 pct = Decimal(raw)
@@ -96,7 +102,7 @@ class TransactionForm(VersionedModelForm):
                 raise ValidationError(
                     _("'{value}' is not a percentage.").format(value=raw[:10])
                 ) from None
-            shares.append((states[code], pct))
+            shares.append((states[code] if code != REGIONAL else None, pct))
         return shares
 
 

@@ -10,7 +10,13 @@ Import (``import_activities``): parsed with defusedxml, so a DTD, entity expansi
 entity is refused before anything is read. Partners are matched by IATI organisation identifier
 (and name, where several organisations share one), measures by ``iati-identifier`` (or created as
 proposed measures of the current draft plan), transactions by activity and reference, so a
-re-import updates and adds nothing. The whole file is checked first; any error and nothing is
+re-import updates (values, organisations or recipient shares) and adds nothing. As partners publish
+them (decision 0019): negative values are accepted; recipient countries and regions together sum
+to 100, and what is not a party's share is stored as not attributable to a State; an activity that
+names neither a party nor the Caribbean region is skipped; every activity and transaction is filed
+under the file's reporting organisation, and an identifier another organisation reported is never
+taken over. Each transaction is written through the funding service, whose refusals are named by
+activity, transaction and field. The whole file is checked first; any error and nothing is
 written. The report (matched, created, updated, skipped, and why) is returned and stored.
 """
 
@@ -38,13 +44,14 @@ from lxml import etree
 from seccoop.core.db import refresh_statistics
 from seccoop.core.models import mark_history
 from seccoop.core.money import RateTable, check_currency
+from seccoop.framework.iati_identifiers import check as check_identifier
 from seccoop.framework.models import Category, Organisation, Party
 from seccoop.framework.services import commission
 from seccoop.plan.models import Measure, PlanVersion
 from seccoop.plan.services import add_measure, current_version
 
 from .models import Activity, Budget, ImportReport, RecipientShare, Transaction, TransactionType
-from .services import percentages
+from .services import CENT, HUNDRED, percentages, save_transaction
 
 VERSIONS = ("2.01", "2.02", "2.03")
 STATUS = {
@@ -138,7 +145,8 @@ class _Flow:
     provider_name: str
     receiver: Organisation | None
     receiver_name: str
-    shares: list[tuple[str, Decimal]] = field(default_factory=list)
+    #: (ISO alpha-2 code, or None for the part not attributable to a State; percentage)
+    shares: list[tuple[str | None, Decimal]] = field(default_factory=list)
 
 
 def _flows(
@@ -152,7 +160,7 @@ def _flows(
     if partner is not None:
         rows = rows.filter(owner=partner)
     orgs = Organisation.objects.restrict(user, "view").in_bulk()
-    shares: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    shares: dict[int, list[tuple[str | None, Decimal]]] = defaultdict(list)
     for tx_id, iso2, pct in (
         RecipientShare.objects.filter(transaction__in=rows.values("pk"))
         .order_by("transaction_id", "state__iso2")
@@ -288,8 +296,19 @@ def _activity(
     )
     if main.end:
         etree.SubElement(act, "activity-date", {"iso-date": main.end.isoformat(), "type": "3"})
-    for iso2, pct in _countries(main, mtxs):
-        etree.SubElement(act, "recipient-country", code=iso2, percentage=f"{pct:.2f}")
+    places = _countries(main, mtxs)
+    for iso2, pct in places:
+        if iso2 is not None:
+            etree.SubElement(act, "recipient-country", code=iso2, percentage=f"{pct:.2f}")
+    for iso2, pct in places:
+        if iso2 is None:  # the part not attributable to a State: the Caribbean, regional
+            etree.SubElement(
+                act,
+                "recipient-region",
+                code=EXPORT_REGION,
+                vocabulary="1",
+                percentage=f"{pct:.2f}",
+            )
     if main.category is not None:
         _text(
             act,
@@ -336,16 +355,19 @@ def _participants(act: Any, measure: Measure, txs: list[_Flow], ref: str, name: 
         _text(act, "participating-org", org.name_en or org.name, **attrs)
 
 
-def _countries(measure: Measure, txs: list[_Flow]) -> list[tuple[str, Decimal]]:
-    """Recipient countries with percentages summing to 100: the transactions' shares weighted
-    by their USD value, or the participating States in equal parts."""
-    weights: dict[str, Decimal] = defaultdict(Decimal)
+def _countries(measure: Measure, txs: list[_Flow]) -> list[tuple[str | None, Decimal]]:
+    """Recipient countries (and None, the part not attributable to a State, which is written as
+    the Caribbean region) with percentages summing to 100: the transactions' shares weighted by
+    their USD value (a negative flow weighs nothing), or the participating States in equal
+    parts."""
+    weights: dict[str | None, Decimal] = defaultdict(Decimal)
     for t in txs:
         for iso2, pct in t.shares:
-            weights[iso2] += t.amount_usd * pct
-    if not sum(weights.values()):
+            weights[iso2] += max(t.amount_usd, Decimal(0)) * pct
+    weights = {k: w for k, w in weights.items() if w > 0}
+    if not weights:
         weights = {p.iso2: Decimal(1) for p in measure.participating_states.all()}
-    return percentages(sorted(weights.items()))
+    return percentages(sorted(weights.items(), key=lambda kv: (kv[0] is None, kv[0] or "")))
 
 
 def _transaction(act: Any, t: _Flow) -> None:
@@ -476,6 +498,29 @@ class ImportResult:
         self.lines.append(line)
 
 
+#: The DAC regions (Region code list, vocabulary 1) that are the Framework's own region: an
+#: activity for one of them concerns the parties even when it names no country. 1031 Caribbean,
+#: regional; 389 Caribbean & Central America, regional; 380 West Indies, regional (withdrawn).
+CARIBBEAN_REGIONS = frozenset({"1031", "389", "380"})
+#: The region the export writes for the part of the flows not attributable to a State.
+EXPORT_REGION = "1031"
+#: The IATI TransactionType codes; those the ledger does not keep (5-10: interest and loan
+#: repayments, reimbursements, equity, credit guarantees) are skipped and reported.
+IATI_TYPES = frozenset(str(n) for n in range(1, 14))
+#: How far the recipient percentages of an activity may stray from 100 (publishers round).
+TOLERANCE = Decimal("0.05")
+
+
+@dataclass
+class _Place:
+    """A recipient-country (``kind`` "country", an ISO alpha-2 code) or recipient-region as
+    published, with its percentage."""
+
+    kind: str
+    code: str
+    percentage: Decimal
+
+
 @dataclass
 class _Tx:
     where: str
@@ -489,6 +534,8 @@ class _Tx:
     receiver_ref: str
     receiver_name: str
     description: str
+    #: The transaction's own recipient (IATI allows one per transaction instead of the activity's).
+    places: list[_Place] = field(default_factory=list)
 
 
 @dataclass
@@ -502,8 +549,15 @@ class _Activity:
     description: str
     status: str
     category: str
-    countries: list[tuple[str, Decimal]]
+    places: list[_Place]
     transactions: list[_Tx]
+    #: Organisation identifiers named as participating, provider or receiver organisations.
+    refs: set[str] = field(default_factory=set)
+    #: What is wrong with the activity: refused only if the activity is imported (an activity
+    #: that is not the Framework's is skipped whatever it holds).
+    errors: list[str] = field(default_factory=list)
+    #: Report lines (key, line) about parts of the activity that are left out.
+    notes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def parse(data: bytes) -> Any:
@@ -557,6 +611,8 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
                 _("{where}: the iati-identifier is longer than 200 characters.").format(where=where)
             )
             continue
+        act_errors: list[str] = []  # reported only if the activity is imported
+        notes: list[tuple[str, str]] = []
         default_currency = act.get("default-currency", "")
         rep = act.find("reporting-org")
         status_el = act.find("activity-status")
@@ -564,16 +620,13 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
         for sector in act.findall("sector"):
             if sector.get("vocabulary") == "99":
                 category = sector.get("code", "")
-        countries = []
-        for rc in act.findall("recipient-country"):
-            try:
-                countries.append((rc.get("code", "").upper(), Decimal(rc.get("percentage", "100"))))
-            except InvalidOperation:
-                errors.append(
-                    _(
-                        "{where}: recipient-country {code} has a percentage that is not a number."
-                    ).format(where=where, code=rc.get("code", ""))
-                )
+        places = _places(act, where, act_errors)
+        refs = {
+            (el.get("ref") or "").strip()
+            for el in act.findall("participating-org")
+            + act.findall("transaction/provider-org")
+            + act.findall("transaction/receiver-org")
+        } - {""}
         txs = []
         for k, t in enumerate(act.findall("transaction"), start=1):
             tw = _("{where}, transaction {k}").format(where=where, k=k)
@@ -583,8 +636,19 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
                 t.find("value"),
             )
             code = type_el.get("code", "") if type_el is not None else ""
+            if code in IATI_TYPES and code not in TransactionType.values:
+                notes.append(
+                    (
+                        "transactions_skipped",
+                        _(
+                            "{where}: skipped, transaction type {code} (loan, equity, guarantee "
+                            "or reimbursement) is not kept in the funding ledger."
+                        ).format(where=tw, code=code),
+                    )
+                )
+                continue
             if code not in TransactionType.values:
-                errors.append(
+                act_errors.append(
                     _("{where}: transaction type '{code}' is not one of {codes}.").format(
                         where=tw, code=code[:8], codes=", ".join(TransactionType.values)
                     )
@@ -592,37 +656,42 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
                 continue
             raw_day = date_el.get("iso-date", "") if date_el is not None else ""
             if not raw_day:
-                errors.append(_("{where}: no transaction-date.").format(where=tw))
+                act_errors.append(_("{where}: no transaction-date.").format(where=tw))
                 continue
             try:
                 day = date.fromisoformat(raw_day[:10])
             except ValueError:
-                errors.append(
+                act_errors.append(
                     _("{where}: transaction-date '{value}' is not a date.").format(
                         where=tw, value=raw_day[:20]
                     )
                 )
                 continue
             if value_el is None or not (value_el.text or "").strip():
-                errors.append(_("{where}: no value.").format(where=tw))
+                act_errors.append(_("{where}: no value.").format(where=tw))
                 continue
             try:
                 amount = Decimal((value_el.text or "").strip())
             except InvalidOperation:
-                errors.append(
+                act_errors.append(
                     _("{where}: value '{value}' is not a number.").format(
                         where=tw, value=(value_el.text or "")[:20]
                     )
                 )
                 continue
-            if amount < 0:
-                errors.append(_("{where}: a negative value is not accepted.").format(where=tw))
+            if not amount.is_finite() or abs(amount) >= Decimal(10) ** 14:
+                act_errors.append(
+                    _("{where}: value '{value}' is not an amount.").format(
+                        where=tw, value=(value_el.text or "").strip()[:20]
+                    )
+                )
                 continue
+            amount = amount.quantize(CENT)
             currency = (value_el.get("currency") or default_currency or "").upper()
             try:
                 currency = check_currency(currency)
             except ValidationError:
-                errors.append(
+                act_errors.append(
                     _("{where}: unknown currency '{code}'.").format(where=tw, code=currency[:5])
                 )
                 continue
@@ -647,6 +716,7 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
                     (recv.get("ref", "") if recv is not None else "").strip(),
                     _narrative(recv)[:200],
                     _narrative(desc)[:500],
+                    _places(t, tw, act_errors),
                 )
             )
         activities.append(
@@ -660,13 +730,93 @@ def read_activities(root: Any) -> tuple[list[_Activity], list[str]]:
                 _narrative(act.find("description")),
                 status_el.get("code", "") if status_el is not None else "",
                 category,
-                countries,
+                places,
                 txs,
+                refs,
+                act_errors,
+                notes,
             )
         )
     if not activities and not errors:
         errors.append(_("The file has no iati-activity."))
     return activities, errors
+
+
+def _places(el: Any, where: str, errors: list[str]) -> list[_Place]:
+    """The recipient countries and regions of an activity or a transaction. A percentage left out
+    is 100 (one recipient)."""
+    out = []
+    for tag, kind in (("recipient-country", "country"), ("recipient-region", "region")):
+        for rc in el.findall(tag):
+            code = (rc.get("code") or "").strip().upper()
+            if kind == "country" and not (len(code) == 2 and code.isalpha()):
+                errors.append(
+                    _("{where}: recipient-country '{code}' is not an ISO 3166 code.").format(
+                        where=where, code=code[:8]
+                    )
+                )
+                continue
+            if kind == "region" and (rc.get("vocabulary") or "1") != "1":
+                code = f"{rc.get('vocabulary')}:{code}"  # another vocabulary: never the Caribbean's
+            try:
+                pct = Decimal(rc.get("percentage") or "100")
+            except InvalidOperation:
+                errors.append(
+                    _("{where}: {tag} {code} has a percentage that is not a number.").format(
+                        where=where, tag=tag, code=code[:8]
+                    )
+                )
+                continue
+            if not pct.is_finite() or not Decimal(0) <= pct <= 100:
+                errors.append(
+                    _("{where}: {tag} {code} has a percentage outside 0 to 100.").format(
+                        where=where, tag=tag, code=code[:8]
+                    )
+                )
+                continue
+            out.append(_Place(kind, code[:12], pct))
+    return out
+
+
+def in_scope(places: list[_Place], parties: dict[str, Party]) -> bool:
+    """An activity concerns the Framework when it names one of the parties or the Caribbean
+    region, or names no recipient at all."""
+    return not places or any(
+        (p.kind == "country" and p.code in parties)
+        or (p.kind == "region" and p.code in CARIBBEAN_REGIONS)
+        for p in places
+    )
+
+
+def shares_of(
+    places: list[_Place], parties: dict[str, Party]
+) -> tuple[list[tuple[Party | None, Decimal]], Decimal]:
+    """The recipient shares to store for ``places`` (which sum to 100 within the tolerance), and
+    the percentage not attributable to a State: the regions' and the countries' that are not
+    parties. Party shares are kept to the hundredth; the part not attributable (``None``) takes
+    the remainder, so the shares sum to exactly 100."""
+    if not places:
+        return [], Decimal(0)
+    weights: dict[str, Decimal] = defaultdict(Decimal)
+    for p in places:
+        if p.kind == "country" and p.code in parties:
+            weights[p.code] += p.percentage
+    total = sum((p.percentage for p in places), Decimal(0))
+    party_total = sum(weights.values(), Decimal(0))
+    if not party_total:
+        return [(None, HUNDRED)], HUNDRED
+    if total - party_total <= TOLERANCE:
+        # Only parties: spread any rounding so the shares sum to exactly 100.
+        return [(parties[c], pct) for c, pct in percentages(sorted(weights.items()))], Decimal(0)
+    shares: list[tuple[Party | None, Decimal]] = []
+    for code, pct in sorted(weights.items()):
+        kept = (pct * HUNDRED / total).quantize(CENT)
+        if kept > 0:
+            shares.append((parties[code], kept))
+    rest = HUNDRED - sum((pct for _s, pct in shares), Decimal(0))
+    if rest > 0:
+        shares.append((None, rest))
+    return shares, rest
 
 
 class _Orgs:
@@ -728,50 +878,85 @@ def may_import(user: Any) -> bool:
 
 
 def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportResult:
-    """Import an activity file, all or nothing; raises IatiError listing every problem."""
+    """Import an activity file, all or nothing; raises IatiError listing every problem.
+
+    Each activity is filed under its reporting organisation, whoever imports the file (decision
+    0019): its transactions are that organisation's, and an activity identifier another
+    organisation has already reported is never taken over. Only the platform's own file (its
+    reporting-org is the platform) files each transaction under its provider, as it was exported.
+    """
     activities, errors = read_activities(parse(data))
-    currencies = {t.currency for a in activities for t in a.transactions}
-    rates = RateTable(currencies)
+    parties = {p.iso2: p for p in Party.objects.all()}
+    result = ImportResult()
+    wanted = []
     for a in activities:
+        geography = a.places + [p for t in a.transactions for p in t.places]
+        if not in_scope(geography, parties):
+            result.note(
+                "activities_skipped",
+                _(
+                    "{where}: skipped, it names none of the parties and not the Caribbean region."
+                ).format(where=a.where),
+            )
+            continue
+        errors.extend(a.errors)
+        total = sum((p.percentage for p in a.places), Decimal(0))
+        if a.places and abs(total - 100) > TOLERANCE:
+            errors.append(
+                _(
+                    "{where}: the recipient-country and recipient-region percentages sum to "
+                    "{total}, not 100."
+                ).format(where=a.where, total=f"{total:g}")
+            )
+            continue
+        for key, line in a.notes:
+            result.note(key, line)
+        wanted.append(a)
+    currencies = {t.currency for a in wanted for t in a.transactions}
+    rates = RateTable(currencies)
+    for a in wanted:
         for t in a.transactions:
             try:
                 rates.rate(t.currency, t.day)
             except ValidationError as exc:  # RateMissing: no rate on or before the date
                 errors.append(f"{t.where}: {' '.join(exc.messages)}")
-    parties = {p.iso2: p for p in Party.objects.all()}
-    for a in activities:
-        for code, _pct in a.countries:
-            if code not in parties:
-                errors.append(
-                    _("{where}: recipient-country '{code}' is not one of the parties.").format(
-                        where=a.where, code=code[:3]
-                    )
-                )
-        total = sum((p for _c, p in a.countries), Decimal(0))
-        if a.countries and abs(total - 100) > Decimal("0.05"):
-            errors.append(
-                _("{where}: the recipient-country percentages sum to {total}, not 100.").format(
-                    where=a.where, total=f"{total:g}"
-                )
-            )
     if errors:
         raise IatiError(errors)
-    result = ImportResult()
     with db_transaction.atomic():
         orgs = _Orgs(result)
         categories = {c.code: c for c in Category.objects.all()}
         plan = _proposal_plan(actor)
-        for a in activities:
+        own_ref = org_ref()
+        for a in wanted:
+            _note_identifiers(a, result)
             reporter = orgs.get_or_create(a.reporting_ref, a.reporting_name, a.reporting_type)
-            link = _match_measure(a, plan, categories, reporter, orgs, actor, result)
-            shares = percentages((parties[c], p) for c, p in a.countries)
+            link = _match_measure(a, plan, categories, reporter, orgs, actor, result, errors)
+            if link is None:
+                continue
+            shares, rest = shares_of(a.places, parties)
+            if rest and a.places:
+                result.note(
+                    "shares_not_attributable",
+                    _(
+                        "{where}: {pct} % is for regions or countries that are not parties, "
+                        "recorded as not attributable to a State."
+                    ).format(where=a.where, pct=f"{rest.normalize():f}"),
+                )
             # The measure's transactions already stored, by owner and reference (one query).
             stored = {
-                (tx.owner_id, tx.reference or f"{org_ref()}-T{tx.pk}"): tx
-                for tx in Transaction.objects.filter(measure=link.measure)
+                (tx.owner_id, tx.reference or f"{own_ref}-T{tx.pk}"): tx
+                for tx in Transaction.objects.filter(measure=link.measure).prefetch_related(
+                    "shares"
+                )
             }
+            by_provider = a.reporting_ref == own_ref
             for t in a.transactions:
-                _import_tx(t, link, reporter, orgs, rates, shares, stored, actor, result)
+                tx_shares = shares_of(t.places, parties)[0] if t.places else shares
+                _import_tx(
+                    t, link, reporter, by_provider, orgs, tx_shares, stored, actor, result, errors
+                )
+        if errors:
+            raise IatiError(errors)  # rolls the whole import back: nothing is written
         report = ImportReport.objects.create(
             source=source[:250],
             actor=actor if getattr(actor, "pk", None) else None,
@@ -782,6 +967,18 @@ def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportRes
     if result.summary.get("transactions_created", 0) >= 1000:
         refresh_statistics(Transaction, RecipientShare)
     return result
+
+
+def _note_identifiers(a: _Activity, result: ImportResult) -> None:
+    """Report each organisation identifier of the activity that the code lists speak against (a
+    warning: publishers' files carry such identifiers, and they are kept as published)."""
+    for ref in sorted({a.reporting_ref, *a.refs} - {"", org_ref()}):
+        verdict = check_identifier(ref)
+        if not verdict.ok:
+            result.note(
+                "identifiers_unverified",
+                _("{where}: warning: {message}").format(where=a.where, message=verdict.message),
+            )
 
 
 def _proposal_plan(actor: Any) -> PlanVersion:
@@ -813,10 +1010,30 @@ def _match_measure(
     orgs: _Orgs,
     actor: Any,
     result: ImportResult,
-) -> Activity:
+    errors: list[str],
+) -> Activity | None:
     """The activity's link to its measure: the one stored by an earlier import, or a new one to
-    the measure the platform published it from, or to a new proposed measure."""
-    link = Activity.objects.select_related("measure").filter(iati_identifier=a.identifier).first()
+    the measure the platform published it from, or to a new proposed measure. None (with the
+    reason in ``errors``) when another organisation reported the identifier."""
+    link = (
+        Activity.objects.select_related("measure", "reporting_org")
+        .filter(iati_identifier=a.identifier)
+        .first()
+    )
+    if (
+        link is not None
+        and link.reporting_org_id is not None
+        and reporter is not None
+        and link.reporting_org_id != reporter.pk
+        and a.reporting_ref != org_ref()
+    ):
+        errors.append(
+            _(
+                "{where}: this activity identifier is reported by {owner}; a file reported by "
+                "{reporter} cannot change it."
+            ).format(where=a.where, owner=link.reporting_org, reporter=reporter)
+        )
+        return None
     if link is not None:
         result.note(
             "activities_matched",
@@ -915,80 +1132,85 @@ def _import_tx(
     t: _Tx,
     link: Activity,
     reporter: Any,
+    by_provider: bool,
     orgs: _Orgs,
-    rates: RateTable,
-    shares: list[tuple[Party, Decimal]],
+    shares: list[tuple[Party | None, Decimal]],
     stored: dict[tuple[int, str], Transaction],
     actor: Any,
     result: ImportResult,
+    errors: list[str],
 ) -> None:
-    """Create or update one transaction; ``stored`` holds the measure's transactions by owner and
-    reference (the platform's own export names one without a reference ``<ref>-T<number>``)."""
+    """Create or update one transaction through the funding service (its checks apply, and each
+    refusal is named by activity, transaction and field); ``stored`` holds the measure's
+    transactions by owner and reference (the platform's own export names one without a reference
+    ``<ref>-T<number>``). The owner is the reporting organisation; in the platform's own file
+    (``by_provider``) it is the partner that provides the money, as it was exported."""
     measure = link.measure
     provider = orgs.find(t.provider_ref, t.provider_name) if t.provider_ref else None
     receiver = orgs.find(t.receiver_ref, t.receiver_name) if t.receiver_ref else None
-    owner = (
-        provider
-        if provider is not None and provider.kind == Organisation.Kind.PARTNER
-        else reporter
-    )
+    owner = reporter
+    if by_provider and provider is not None and provider.kind == Organisation.Kind.PARTNER:
+        owner = provider
     if owner is None:
         result.note(
             "transactions_skipped",
-            _(
-                "{where}: skipped, neither the provider nor the reporting organisation is known."
-            ).format(where=t.where),
+            _("{where}: skipped, the reporting organisation is not known.").format(where=t.where),
         )
         return
+    if provider is None and not t.provider_name:
+        provider = owner  # the service's rule: no provider named is the owner's own money
     existing = stored.get((owner.pk, t.ref))
     tx = existing or Transaction(owner=owner, measure=measure, reference=t.ref, tlp="CLEAR")
-    before = (
-        (
-            tx.type,
-            tx.value_date,
-            tx.amount,
-            tx.currency,
-            tx.provider_id,
-            tx.receiver_id,
-            tx.description,
+
+    def state(row: Transaction) -> tuple[Any, ...]:
+        return (
+            row.type,
+            row.value_date,
+            Decimal(row.amount).quantize(CENT),
+            row.currency,
+            row.provider_id,
+            row.receiver_id,
+            row.description,
         )
-        if existing
-        else None
+
+    before = state(existing) if existing is not None else None
+    old_shares = (
+        sorted((s.state_id or 0, s.percentage) for s in existing.shares.all())
+        if existing is not None
+        else []
     )
     tx.type, tx.value_date, tx.amount, tx.currency = t.type, t.day, t.amount, t.currency
     tx.provider, tx.provider_name = provider, "" if provider else t.provider_name
     tx.receiver, tx.receiver_name = receiver, "" if receiver else t.receiver_name
     tx.description = t.description
     tx.activity = link
-    after = (
-        tx.type,
-        tx.value_date,
-        tx.amount,
-        tx.currency,
-        tx.provider_id,
-        tx.receiver_id,
-        tx.description,
-    )
-    if existing is not None and before == after:
+    new_shares = sorted((s.pk if s is not None else 0, pct) for s, pct in shares)
+    if existing is not None and before == state(tx) and old_shares == new_shares:
         result.note(
             "transactions_unchanged",
             _("{where}: unchanged ({ref}).").format(where=t.where, ref=t.ref),
         )
         return
-    tx.usd_rate = rates.rate(t.currency, t.day)
-    tx.amount_usd = rates.to_usd(t.amount, t.currency, t.day)
-    if existing is not None:
-        tx.version += 1
-    mark_history(tx, reason=_("IATI import"), user=actor)
-    tx.save()
+    try:
+        save_transaction(tx, actor=actor, shares=shares, reason=_("IATI import"))
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            label = _field_label(name)
+            for message in messages:
+                errors.append(f"{t.where}: {label}: {message}")
+        return
     stored[(owner.pk, t.ref)] = tx  # a second line with the same reference updates this one
-    if existing is None:
-        RecipientShare.objects.bulk_create(
-            [RecipientShare(transaction=tx, state=s, percentage=p) for s, p in shares]
-        )
     result.note(
         "transactions_updated" if existing else "transactions_created",
         _("{where}: {what} ({ref}).").format(
             where=t.where, what=_("updated") if existing else _("created"), ref=t.ref
         ),
     )
+
+
+def _field_label(name: str) -> str:
+    """The name of a transaction field as the report gives it."""
+    try:
+        return str(Transaction._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - a non-field key such as "shares" or "__all__"
+        return {"shares": _("recipient shares"), "__all__": _("transaction")}.get(name, name)

@@ -117,7 +117,8 @@ class Money(MarkedModel):
 
 
 class Transaction(Money):
-    """One flow of the funding ledger, typed with the IATI transaction types."""
+    """One flow of the funding ledger, typed with the IATI transaction types. An amount may be
+    negative: a de-commitment, a reversed disbursement or a refund, as partners publish them."""
 
     type = models.CharField(_("type"), max_length=2, choices=TransactionType.choices)
     reference = models.CharField(
@@ -171,11 +172,6 @@ class Transaction(Money):
                     "measure."
                 ),
             ),
-            models.CheckConstraint(
-                condition=models.Q(amount__gte=0),
-                name="transaction_amount_not_negative",
-                violation_error_message=_("An amount cannot be negative."),
-            ),
         ]
         indexes = [
             models.Index(fields=["measure", "provider", "type"], name="transaction_rule_idx"),
@@ -188,7 +184,9 @@ class Transaction(Money):
 
 class RecipientShare(models.Model):
     """The share of a transaction that goes to one recipient State; a transaction's shares sum to
-    100 %. A transaction without shares is regional (not allocated to a State)."""
+    100 %. A transaction without shares is regional (not allocated to a State). A share without a
+    State is the part that is not attributable to one: what a partner publishes for a region, or
+    for a country that is not one of the parties (decision 0019)."""
 
     # Read only through its transaction (which the policy governs); nobody reads shares directly.
     access = "admin_only"
@@ -197,7 +195,13 @@ class RecipientShare(models.Model):
         Transaction, verbose_name=_("transaction"), on_delete=models.CASCADE, related_name="shares"
     )
     state = models.ForeignKey(
-        Party, verbose_name=_("state"), on_delete=models.PROTECT, related_name="+"
+        Party,
+        verbose_name=_("state"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for the part not attributable to a State (regional)."),
     )
     percentage = models.DecimalField(
         _("percentage"),
@@ -212,6 +216,11 @@ class RecipientShare(models.Model):
         verbose_name_plural = _("recipient shares")
         constraints = [
             models.UniqueConstraint(fields=["transaction", "state"], name="share_state_once"),
+            models.UniqueConstraint(
+                fields=["transaction"],
+                condition=models.Q(state__isnull=True),
+                name="share_regional_once",
+            ),
             models.CheckConstraint(
                 condition=models.Q(percentage__gt=0, percentage__lte=100),
                 name="share_percentage_range",
@@ -219,7 +228,7 @@ class RecipientShare(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.state_id}: {self.percentage} %"
+        return f"{self.state_id or '-'}: {self.percentage} %"
 
 
 class Budget(Money):

@@ -16,8 +16,10 @@ The counting rule (decision 0012), so that nothing counts twice:
   commitments counted is spread over the commitments (and any excess of disbursements over the
   disbursements), the pledge remainder over the pledges, in proportion to their amounts. So every
   cut (state, category, priority, partner, account, year) adds up to the same totals.
+* A negative flow (a de-commitment, a reversal) nets against its type; a net that is not above
+  zero counts nothing (decision 0019).
 * A transaction's recipient shares split it between States; a transaction without shares is
-  regional. *Requirements* are the USD costs of a cycle's needs; the *gap* is requirements minus
+  regional, and so is a share without a State. *Requirements* are the USD costs of a cycle's needs; the *gap* is requirements minus
   committed (never below zero), and *coverage* is committed over requirements.
 """
 
@@ -68,7 +70,9 @@ def convert(obj: Any) -> None:
         raise ValidationError({"value_date": _("Give the value date.")})
     if obj.amount is None:
         raise ValidationError({"amount": _("Give the amount.")})
-    if Decimal(obj.amount) < 0:
+    if Decimal(obj.amount) < 0 and not isinstance(obj, Transaction):
+        # A transaction may be negative (a de-commitment or a reversal, decision 0019); a budget
+        # may not.
         raise ValidationError({"amount": _("An amount cannot be negative.")})
     try:
         obj.currency = check_currency(obj.currency)
@@ -90,21 +94,26 @@ def percentages(weights: Iterable[tuple[Any, Decimal]]) -> list[tuple[Any, Decim
     return out
 
 
-def check_shares(shares: Iterable[tuple[Party, Decimal]]) -> list[tuple[Party, Decimal]]:
+def check_shares(
+    shares: Iterable[tuple[Party | None, Decimal]],
+) -> list[tuple[Party | None, Decimal]]:
     """Recipient shares must name each State once and sum to 100 %."""
     shares = [(state, Decimal(pct)) for state, pct in shares]
     if not shares:
         return []
-    seen: set[int] = set()
+    seen: set[int | None] = set()
     for state, pct in shares:
-        if state.pk in seen:
-            raise ValidationError({"shares": _("{state} is named twice.").format(state=state.iso3)})
-        seen.add(state.pk)
+        # ``None`` is the part not attributable to a State (regional, decision 0019).
+        label = state.iso3 if state is not None else _("regional")
+        key = state.pk if state is not None else None
+        if key in seen:
+            raise ValidationError({"shares": _("{state} is named twice.").format(state=label)})
+        seen.add(key)
         if not Decimal(0) < pct <= HUNDRED:
             raise ValidationError(
                 {
                     "shares": _("The share of {state} must be above 0 and at most 100.").format(
-                        state=state.iso3
+                        state=label
                     )
                 }
             )
@@ -124,7 +133,7 @@ def save_transaction(
     tx: Transaction,
     *,
     actor: Any,
-    shares: Iterable[tuple[Party, Decimal]] | None = None,
+    shares: Iterable[tuple[Party | None, Decimal]] | None = None,
     needs: Iterable[Need] | None = None,
     reason: str = "",
 ) -> Transaction:
@@ -276,13 +285,15 @@ def counted_flows(
     factors: dict[tuple[int, Any], dict[str, tuple[str, Decimal]]] = {}
     for key, t in totals.items():
         c, d, p = t[COMMITMENT], t[DISBURSEMENT], t[PLEDGE]
-        committed = max(c, d)
-        excess = committed - c  # disbursements beyond the commitments count as committed
+        # Negative flows (de-commitments, reversals) net against their type; a net that is not
+        # above zero counts nothing (decision 0019).
+        committed = max(c, d, Decimal(0))
+        excess = committed - max(c, Decimal(0))  # disbursements beyond the commitments count
         remainder = max(Decimal(0), p - committed)
         factors[key] = {
-            COMMITMENT: ("committed", Decimal(1)),
-            DISBURSEMENT: ("committed", excess / d if d else Decimal(0)),
-            PLEDGE: ("pledged", remainder / p if p else Decimal(0)),
+            COMMITMENT: ("committed", Decimal(1) if c > 0 else Decimal(0)),
+            DISBURSEMENT: ("committed", excess / d if d > 0 else Decimal(0)),
+            PLEDGE: ("pledged", remainder / p if p > 0 else Decimal(0)),
         }
     # Grouped by share percentage too, so the split is exact decimal arithmetic here (SQLite would
     # divide integers as integers).
