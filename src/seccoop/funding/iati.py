@@ -11,7 +11,7 @@ entity is refused before anything is read. Partners are matched by IATI organisa
 (and name, where several organisations share one), measures by ``iati-identifier`` (or created as
 proposed measures of the current draft plan), transactions by activity and reference, so a
 re-import updates (values, organisations or recipient shares) and adds nothing. As partners publish
-them (decision 0019): negative values are accepted; recipient countries and regions together sum
+them (decision 0020): negative values are accepted; recipient countries and regions together sum
 to 100, and what is not a party's share is stored as not attributable to a State; an activity that
 names neither a party nor the Caribbean region is skipped; every activity and transaction is filed
 under the file's reporting organisation, and an identifier another organisation reported is never
@@ -881,7 +881,7 @@ def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportRes
     """Import an activity file, all or nothing; raises IatiError listing every problem.
 
     Each activity is filed under its reporting organisation, whoever imports the file (decision
-    0019): its transactions are that organisation's, and an activity identifier another
+    0020): its transactions are that organisation's, and an activity identifier another
     organisation has already reported is never taken over. Only the platform's own file (its
     reporting-org is the platform) files each transaction under its provider, as it was exported.
     """

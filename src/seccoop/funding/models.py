@@ -186,7 +186,7 @@ class RecipientShare(models.Model):
     """The share of a transaction that goes to one recipient State; a transaction's shares sum to
     100 %. A transaction without shares is regional (not allocated to a State). A share without a
     State is the part that is not attributable to one: what a partner publishes for a region, or
-    for a country that is not one of the parties (decision 0019)."""
+    for a country that is not one of the parties (decision 0020)."""
 
     # Read only through its transaction (which the policy governs); nobody reads shares directly.
     access = "admin_only"

@@ -17,7 +17,7 @@ The counting rule (decision 0012), so that nothing counts twice:
   disbursements), the pledge remainder over the pledges, in proportion to their amounts. So every
   cut (state, category, priority, partner, account, year) adds up to the same totals.
 * A negative flow (a de-commitment, a reversal) nets against its type; a net that is not above
-  zero counts nothing (decision 0019).
+  zero counts nothing (decision 0020).
 * A transaction's recipient shares split it between States; a transaction without shares is
   regional, and so is a share without a State. *Requirements* are the USD costs of a cycle's needs; the *gap* is requirements minus
   committed (never below zero), and *coverage* is committed over requirements.
@@ -71,7 +71,7 @@ def convert(obj: Any) -> None:
     if obj.amount is None:
         raise ValidationError({"amount": _("Give the amount.")})
     if Decimal(obj.amount) < 0 and not isinstance(obj, Transaction):
-        # A transaction may be negative (a de-commitment or a reversal, decision 0019); a budget
+        # A transaction may be negative (a de-commitment or a reversal, decision 0020); a budget
         # may not.
         raise ValidationError({"amount": _("An amount cannot be negative.")})
     try:
@@ -103,7 +103,7 @@ def check_shares(
         return []
     seen: set[int | None] = set()
     for state, pct in shares:
-        # ``None`` is the part not attributable to a State (regional, decision 0019).
+        # ``None`` is the part not attributable to a State (regional, decision 0020).
         label = state.iso3 if state is not None else _("regional")
         key = state.pk if state is not None else None
         if key in seen:
@@ -286,7 +286,7 @@ def counted_flows(
     for key, t in totals.items():
         c, d, p = t[COMMITMENT], t[DISBURSEMENT], t[PLEDGE]
         # Negative flows (de-commitments, reversals) net against their type; a net that is not
-        # above zero counts nothing (decision 0019).
+        # above zero counts nothing (decision 0020).
         committed = max(c, d, Decimal(0))
         excess = committed - max(c, Decimal(0))  # disbursements beyond the commitments count
         remainder = max(Decimal(0), p - committed)
