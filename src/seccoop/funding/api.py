@@ -445,8 +445,8 @@ def cents(value: Decimal) -> float:
 @router.get("/committee", response=list[CommitteeRowOut])
 def get_committee(request: HttpRequest) -> Any:
     """Unfunded and under-funded measures of the current plan, in priority order: the figures of
-    the coverage cut by measure for the latest cycle with requirements (``/coverage?by=measure``
-    with that cycle gives the same)."""
+    the coverage cut by measure over all years (``/coverage?by=measure`` without a cycle gives
+    the same)."""
     rows, _run = committee_list(request.user)
     return [
         {

@@ -19,8 +19,8 @@ The counting rule (decision 0012), so that nothing counts twice:
 * A transaction's recipient shares split it between States; a transaction without shares is
   regional. *Requirements* are the USD costs of a cycle's needs; the *gap* is requirements minus
   committed (never below zero), and *coverage* is committed over requirements.
-* The Committee list reads its figures from the coverage cut by measure for the latest cycle with
-  requirements, so the two agree on every figure.
+* The Committee list reads its figures from the coverage cut by measure over all years, so the
+  two agree on every figure.
 
 Writing (decision 0019): a partner officer books only for an organisation they work for, on that
 organisation's funding accounts and activities; the Commission's secretariat may book on behalf
@@ -863,23 +863,13 @@ def ranking_of(plan: PlanVersion, user: Any) -> tuple[dict[int, int], Any]:
     return ranks, run
 
 
-def committee_cycle() -> int | None:
-    """The year of the latest cycle with requirements, whether or not the reader sees them (a
-    reader who sees none is told how many are not shared with them)."""
-    return (
-        Need.objects.filter(status__in=REQUIREMENT_STATUSES)
-        .order_by("-cycle__year")
-        .values_list("cycle__year", flat=True)
-        .first()
-    )
-
-
 def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[FundingNeed], Any]:
     """Unfunded and under-funded measures of the plan in priority order: the latest
     prioritisation run's rank when one exists, otherwise the plan's own order. The figures are
-    the coverage's cut by measure for the latest cycle with requirements (``committee_cycle``):
-    the cycle's requirements against the money counted in that year, so the list and the coverage
-    agree on every figure."""
+    the coverage's cut by measure over all years: the cost of every need a measure addresses
+    against all the money counted for it, whichever plan version it was recorded under (a
+    measure keeps its identity across versions, decision 0015). The list and the coverage
+    therefore agree on every figure."""
     plan = plan or current_version(user)
     if plan is None:
         return [], None
@@ -890,15 +880,12 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
         .select_related("category")
     )
     ids = [m.pk for m in measures]
-    year = committee_cycle()
-    figures = coverage(user, "measure", year, plan=plan).by_key if year is not None else {}
+    figures = coverage(user, "measure", None, plan=plan).by_key
     ranks, run = ranking_of(plan, user)
     through = Measure.needs.through
     inputs: dict[int, set[str]] = defaultdict(set)
     for measure_id, tlp in (
-        through.objects.filter(
-            measure_id__in=ids, need__in=requirement_needs(user).filter(cycle__year=year)
-        )
+        through.objects.filter(measure_id__in=ids, need__in=requirement_needs(user))
         .order_by()
         .values_list("measure_id", "need__tlp")
         .distinct()
@@ -906,7 +893,7 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
         inputs[measure_id].add(tlp)
     for measure_id, tlp in (
         Transaction.objects.restrict(user, "view")
-        .filter(type__in=COUNTED, measure_id__in=ids, value_date__year=year)
+        .filter(type__in=COUNTED, measure_id__in=ids)
         .order_by()
         .values_list("measure_id", "tlp")
         .distinct()

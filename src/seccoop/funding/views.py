@@ -33,7 +33,6 @@ from .forms import BudgetForm, TransactionForm
 from .models import Budget, FundingAccount, Transaction, TransactionType
 from .services import (
     CUTS,
-    committee_cycle,
     committee_list,
     coverage,
     measure_funding,
@@ -213,9 +212,12 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
     if by not in CUTS:
         by = "state"
     cycles = _cycles(request.user)
-    cycle = (
-        query_year(request, "cycle") if "cycle" in request.GET else (cycles[0] if cycles else None)
-    )
+    if request.GET.get("cycle") == "all":  # the page's own "All years" choice
+        cycle = None
+    elif "cycle" in request.GET:
+        cycle = query_year(request, "cycle")
+    else:
+        cycle = cycles[0] if cycles else None
     result = coverage(request.user, by, cycle)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
@@ -322,7 +324,6 @@ def committee_view(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "run": run,
-            "cycle": committee_cycle(),
             "marking": derived_marking([r.marking for r in rows]),
         },
     )
