@@ -108,6 +108,7 @@ def test_a_partners_commitment_shrinks_the_gap_and_reorders_the_committee_list(
         page.get_by_role("button", name="Save").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("Outgoing commitment")
         expect(page.locator("body")).to_contain_text("INL-2030-B1")
+        expect(page.locator("body")).to_contain_text("Jamaica (JAM) 100%")  # the State's name
         page.get_by_role("button", name="Sign out").click()
 
         sign_in(page, base, "secretariat")

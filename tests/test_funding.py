@@ -988,3 +988,576 @@ def test_the_pack_counts_the_funding_up_to_the_meeting_day_in_the_readers_format
         "0",
         "160\N{NO-BREAK SPACE}%",
     ]
+
+
+# --- 8. recipient shares show the State's name ---------------------------------------------------
+
+
+def test_shares_show_the_states_name_on_pages_exports_and_the_api(
+    ledger: Ledger, client_for: Any
+) -> None:
+    tx = record(COMMITMENT, 10, ledger.measure, shares=(("JAM", 60), ("TTO", 40)))
+    client = client_for("inl_partner")
+    detail = client.get(reverse("funding:transaction_detail", args=[tx.pk])).content.decode()
+    assert "Jamaica (JAM) 60%" in detail and "Trinidad and Tobago (TTO) 40%" in detail
+    listing = client.get(reverse("funding:transaction_list")).content.decode()
+    assert "Trinidad and Tobago (TTO) 40%" in listing
+    exported = client.get(reverse("funding:transaction_list") + "?export=csv")
+    assert "Trinidad and Tobago (TTO) 40%" in exported.content.decode("utf-8-sig")
+    body = client.get(f"/api/v1/funding/transactions/{tx.pk}").json()
+    assert body["shares"] == [
+        {"state": "JAM", "party_name": "Jamaica", "percentage": "60.00"},
+        {"state": "TTO", "party_name": "Trinidad and Tobago", "percentage": "40.00"},
+    ] or [(s["state"], s["party_name"]) for s in body["shares"]] == [
+        ("JAM", "Jamaica"),
+        ("TTO", "Trinidad and Tobago"),
+    ]
+    # In the reader's language.
+    with translation.override("en"):  # the API activates the caller's language
+        spanish = client.get(f"/api/v1/funding/transactions/{tx.pk}", HTTP_ACCEPT_LANGUAGE="es")
+    assert [s["party_name"] for s in spanish.json()["shares"]] == ["Jamaica", "Trinidad y Tobago"]
+    # The edit form names the States beside their codes.
+    mine = Transaction.objects.get(measure=ledger.measure, type=COMMITMENT, amount=60)
+    form = client.get(reverse("funding:transaction_edit", args=[mine.pk])).content.decode()
+    assert "Now: Jamaica (JAM) 100%" in form
+    assert "TTO Trinidad and Tobago" in form
+
+
+# --- 9. a partner books only for its own organisation, on its own accounts -----------------------
+
+
+@pytest.fixture
+def eu_account() -> FundingAccount:
+    return FundingAccount.objects.create(code="EU-IcSP", name="IcSP", owner=org("EU"), tlp="CLEAR")
+
+
+#: case -> (what the partner officer tries, the field named); "own" succeeds.
+BOOKINGS: dict[str, tuple[dict[str, str], str | None]] = {
+    "own": ({}, None),
+    "another partner's account": ({"account": "EU-IcSP"}, "account"),
+    "another partner as provider": ({"provider": "EU"}, "provider"),
+}
+
+
+@pytest.mark.parametrize("case", BOOKINGS)
+@pytest.mark.parametrize("path", ["service", "form", "api"])
+def test_a_partner_officer_books_only_for_its_own_organisation_and_accounts(
+    ledger: Ledger,
+    eu_account: FundingAccount,
+    users: dict[str, User],
+    client_for: Any,
+    path: str,
+    case: str,
+) -> None:
+    attempt, field = BOOKINGS[case]
+    account = FundingAccount.objects.get(code=attempt.get("account", "US-INCLE"))
+    provider = org(attempt.get("provider", "US-INL"))
+    before = counts()
+    if path == "service":
+        tx = Transaction(
+            type=COMMITMENT,
+            amount=Decimal(10),
+            currency="USD",
+            value_date=DAY,
+            measure=ledger.measure,
+            owner=provider,
+            provider=provider,
+            account=account,
+            tlp="CLEAR",
+        )
+        if field is None:
+            services.save_transaction(tx, actor=users["inl_partner"], shares=shares_of([]))
+        else:
+            with pytest.raises(ValidationError) as caught:
+                services.save_transaction(tx, actor=users["inl_partner"], shares=shares_of([]))
+            assert field in caught.value.message_dict
+    elif path == "form":
+        response = client_for("inl_partner").post(
+            reverse("funding:transaction_add"),
+            form_data(ledger.measure, owner=provider.pk, account=account.pk),
+        )
+        assert response.status_code == (302 if field is None else 400)
+        if field is not None:
+            # The form offers only the officer's organisation and its accounts.
+            assert "Select a valid choice" in response.content.decode()
+    else:
+        response = client_for("inl_partner").post(
+            "/api/v1/funding/transactions",
+            {**api_payload(ledger.measure), "account": account.code, "provider": provider.code},
+            content_type="application/json",
+        )
+        assert response.status_code == (201 if field is None else 400), response.content
+        if field is not None:
+            assert [e["field"] for e in response.json()["errors"]] == [field]
+    if field is None:
+        assert counts()[0] == before[0] + 1
+        tx = Transaction.objects.latest("pk")
+        assert (tx.owner.code, tx.provider.code, tx.account.code) == ("US-INL",) * 2 + ("US-INCLE",)
+    else:
+        assert counts() == before
+
+
+def test_the_form_offers_only_the_officers_organisation_and_its_accounts(
+    ledger: Ledger, eu_account: FundingAccount, client_for: Any
+) -> None:
+    client = client_for("inl_partner")
+    for name in ("funding:transaction_add", "funding:budget_add"):
+        page = client.get(reverse(name)).content.decode()
+        assert "US-INCLE" in page and "EU-IcSP" not in page
+        owner = page[
+            page.index('name="owner"') : page.index("</select>", page.index('name="owner"'))
+        ]
+        assert f'value="{org("US-INL").pk}"' in owner
+        assert f'value="{org("EU").pk}"' not in owner
+
+
+def test_the_secretariat_books_on_behalf_of_any_partner_on_that_partners_accounts(
+    ledger: Ledger, eu_account: FundingAccount, users: dict[str, User], client_for: Any
+) -> None:
+    """Decision 0019: through the service (the IATI import, the platform's own commands), the
+    secretariat may book for any partner; the record stays the partner's. The web form and the
+    API stay the partners' own."""
+    secretariat = users["secretariat"]
+    tx = record(COMMITMENT, 10, ledger.measure, owner="EU", account=eu_account)
+    assert (tx.owner.code, tx.provider.code, tx.history.first().history_user) == (
+        "EU",
+        "EU",
+        secretariat,
+    )
+    before = counts()
+    with pytest.raises(ValidationError) as caught:
+        record(COMMITMENT, 10, ledger.measure, owner="EU", account=ledger.account)
+    assert "account" in caught.value.message_dict
+    assert "US-INCLE is managed by US-INL" in caught.value.message_dict["account"][0]
+    assert counts() == before
+    assert (
+        client_for("secretariat")
+        .post(
+            "/api/v1/funding/transactions",
+            {**api_payload(ledger.measure), "provider": "EU"},
+            content_type="application/json",
+        )
+        .status_code
+        == 403
+    )
+
+
+def test_a_budget_is_booked_only_for_the_officers_organisation_and_accounts(
+    ledger: Ledger, eu_account: FundingAccount, users: dict[str, User], client_for: Any
+) -> None:
+    def budget(owner: str, account: FundingAccount) -> services.Budget:
+        return services.Budget(
+            measure=ledger.measure,
+            owner=org(owner),
+            account=account,
+            tlp="CLEAR",
+            amount=Decimal(100),
+            currency="USD",
+            value_date=DAY,
+            period_start=DAY,
+            period_end=date(YEAR, 12, 31),
+        )
+
+    partner = users["inl_partner"]
+    for owner, account, field in (("US-INL", eu_account, "account"), ("EU", eu_account, "owner")):
+        with pytest.raises(ValidationError) as caught:
+            services.save_budget(budget(owner, account), actor=partner)
+        assert field in caught.value.message_dict
+    assert not services.Budget.objects.exists()
+    services.save_budget(budget("US-INL", ledger.account), actor=partner)
+    response = client_for("inl_partner").post(
+        reverse("funding:budget_add"),
+        {
+            "owner": org("US-INL").pk,
+            "measure": ledger.measure.pk,
+            "account": eu_account.pk,
+            "type": "1",
+            "status": "1",
+            "period_start": DAY.isoformat(),
+            "period_end": f"{YEAR}-12-31",
+            "amount": "100",
+            "currency": "USD",
+            "value_date": DAY.isoformat(),
+            "tlp": "CLEAR",
+        },
+    )
+    assert response.status_code == 400
+    assert services.Budget.objects.count() == 1
+
+
+def test_a_measure_outside_the_readers_scope_is_not_found(ledger: Ledger, client_for: Any) -> None:
+    hidden = make_measure(ledger.plan, "M-H", 9)
+    hidden.tlp = "AMBER+STRICT"
+    hidden.save()
+    client = client_for("inl_partner")
+    assert client.get(f"/api/v1/funding/measures/{hidden.pk}").status_code == 404
+    assert client.get(reverse("funding:measure", args=[hidden.pk])).status_code == 404
+    assert client.get(f"/api/v1/funding/measures/{ledger.measure.pk}").status_code == 200
+    before = counts()
+    response = client.post(
+        "/api/v1/funding/transactions",
+        {**api_payload(ledger.measure), "measure_id": hidden.pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["measure_id"]
+    assert counts() == before
+
+
+# --- 10. dates from 2000 to five years ahead -----------------------------------------------------
+
+
+def far_date() -> date:
+    return services.latest_date() + timedelta(days=1)
+
+
+@pytest.mark.parametrize("when", ["early", "late"])
+def test_an_implausible_date_is_refused_naming_the_field_and_range_on_every_path(
+    ledger: Ledger, users: dict[str, User], client_for: Any, when: str
+) -> None:
+    day = date(1999, 12, 31) if when == "early" else far_date()
+    allowed = f"2000-01-01 to {services.latest_date().isoformat()}"
+    before = counts()
+    with pytest.raises(ValidationError) as caught:
+        record(COMMITMENT, 10, ledger.measure, day=day)
+    assert allowed in caught.value.message_dict["value_date"][0]
+    form = client_for("inl_partner").post(
+        reverse("funding:transaction_add"), form_data(ledger.measure, value_date=day.isoformat())
+    )
+    assert form.status_code == 400
+    assert f"The value date {day.isoformat()} is outside the allowed range" in form.content.decode()
+    assert allowed in form.content.decode()
+    api = client_for("inl_partner").post(
+        "/api/v1/funding/transactions",
+        {**api_payload(ledger.measure), "value_date": day.isoformat()},
+        content_type="application/json",
+    )
+    assert api.status_code == 400
+    errors = api.json()["errors"]
+    assert [e["field"] for e in errors] == ["value_date"] and allowed in errors[0]["message"]
+    mine = Transaction.objects.get(measure=ledger.measure, type=COMMITMENT)
+    patch = client_for("inl_partner").patch(
+        f"/api/v1/funding/transactions/{mine.pk}",
+        {"value_date": day.isoformat(), "version": 1},
+        content_type="application/json",
+    )
+    assert patch.status_code == 400 and allowed in patch.json()["errors"][0]["message"]
+    assert counts() == before
+    mine.refresh_from_db()
+    assert (mine.value_date, mine.version) == (DAY, 1)
+
+
+def test_a_budget_period_must_fall_in_the_allowed_range(
+    ledger: Ledger, users: dict[str, User]
+) -> None:
+    for field, changes in (
+        ("period_start", {"period_start": date(1999, 1, 1)}),
+        ("period_end", {"period_end": far_date()}),
+        ("value_date", {"value_date": date(1999, 1, 1)}),
+    ):
+        fields: dict[str, Any] = {
+            "measure": ledger.measure,
+            "owner": org("US-INL"),
+            "tlp": "CLEAR",
+            "amount": Decimal(1),
+            "currency": "USD",
+            "value_date": DAY,
+            "period_start": DAY,
+            "period_end": date(YEAR, 12, 31),
+            **changes,
+        }
+        with pytest.raises(ValidationError) as caught:
+            services.save_budget(services.Budget(**fields), actor=users["inl_partner"])
+        assert list(caught.value.message_dict) == [field]
+        assert "2000-01-01 to" in caught.value.message_dict[field][0]
+    assert not services.Budget.objects.exists()
+
+
+def test_the_range_runs_from_2000_to_five_years_after_today() -> None:
+    assert services.latest_date(date(2026, 12, 2)) == date(2031, 12, 2)
+    assert services.latest_date(date(2028, 2, 29)) == date(2033, 2, 28)
+    assert services.date_error(date(2000, 1, 1), "value date", date(2026, 12, 2)) is None
+    assert services.date_error(date(2031, 12, 2), "value date", date(2026, 12, 2)) is None
+    assert services.date_error(date(2031, 12, 3), "value date", date(2026, 12, 2)) == (
+        "The value date 2031-12-03 is outside the allowed range, 2000-01-01 to 2031-12-02."
+    )
+
+
+# --- 11. spending above the commitments is a warning -------------------------------------------
+
+
+def test_spending_above_the_commitments_is_warned_not_refused(
+    ledger: Ledger, users: dict[str, User], client_for: Any
+) -> None:
+    """US-INL commits 60 and disburses 20 (the ledger); an expenditure of 30 and a disbursement
+    of 15 bring the spending to 65: saved, and warned on the measure's page, the API and the
+    form."""
+    record(EXPENDITURE, 30, ledger.measure)
+    assert services.spending_warnings(users["secretariat"], [ledger.measure.pk]) == []
+    client = client_for("inl_partner")
+    saved = client.post(
+        reverse("funding:transaction_add"),
+        form_data(ledger.measure, type=DISBURSEMENT, amount="15.00", account=ledger.account.pk),
+        follow=True,
+    )
+    assert saved.status_code == 200
+    message = (
+        "US-INL has disbursed and spent 65 USD on this measure, more than its commitments of "
+        "60 USD."
+    )
+    assert message in saved.content.decode()
+    assert Transaction.objects.filter(type=DISBURSEMENT, amount=15).exists()
+    body = client.get(f"/api/v1/funding/measures/{ledger.measure.pk}").json()
+    assert body["warnings"] == [
+        {
+            "measure_id": ledger.measure.pk,
+            "provider": "US-INL",
+            "currency": "USD",
+            "committed": 60.0,
+            "spent": 65.0,
+            "message": message,
+        }
+    ]
+    assert body["providers"] == [
+        {
+            "provider": "US-INL",
+            "committed_usd": 60.0,
+            "disbursed_usd": 35.0,
+            "expenditure_usd": 30.0,
+            "pledged_usd": 100.0,
+        }
+    ]
+    page = client.get(reverse("funding:measure", args=[ledger.measure.pk])).content.decode()
+    assert 'data-testid="spending-warning"' in page and message in page
+    # Another commitment brings it back under: no warning anywhere.
+    record(COMMITMENT, 10, ledger.measure)
+    assert client.get(f"/api/v1/funding/measures/{ledger.measure.pk}").json()["warnings"] == []
+    page = client.get(reverse("funding:measure", args=[ledger.measure.pk])).content.decode()
+    assert "spending-warning" not in page
+
+
+def test_spending_is_compared_in_the_one_currency_or_in_usd(
+    ledger: Ledger, users: dict[str, User]
+) -> None:
+    """EU commits 1,000 EUR in 2022 and disburses 1,000 EUR in 2024: the rate moved (USD 1,051.52
+    against 1,082.25) but nothing exceeds the commitment. In two currencies, USD decides."""
+    record(COMMITMENT, 1000, ledger.measure, owner="EU", currency="EUR", day=date(2022, 12, 31))
+    record(DISBURSEMENT, 1000, ledger.measure, owner="EU", currency="EUR", day=date(2024, 6, 1))
+    assert services.spending_warnings(users["secretariat"], [ledger.measure.pk]) == []
+    record(DISBURSEMENT, 1, ledger.measure, owner="EU", currency="USD", day=date(2024, 6, 1))
+    [warning] = services.spending_warnings(users["secretariat"], [ledger.measure.pk])
+    assert (warning.provider, warning.currency) == ("EU", "USD")
+    assert warning.committed == usd(1000, EUR_2022)
+    assert warning.spent == usd(1000, EUR_2024) + 1
+
+
+@pytest.mark.parametrize(
+    ("sums", "found"),
+    [
+        # a de-commitment of 30 leaves 70 committed: 80 disbursed is above it
+        ([("2", "EUR", "100", "108"), ("2", "EUR", "-30", "-32"), ("3", "EUR", "80", "86")], True),
+        # a refund of 20 brings 80 disbursed down to 60, within the 70
+        (
+            [("2", "EUR", "70", "76"), ("3", "EUR", "80", "86"), ("3", "EUR", "-20", "-21")],
+            False,
+        ),
+        # a commitment cancelled whole (net zero) and an expenditure: above it
+        ([("2", "USD", "50", "50"), ("2", "USD", "-50", "-50"), ("4", "USD", "1", "1")], True),
+        # disbursements without any commitment imply one (decision 0012): no warning
+        ([("3", "USD", "500", "500")], False),
+        # equal is not above
+        ([("2", "USD", "10", "10"), ("3", "USD", "4", "4"), ("4", "USD", "6", "6")], False),
+    ],
+)
+def test_the_warning_arithmetic_takes_signed_amounts(
+    sums: list[tuple[str, str, str, str]], found: bool
+) -> None:
+    rows = [(kind, cur, Decimal(a), Decimal(u)) for kind, cur, a, u in sums]
+    assert (services.overspent(rows) is not None) is found
+
+
+# --- 12. the coverage and the Committee list agree on every figure -------------------------------
+
+
+@dataclass
+class TwoPlans:
+    continued: Measure
+    ended: Measure
+    measures: list[Measure]
+    year: int
+
+
+@pytest.fixture
+def two_plans(users: dict[str, User]) -> TwoPlans:
+    """Plan 2030 adopted with four measures; plan 2031 continues three of them and ends one;
+    needs of JAM and BRB in both cycles (one need shared by two measures); flows from three
+    partners in three currencies over both years, including a pledge turned into a commitment,
+    disbursements beyond the commitments and a pledge only."""
+    from seccoop.plan.services import adopt_plan_version, start_next_version
+
+    actor = users["secretariat"]
+    first, second = nh.make_cycle(YEAR), nh.make_cycle(YEAR + 1)
+    plan = PlanVersion.objects.create(
+        year=YEAR, label="Agreement plan 2030", owner=org("COMMISSION"), tlp="CLEAR"
+    )
+    codes = ["A-1", "A-2", "A-3", "A-4"]
+    measures = [make_measure(plan, code, n) for n, code in enumerate(codes, start=1)]
+    for m in measures:
+        m.status = Measure.Status.IMPLEMENTATION
+        m.save()
+    adopt_plan_version(plan, actor=actor, adopted_on=date(YEAR, 1, 15), body=org("DIALOGUE"))
+    a1, a2, a3, a4 = measures
+    for cycle, scale in ((first, 1), (second, 2)):
+        jam = nh.make_need(
+            cycle,
+            users["jam_focal"],
+            reference=f"J-{cycle.year}",
+            amount=900 * scale,
+            currency="USD",
+        )
+        shared = nh.make_need(
+            cycle,
+            users["jam_focal"],
+            reference=f"S-{cycle.year}",
+            amount=1000 * scale,
+            currency="USD",
+        )
+        brb = nh.make_need(
+            cycle,
+            users["brb_focal"],
+            state="BRB",
+            reference=f"B-{cycle.year}",
+            amount=700 * scale,
+            currency="USD",
+        )
+        a1.needs.add(jam, shared)
+        a2.needs.add(shared)
+        a3.needs.add(brb)
+        a4.needs.add(jam)
+    nxt = start_next_version(plan, actor=actor, year=YEAR + 1, label="Agreement plan 2031")
+    nxt.entries.get(measure=a3).delete()
+    adopt_plan_version(nxt, actor=actor, adopted_on=date(YEAR + 1, 1, 15), body=org("DIALOGUE"))
+    for year in (YEAR, YEAR + 1):
+        day = date(year, 3, 1)
+        record(PLEDGE, 500, a1, day=day)
+        record(COMMITMENT, 300, a1, day=day, shares=(("JAM", 70), ("BRB", 30)))
+        record(DISBURSEMENT, 350, a1, day=day)
+        record(COMMITMENT, 400, a2, owner="EU", currency="EUR", day=day)
+        record(PLEDGE, 250, a2, owner="CA-GAC", currency="CAD", day=day, shares=())
+        record(DISBURSEMENT, 120, a3, owner="EU", currency="EUR", day=day)
+        record(COMMITMENT, 2000, a4, owner="CA-GAC", currency="CAD", day=day)
+    return TwoPlans(a1, a3, [a1, a2, a3, a4], YEAR + 1)
+
+
+def test_the_coverage_and_the_committee_list_agree_on_every_figure(
+    two_plans: TwoPlans, users: dict[str, User]
+) -> None:
+    for persona in ("secretariat", "jam_focal", "inl_partner"):
+        user = users[persona]
+        listed_rows, _run = services.committee_list(user)
+        cover = services.coverage(user, "measure", None)
+        by_measure = cover.by_key
+        assert listed_rows, persona
+        for item in listed_rows:
+            row = by_measure[item.measure.pk]
+            assert item.requirement_usd == (row.requirements_usd or 0), item.measure.code
+            assert item.committed_usd == row.committed_usd, item.measure.code
+            assert item.pledged_usd == row.pledged_usd, item.measure.code
+            assert item.gap_usd == row.gap_usd, item.measure.code
+            assert item.not_shared == row.not_shared, item.measure.code
+            if row.coverage_pct is not None:
+                assert item.funded_pct == row.coverage_pct, item.measure.code
+        # Every measure of the plan in force the coverage shows a gap for is on the list.
+        listed_ids = {item.measure.pk for item in listed_rows}
+        in_force = {
+            m.pk for m in Measure.objects.filter(versions__plan__label="Agreement plan 2031")
+        }
+        for pk, row in by_measure.items():
+            if pk in in_force and (row.not_shared or (row.gap_usd or 0) > 0):
+                assert pk in listed_ids, (persona, row.key)
+        # The ended measure is counted in the coverage but never listed.
+        assert two_plans.ended.pk not in listed_ids
+        assert two_plans.ended.pk not in in_force
+    # The continued measure: the needs of both cycles against the money of both years.
+    secretariat = users["secretariat"]
+    row = services.coverage(secretariat, "measure", None).by_key[two_plans.continued.pk]
+    # JAM's needs are shared with A-4, the other JAM needs with A-2.
+    assert row.requirements_usd == (Decimal(900) + 1000 + 1800 + 2000) / 2
+    assert row.committed_usd == Decimal(700)  # disbursements beyond the commitments count
+    [item] = [
+        i for i in services.committee_list(secretariat)[0] if i.measure == two_plans.continued
+    ]
+    assert (item.requirement_usd, item.committed_usd) == (Decimal(2850), Decimal(700))
+
+
+def test_the_pages_the_api_and_the_exports_agree_on_every_figure(
+    two_plans: TwoPlans, client_for: Any
+) -> None:
+    import csv
+
+    client = client_for("secretariat")
+    coverage_api = {
+        r["key"]: r for r in client.get("/api/v1/funding/coverage?by=measure").json()["rows"]
+    }
+    committee_api = client.get("/api/v1/funding/committee").json()
+    assert committee_api
+    for r in committee_api:
+        c = coverage_api[r["measure"]]
+        assert (r["requirement_usd"], r["committed_usd"], r["pledged_usd"], r["gap_usd"]) == (
+            c["requirements_usd"],
+            c["committed_usd"],
+            c["pledged_usd"],
+            c["gap_usd"],
+        ), r["measure"]
+    # The pages show the same figures in the same format.
+    coverage_page = client.get(f"{reverse('funding:coverage')}?by=measure&cycle=all")
+    committee_page = client.get(reverse("funding:committee")).content.decode()
+    assert "the figures of the coverage cut by measure for all years" in committee_page
+    html = coverage_page.content.decode()
+    for r in committee_api:
+        start = html.index(f'data-testid="coverage-{r["measure"]}"')
+        cov_cells = html[start : html.index("</tr>", start)]
+        start = committee_page.index(f">{r['measure']}</a>")
+        com_cells = committee_page[start : committee_page.index("</tr>", start)]
+        for value in (r["requirement_usd"], r["committed_usd"], r["pledged_usd"], r["gap_usd"]):
+            shown = f">{format_usd(value)}<"
+            assert shown in cov_cells and shown in com_cells, (r["measure"], shown)
+    # The exports too.
+    cov_csv = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    f"{reverse('funding:coverage')}?by=measure&cycle=all&format=csv"
+                ).content.decode("utf-8-sig")
+            )
+        )
+    )
+    com_csv = list(
+        csv.reader(
+            io.StringIO(
+                client.get(reverse("funding:committee") + "?format=csv").content.decode("utf-8-sig")
+            )
+        )
+    )
+    cov_header = next(r for r in cov_csv if "Gap (USD)" in r)
+    com_header = next(r for r in com_csv if "Gap (USD)" in r)
+    cov_rows = {r[0].split(" ")[0]: r for r in cov_csv if len(r) == len(cov_header)}
+    compared = 0
+    for r in (r for r in com_csv if len(r) == len(com_header) and r is not com_header):
+        c = cov_rows[r[1]]
+        compared += 1
+        for cov_name, com_name in (
+            ("Requirements (USD)", "Requirement (USD)"),
+            ("Committed (USD)", "Committed (USD)"),
+            ("Gap (USD)", "Gap (USD)"),
+        ):
+            assert Decimal(c[cov_header.index(cov_name)].replace(",", "")) == Decimal(
+                r[com_header.index(com_name)].replace(",", "")
+            ), (r[1], cov_name)
+    assert compared == len(committee_api)
+
+
+def format_usd(value: float) -> str:
+    from seccoop.core.templatetags.seccoop import usd as usd_filter
+
+    return usd_filter(Decimal(str(value)))

@@ -764,7 +764,7 @@ def test_the_secretariat_imports_a_file_from_the_web_all_or_nothing(
     assert "Choose an IATI activity file" in web.post(url, {}).content.decode()
 
 
-# --- 6. what real publishers' files contain (decision 0019) ---------------------------------------
+# --- 6. what real publishers' files contain (decision 0020) ---------------------------------------
 
 
 def second_commitment(value: str, ref: str = "EU-X-2") -> bytes:

@@ -34,7 +34,14 @@ from seccoop.framework.models import Organisation, Party
 from seccoop.plan.models import Measure
 
 from .models import Budget, FundingAccount, Transaction, TransactionType
-from .services import CUTS, committee_list, coverage, save_transaction
+from .services import (
+    CENT,
+    CUTS,
+    committee_list,
+    coverage,
+    measure_funding,
+    save_transaction,
+)
 
 router = Router(tags=["funding"])
 
@@ -65,6 +72,9 @@ class ShareOut(Schema):
         ...,
         description="ISO 3166 alpha-3; null for the part not attributable to a State (a region, "
         "or a country that is not a party, as the partner published it)",
+    )
+    party_name: str = Field(
+        description="the State's name in the caller's language; empty when state is null"
     )
     percentage: Decimal
 
@@ -111,7 +121,11 @@ class TransactionOut(Schema):
     @staticmethod
     def resolve_shares(obj: Any) -> list[dict[str, Any]]:
         return [
-            {"state": s.state.iso3 if s.state_id else None, "percentage": s.percentage}
+            {
+                "state": s.state.iso3 if s.state_id else None,
+                "party_name": s.party_name,
+                "percentage": s.percentage,
+            }
             for s in obj.shares.all()
         ]
 
@@ -128,6 +142,12 @@ class TransactionIn(Schema):
     currency: Label = Field(..., min_length=3, max_length=3)
     reference: Label = Field("", max_length=120)
     account: Label | None = Field(None, max_length=40)
+    provider: Label | None = Field(
+        None,
+        max_length=32,
+        description="the code of the organisation providing the money: one you book for "
+        "(needed when you book for several)",
+    )
     receiver: Label | None = Field(None, max_length=32)
     description: SafeText = Field("", max_length=500)
     shares: list[ShareIO] = Field(default_factory=list)
@@ -194,7 +214,7 @@ def _ledger(request: HttpRequest) -> Any:
     return (
         Transaction.objects.restrict(request.user, "view")
         .select_related("measure", "provider", "receiver", "account")
-        .prefetch_related("shares__state")
+        .prefetch_related("shares__state__organisation")
     )
 
 
@@ -306,15 +326,22 @@ def create_transaction(request: HttpRequest, payload: TransactionIn, response: H
     owners = list(get_policy().allowed_owners(Transaction, user).filter(kind="partner")[:2])
     if not owners:
         raise HttpError(403, _("Only a partner officer records transactions."))
-    if len(owners) > 1:
-        raise ValidationError(
-            {
-                "provider": [
-                    _("You work for several partners; record this one through the web form.")
-                ]
-            }
+    if payload.provider:
+        owner = (
+            Organisation.objects.restrict(user, "view")
+            .filter(code__iexact=payload.provider)
+            .first()
         )
-    owner = owners[0]
+        if owner is None:
+            raise ValidationError(
+                {"provider": [_("Unknown organisation '{code}'.").format(code=payload.provider)]}
+            )
+    elif len(owners) > 1:
+        raise ValidationError(
+            {"provider": [_("You work for several partners; name the provider (its code).")]}
+        )
+    else:
+        owner = owners[0]
     measure = Measure.objects.restrict(user, "view").filter(pk=payload.measure_id).first()
     if measure is None:
         raise ValidationError(
@@ -428,9 +455,16 @@ def get_coverage(request: HttpRequest, cycle: Year | None = None, by: str = "sta
     }
 
 
+def cents(value: Decimal) -> float:
+    """Money to the cent, as the coverage gives it."""
+    return float(value.quantize(CENT))
+
+
 @router.get("/committee", response=list[CommitteeRowOut])
 def get_committee(request: HttpRequest) -> Any:
-    """Unfunded and under-funded measures of the current plan, in priority order."""
+    """Unfunded and under-funded measures of the current plan, in priority order: the figures of
+    the coverage cut by measure over all years (``/coverage?by=measure`` without a cycle gives
+    the same)."""
     rows, _run = committee_list(request.user)
     return [
         {
@@ -438,10 +472,10 @@ def get_committee(request: HttpRequest) -> Any:
             "measure": r.measure.code,
             "measure_id": r.measure.pk,
             "title": r.measure.title,
-            "requirement_usd": float(r.requirement_usd),
-            "committed_usd": float(r.committed_usd),
-            "pledged_usd": float(r.pledged_usd),
-            "gap_usd": float(r.gap_usd) if r.gap_usd is not None else None,
+            "requirement_usd": cents(r.requirement_usd),
+            "committed_usd": cents(r.committed_usd),
+            "pledged_usd": cents(r.pledged_usd),
+            "gap_usd": cents(r.gap_usd) if r.gap_usd is not None else None,
             "funded_pct": r.funded_pct,
             "not_shared": r.not_shared,
             "not_shared_text": not_shared_text(r.not_shared) if r.not_shared else "",
@@ -449,6 +483,43 @@ def get_committee(request: HttpRequest) -> Any:
         }
         for r in rows
     ]
+
+
+class WarningOut(Schema):
+    measure_id: int
+    provider: str
+    currency: str = Field(description="the one currency of the amounts compared, else USD")
+    committed: float = Field(description="the sum of the outgoing commitments (2)")
+    spent: float = Field(description="the sum of the disbursements (3) and expenditure (4)")
+    message: str
+
+
+class ProviderFundingOut(Schema):
+    provider: str
+    committed_usd: float
+    disbursed_usd: float
+    expenditure_usd: float
+    pledged_usd: float
+
+
+class MeasureFundingOut(Schema):
+    measure: str
+    measure_id: int
+    title: str
+    providers: list[ProviderFundingOut] = Field(
+        description="the USD sums of each provider's transactions as recorded (not counted)"
+    )
+    warnings: list[WarningOut] = Field(
+        description="providers whose disbursements and expenditure exceed their commitments"
+    )
+
+
+@router.get("/measures/{pk}", response={200: MeasureFundingOut, 404: ErrorOut})
+def get_measure_funding(request: HttpRequest, pk: Id) -> Any:
+    """A measure's funding as an IATI activity: each provider's sums and the warnings where
+    disbursements and expenditure exceed the commitments (shown, not refused)."""
+    measure = get_visible(request, Measure.objects.restrict(request.user, "view"), pk)
+    return measure_funding(request.user, measure)
 
 
 @router.get("/iati.xml", response={200: None, 400: ErrorOut})

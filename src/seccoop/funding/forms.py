@@ -1,4 +1,6 @@
-"""The partner officer's transaction form: the ledger entry with its recipient shares."""
+"""The partner officer's transaction and budget forms: the ledger entry with its recipient shares.
+A partner officer is offered only the organisations they book for and those organisations' funding
+accounts; the service refuses anything else (decision 0021)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,15 @@ from .models import Budget, FundingAccount, Transaction
 
 #: The code that stands, in the recipient shares, for the part not attributable to a State.
 REGIONAL = "REG"
+
+
+def own_accounts(user: Any, model: Any) -> Any:
+    """The funding accounts of the organisations ``user`` books for."""
+    return (
+        FundingAccount.objects.restrict(user, "view")
+        .filter(owner__in=get_policy().allowed_owners(model, user))
+        .select_related("owner")
+    )
 
 
 class TransactionForm(VersionedModelForm):
@@ -67,7 +78,7 @@ class TransactionForm(VersionedModelForm):
             .select_related("plan")
             .order_by("-plan__year", "plan", "order", "code")
         )
-        self.fields["account"].queryset = FundingAccount.objects.restrict(self.user, "view")
+        self.fields["account"].queryset = own_accounts(self.user, Transaction)
         from seccoop.needs.models import Need
 
         self.fields["needs"].queryset = Need.objects.restrict(self.user, "view").select_related(
@@ -75,10 +86,21 @@ class TransactionForm(VersionedModelForm):
         )
         self.fields["needs"].required = False
         self.fields["tlp"].choices = [c for c in TLP.choices if c[0] != TLP.RED]
+        states = Party.objects.restrict(self.user, "view").select_related("organisation")
+        self.fields["shares_text"].help_text = _(
+            "e.g. JAM 60, TTO 40 (percentages summing to 100); empty for regional. The States: "
+            "{states}."
+        ).format(states="; ".join(f"{p.iso3} {p}" for p in states))
         if self.instance.pk:
             self.initial["shares_text"] = ", ".join(
                 f"{s.state.iso3 if s.state_id else REGIONAL} {s.percentage:g}"
                 for s in self.instance.shares.select_related("state")
+            )
+            self.fields["shares_text"].help_text = _("Now: {shares}. {help}").format(
+                shares="; ".join(
+                    str(s) for s in self.instance.shares.select_related("state__organisation")
+                ),
+                help=self.fields["shares_text"].help_text,
             )
 
     def clean_shares_text(self) -> list[tuple[Party | None, Decimal]]:
@@ -141,5 +163,5 @@ class BudgetForm(VersionedModelForm):
             .select_related("plan")
             .order_by("-plan__year", "plan", "order", "code")
         )
-        self.fields["account"].queryset = FundingAccount.objects.restrict(self.user, "view")
+        self.fields["account"].queryset = own_accounts(self.user, Budget)
         self.fields["tlp"].choices = [c for c in TLP.choices if c[0] != TLP.RED]

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from seccoop.accounts.models import MarkedModel, Role
+from seccoop.core.formatting import percent_text
 from seccoop.core.markings import TLP
 from seccoop.framework.models import Organisation, Party
 from seccoop.needs.models import Need
@@ -181,6 +182,13 @@ class Transaction(Money):
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.amount} {self.currency} {self.value_date}"
 
+    def shares_text(self) -> str:
+        """The recipient shares with each State's name, or that the transaction is regional."""
+        shares = list(self.shares.all())
+        if not shares:
+            return str(_("Regional (no State)"))
+        return "; ".join(str(s) for s in shares)
+
 
 class RecipientShare(models.Model):
     """The share of a transaction that goes to one recipient State; a transaction's shares sum to
@@ -228,7 +236,14 @@ class RecipientShare(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.state_id or '-'}: {self.percentage} %"
+        if self.state_id is None:
+            return f"{_('Not attributable to a State')} {percent_text(self.percentage)}"
+        return f"{self.party_name} ({self.state.iso3}) {percent_text(self.percentage)}"
+
+    @property
+    def party_name(self) -> str:
+        """The State's name in the active language; empty for the part no State holds."""
+        return str(self.state.organisation.name) if self.state_id else ""
 
 
 class Budget(Money):

@@ -21,6 +21,14 @@ The counting rule (decision 0012), so that nothing counts twice:
 * A transaction's recipient shares split it between States; a transaction without shares is
   regional, and so is a share without a State. *Requirements* are the USD costs of a cycle's needs; the *gap* is requirements minus
   committed (never below zero), and *coverage* is committed over requirements.
+* The Committee list reads its figures from the coverage cut by measure over all years, so the
+  two agree on every figure.
+
+Writing (decision 0021): a partner officer books only for an organisation they work for, on that
+organisation's funding accounts and activities; the Commission's secretariat may book on behalf
+of any partner (the record stays the partner's). Every date is from 2000-01-01 to five years
+after today. Spending (disbursements and expenditure) above the commitments of a measure and
+provider is a warning, never a refusal.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction as db_transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Sum, Value
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from seccoop.core.formatting import amount_text, percent_text
@@ -48,6 +57,8 @@ from seccoop.plan.models import Measure, PlanVersion
 from seccoop.plan.services import current_version
 
 from .models import Budget, FundingAccount, RecipientShare, Transaction, TransactionType
+
+EXPENDITURE = TransactionType.EXPENDITURE
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
@@ -79,6 +90,109 @@ def convert(obj: Any) -> None:
         obj.usd_rate, obj.amount_usd = usd_at(obj.amount, obj.currency, obj.value_date)
     except ValidationError as exc:  # an unknown currency, or no rate (RateMissing)
         raise ValidationError({"currency": exc.messages}) from None
+
+
+#: The earliest date a funding record may carry.
+EARLIEST = date(2000, 1, 1)
+#: How far ahead a funding record's dates may go, in years from today.
+YEARS_AHEAD = 5
+
+
+def latest_date(today: date | None = None) -> date:
+    """Five years after ``today`` (28 February when today is 29 February)."""
+    today = today or timezone.localdate()
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def date_error(value: date | None, label: str, today: date | None = None) -> str | None:
+    """Why ``value`` is not a plausible date for a funding record (named by ``label``), or None.
+    The IATI import checks each date of a file with it too."""
+    if value is None:
+        return None
+    last = latest_date(today)
+    if EARLIEST <= value <= last:
+        return None
+    return _("The {field} {value} is outside the allowed range, {first} to {last}.").format(
+        field=label, value=value.isoformat(), first=EARLIEST.isoformat(), last=last.isoformat()
+    )
+
+
+def check_dates(obj: Any) -> None:
+    """Every date of a transaction or budget within the allowed range, each error on its field."""
+    labels = {
+        "value_date": _("value date"),
+        "period_start": _("period start"),
+        "period_end": _("period end"),
+    }
+    errors: dict[str, list[str]] = {}
+    for name, label in labels.items():
+        message = date_error(getattr(obj, name, None), label)
+        if message:
+            errors[name] = [message]
+    if errors:
+        raise ValidationError(errors)
+
+
+def books_for_anyone(actor: Any) -> bool:
+    """The Commission's secretariat (and platform administrators) may book on behalf of any
+    partner (decision 0021); the record stays the partner's."""
+    from seccoop.accounts.models import Role
+    from seccoop.accounts.policy import user_scope
+
+    if actor is None or getattr(actor, "is_superuser", False):
+        return True
+    return bool(user_scope(actor).orgs_with_roles(frozenset({Role.SECRETARIAT})))
+
+
+def check_booking(obj: Any, actor: Any, field: str) -> None:
+    """A partner officer books only for an organisation they work for (``field`` names the form or
+    API field holding it), on that organisation's funding accounts and activities; an account is
+    always the booking organisation's own."""
+    from seccoop.core.policy import get_policy
+
+    owner_id = obj.owner_id
+    if owner_id is None:
+        raise ValidationError({field: _("Name the organisation this record belongs to.")})
+    provider_id = getattr(obj, "provider_id", None)
+    if not books_for_anyone(actor):
+        mine = set(get_policy().allowed_owners(type(obj), actor).values_list("pk", flat=True))
+        for org_id in {owner_id, provider_id} - {None}:
+            if org_id not in mine:
+                name = Organisation.objects.filter(pk=org_id).values_list("code", flat=True)
+                raise ValidationError(
+                    {
+                        field: _(
+                            "You book only for your own organisation; {code} is not one of yours."
+                        ).format(code=name.first() or org_id)
+                    }
+                )
+        if provider_id is not None and provider_id != owner_id:
+            raise ValidationError(
+                {field: _("The provider must be the organisation the record belongs to.")}
+            )
+        activity = getattr(obj, "activity", None)
+        if activity is not None and activity.reporting_org_id not in (None, owner_id):
+            raise ValidationError(
+                {
+                    "activity": _(
+                        "The IATI activity {id} is reported by another organisation."
+                    ).format(id=activity.iati_identifier[:80])
+                }
+            )
+    books_for = provider_id or owner_id
+    account = obj.account if obj.account_id else None
+    if account is not None and account.owner_id != books_for:
+        raise ValidationError(
+            {
+                "account": _(
+                    "The funding account {code} is managed by {manager}: book only on the "
+                    "accounts of the organisation that provides the money."
+                ).format(code=account.code, manager=account.owner.code)
+            }
+        )
 
 
 def percentages(weights: Iterable[tuple[Any, Decimal]]) -> list[tuple[Any, Decimal]]:
@@ -136,8 +250,11 @@ def save_transaction(
     shares: Iterable[tuple[Party | None, Decimal]] | None = None,
     needs: Iterable[Need] | None = None,
     reason: str = "",
+    provider_field: str = "provider",
 ) -> Transaction:
-    """Create or change a transaction with its recipient shares, all or nothing."""
+    """Create or change a transaction with its recipient shares, all or nothing; refused (a
+    ValidationError naming the field) for a date out of range or a booking the actor may not make
+    (``provider_field`` names the field the caller takes the provider from)."""
     if tx.type not in TransactionType.values:
         raise ValidationError(
             {
@@ -148,12 +265,14 @@ def save_transaction(
         )
     if tx.measure_id is None:
         raise ValidationError({"measure": _("Name the measure this transaction funds.")})
+    check_dates(tx)
     convert(tx)
     checked = check_shares(shares) if shares is not None else None
     if tx.owner_id is None:
         tx.owner_id = tx.provider_id
     if tx.provider_id is None and not tx.provider_name:
         tx.provider_id = tx.owner_id
+    check_booking(tx, actor, provider_field)
     creating = tx.pk is None
     if tx.reference and (
         Transaction.objects.filter(
@@ -186,15 +305,142 @@ def save_transaction(
 
 
 def save_budget(budget: Budget, *, actor: Any, reason: str = "") -> Budget:
+    """Create or change a budget; refused like a transaction (dates, booking)."""
+    check_dates(budget)
     convert(budget)
     if budget.period_start and budget.period_end and budget.period_end < budget.period_start:
         raise ValidationError({"period_end": _("A budget period cannot end before it starts.")})
+    check_booking(budget, actor, "owner")
     creating = budget.pk is None
     if not creating:
         budget.version += 1
     mark_history(budget, reason=reason or (_("Recorded") if creating else _("Edited")), user=actor)
     budget.save()
     return budget
+
+
+# --- spending above the commitments -----------------------------------------------------------
+
+#: The types that draw on a commitment (IATI): money disbursed to another organisation, and money
+#: the provider spends itself.
+SPENDING = (DISBURSEMENT, EXPENDITURE)
+
+
+@dataclass
+class SpendingWarning:
+    """A measure's provider has disbursed and spent more than it has committed: shown, not
+    refused (the commitment may not be recorded yet, or may be recorded late)."""
+
+    measure_id: int
+    provider: str
+    currency: str
+    committed: Decimal
+    spent: Decimal
+
+    @property
+    def message(self) -> str:
+        return _(
+            "{provider} has disbursed and spent {spent} {currency} on this measure, more than "
+            "its commitments of {committed} {currency}."
+        ).format(
+            provider=self.provider,
+            spent=amount_text(self.spent),
+            committed=amount_text(self.committed),
+            currency=self.currency,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "measure_id": self.measure_id,
+            "provider": self.provider,
+            "currency": self.currency,
+            "committed": float(self.committed.quantize(CENT)),
+            "spent": float(self.spent.quantize(CENT)),
+            "message": self.message,
+        }
+
+
+def overspent(
+    sums: Iterable[tuple[str, str, Decimal, Decimal]],
+) -> tuple[str, Decimal, Decimal] | None:
+    """For one measure and provider, the sums ``(type, currency, amount, amount_usd)`` of its
+    transactions: ``(currency, committed, spent)`` when disbursements and expenditure exceed the
+    commitments, otherwise None. In the one currency all of them share (so a rate moving between
+    the commitment and the disbursement warns of nothing), or in USD at each value date, as the
+    counting rule counts. Amounts are signed: a negative commitment (a de-commitment) lowers what
+    is committed, a negative disbursement (a refund) lowers what is spent. Without any commitment
+    nothing is exceeded (a disbursement then implies its commitment, decision 0012)."""
+    rows = list(sums)
+    if not any(kind == COMMITMENT for kind, *_rest in rows):
+        return None
+    currencies = {currency for _kind, currency, _a, _u in rows}
+    one = len(currencies) == 1
+    currency = currencies.pop() if one else "USD"
+
+    def total(kinds: Iterable[str]) -> Decimal:
+        wanted = set(kinds)
+        return sum(
+            (Decimal(a if one else u) for kind, _c, a, u in rows if kind in wanted), Decimal(0)
+        )
+
+    committed, spent = total([COMMITMENT]), total(SPENDING)
+    return (currency, committed, spent) if spent > committed else None
+
+
+def spending_warnings(user: Any, measure_ids: Iterable[int] | None = None) -> list[SpendingWarning]:
+    """Each measure and provider whose disbursements and expenditure exceed its commitments,
+    among the transactions ``user`` may see (one query)."""
+    flows = Transaction.objects.restrict(user, "view").filter(type__in=(COMMITMENT, *SPENDING))
+    if measure_ids is not None:
+        flows = flows.filter(measure_id__in=list(measure_ids))
+    groups: dict[tuple[int, Any], list[tuple[str, str, Decimal, Decimal]]] = defaultdict(list)
+    names: dict[tuple[int, Any], str] = {}
+    for measure, provider, code, name, kind, currency, amount, usd in (
+        flows.order_by()
+        .values_list(
+            "measure_id", "provider_id", "provider__code", "provider_name", "type", "currency"
+        )
+        .annotate(amount=Sum("amount"), usd=Sum("amount_usd"))
+    ):
+        key = (measure, provider if provider is not None else name)
+        groups[key].append((kind, currency, Decimal(amount or 0), Decimal(usd or 0)))
+        names[key] = code or name or _("Not named")
+    out = []
+    for key in sorted(groups, key=lambda k: (k[0], names[k])):
+        found = overspent(groups[key])
+        if found is not None:
+            out.append(SpendingWarning(key[0], names[key], *found))
+    return out
+
+
+def measure_funding(user: Any, measure: Measure) -> dict[str, Any]:
+    """A measure's funding as its IATI activity: each provider's USD sums of the transactions
+    ``user`` may see, as recorded (the counting rule is the coverage's), and the warnings."""
+    sums: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for code, name, kind, usd in (
+        Transaction.objects.restrict(user, "view")
+        .filter(measure=measure)
+        .order_by()
+        .values_list("provider__code", "provider_name", "type")
+        .annotate(usd=Sum("amount_usd"))
+    ):
+        sums[code or name or _("Not named")][kind] += Decimal(usd or 0)
+    return {
+        "measure": measure.code,
+        "measure_id": measure.pk,
+        "title": measure.title,
+        "providers": [
+            {
+                "provider": provider,
+                "committed_usd": float(t[COMMITMENT].quantize(CENT)),
+                "disbursed_usd": float(t[DISBURSEMENT].quantize(CENT)),
+                "expenditure_usd": float(t[EXPENDITURE].quantize(CENT)),
+                "pledged_usd": float(t[PLEDGE].quantize(CENT)),
+            }
+            for provider, t in sorted(sums.items())
+        ],
+        "warnings": [w.as_dict() for w in spending_warnings(user, [measure.pk])],
+    }
 
 
 # --- coverage -------------------------------------------------------------------------------
@@ -251,6 +497,8 @@ class Coverage:
     marking: str = TLP.CLEAR
     #: Counted transactions the reader may not see (their amounts are not in any row).
     flows_not_shared: int = 0
+    #: The rows by their grouping key (a State's, account's or measure's id, a code or a year).
+    by_key: dict[Any, CoverageRow] = field(default_factory=dict)
 
 
 def counted_flows(
@@ -329,12 +577,17 @@ def counted_flows(
 
 
 def coverage(
-    user: Any, by: str = "state", cycle: int | None = None, as_of: date | None = None
+    user: Any,
+    by: str = "state",
+    cycle: int | None = None,
+    as_of: date | None = None,
+    plan: PlanVersion | None = None,
 ) -> Coverage:
     """Requirements against pledged, committed and disbursed, cut ``by`` one of
     state, category, priority, partner, account, year or measure; ``cycle`` limits the needs to
     that cycle's and the flows to that year's value dates; ``as_of`` counts only the flows with a
-    value date up to that day."""
+    value date up to that day. By measure, the requirements are those of ``plan``'s measures
+    (the current plan by default)."""
     if by not in CUTS:
         raise ValidationError({"by": _("Cut by one of {cuts}.").format(cuts=", ".join(CUTS))})
     result = Coverage(by, cycle)
@@ -377,7 +630,7 @@ def coverage(
         needs = needs.filter(cycle__year=cycle)
     markings: list[str] = []
     if by in ("state", "category", "priority", "year", "measure"):
-        plan = current_version(user) if by == "measure" else None
+        plan = (plan or current_version(user)) if by == "measure" else None
         for key, usd in _requirements(user, by, cycle, categories, plan):
             target = row(key)
             target.requirements_usd = (target.requirements_usd or Decimal(0)) + usd
@@ -389,6 +642,7 @@ def coverage(
         for r in rows.values():
             if r.requirements_usd is None:
                 r.requirements_usd = Decimal(0)
+    result.by_key = rows
     result.rows = sorted(rows.values(), key=lambda r: (r.key == "", r.label))
     total = CoverageRow("total", _("Total"))
     for r in result.rows:
@@ -622,7 +876,11 @@ def ranking_of(plan: PlanVersion, user: Any) -> tuple[dict[int, int], Any]:
 
 def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[FundingNeed], Any]:
     """Unfunded and under-funded measures of the plan in priority order: the latest
-    prioritisation run's rank when one exists, otherwise the plan's own order."""
+    prioritisation run's rank when one exists, otherwise the plan's own order. The figures are
+    the coverage's cut by measure over all years: the cost of every need a measure addresses
+    against all the money counted for it, whichever plan version it was recorded under (a
+    measure keeps its identity across versions, decision 0015). The list and the coverage
+    therefore agree on every figure."""
     plan = plan or current_version(user)
     if plan is None:
         return [], None
@@ -633,28 +891,12 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
         .select_related("category")
     )
     ids = [m.pk for m in measures]
-    needs = requirement_needs(user)
-    # The latest cycle with requirements, whether or not the reader sees them (a reader who sees
-    # none is told how many are not shared with them).
-    latest = (
-        Need.objects.filter(status__in=REQUIREMENT_STATUSES)
-        .order_by("-cycle__year")
-        .values_list("cycle_id", flat=True)
-        .first()
-    )
-    requirement = dict(_measure_requirements(user, needs.filter(cycle_id=latest), plan))
-    committed: dict[int, Decimal] = defaultdict(Decimal)
-    pledged: dict[int, Decimal] = defaultdict(Decimal)
-    for kind, usd, measure, *_rest in counted_flows(user, ids):
-        if kind == "committed":
-            committed[measure] += usd
-        elif kind == "pledged":
-            pledged[measure] += usd
+    figures = coverage(user, "measure", None, plan=plan).by_key
     ranks, run = ranking_of(plan, user)
     through = Measure.needs.through
     inputs: dict[int, set[str]] = defaultdict(set)
     for measure_id, tlp in (
-        through.objects.filter(measure_id__in=ids, need__in=needs.filter(cycle_id=latest))
+        through.objects.filter(measure_id__in=ids, need__in=requirement_needs(user))
         .order_by()
         .values_list("measure_id", "need__tlp")
         .distinct()
@@ -668,31 +910,21 @@ def committee_list(user: Any, plan: PlanVersion | None = None) -> tuple[list[Fun
         .distinct()
     ):
         inputs[measure_id].add(tlp)
-    hidden: dict[int, int] = dict(
-        through.objects.filter(
-            measure_id__in=ids,
-            need__in=Need.objects.filter(status__in=REQUIREMENT_STATUSES, cycle_id=latest)
-            .exclude(pk__in=needs.values("pk"))
-            .values("pk"),
-        )
-        .order_by()
-        .values_list("measure_id")
-        .annotate(n=Count("need_id", distinct=True))
-    )
     out = []
     for m in measures:
-        need = requirement.get(m.pk, Decimal(0))
-        if not hidden.get(m.pk) and (need <= 0 or committed[m.pk] >= need):
+        row = figures.get(m.pk) or CoverageRow(m.code, "")
+        need = row.requirements_usd or Decimal(0)
+        if not row.not_shared and (need <= 0 or row.committed_usd >= need):
             continue
         out.append(
             FundingNeed(
                 m,
                 ranks.get(m.pk, 0),
                 need,
-                committed[m.pk],
-                pledged[m.pk],
+                row.committed_usd,
+                row.pledged_usd,
                 marking=derived_marking(m, inputs[m.pk], run if m.pk in ranks else None),
-                not_shared=hidden.get(m.pk, 0),
+                not_shared=row.not_shared,
             )
         )
     if ranks:

@@ -7,6 +7,7 @@ app_name = "funding"
 urlpatterns = [
     path("", views.coverage_view, name="coverage"),
     path("committee/", views.committee_view, name="committee"),
+    path("measures/<id:pk>/", views.measure_funding_view, name="measure"),
     path("transactions/", views.TransactionListView.as_view(), name="transaction_list"),
     path("budgets/", views.BudgetListView.as_view(), name="budget_list"),
     path("budgets/new/", views.BudgetEditView.as_view(), name="budget_add"),

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
@@ -34,8 +35,10 @@ from .services import (
     CUTS,
     committee_list,
     coverage,
+    measure_funding,
     save_budget,
     save_transaction,
+    spending_warnings,
 )
 
 CUT_LABELS = {
@@ -71,6 +74,7 @@ class TransactionListView(ObjectListView):
     add_url_name = "funding:transaction_add"
     detail_url_name = "funding:transaction_detail"
     select_related = ("measure", "provider", "account")
+    prefetch_related = ("shares__state__organisation",)
     columns = [
         Column("value_date", gettext_lazy("Value date"), link=True),
         Column("get_type_display", gettext_lazy("Type")),
@@ -80,6 +84,7 @@ class TransactionListView(ObjectListView):
         Column("amount", gettext_lazy("Amount"), kind="amount"),
         Column("currency", gettext_lazy("Currency")),
         Column("amount_usd", gettext_lazy("USD"), kind="amount"),
+        Column("shares_text", gettext_lazy("Recipient shares")),
         Column("reference", gettext_lazy("Reference")),
     ]
 
@@ -99,15 +104,17 @@ class TransactionDetailView(ObjectDetailView):
         Column("provider", gettext_lazy("Provider")),
         Column("receiver", gettext_lazy("Receiver")),
         Column("account", gettext_lazy("Account")),
-        Column("shares", gettext_lazy("Recipient shares")),
+        Column("shares_text", gettext_lazy("Recipient shares")),
         Column("reference", gettext_lazy("Reference")),
         Column("description", gettext_lazy("Description")),
         Column("tlp", gettext_lazy("TLP marking")),
     ]
 
     def get_base_queryset(self) -> Any:
-        return Transaction.objects.restrict(self.request.user, "view").select_related(
-            "measure", "provider", "receiver", "account"
+        return (
+            Transaction.objects.restrict(self.request.user, "view")
+            .select_related("measure", "provider", "receiver", "account")
+            .prefetch_related("shares__state__organisation")
         )
 
 
@@ -134,8 +141,16 @@ class TransactionEditView(ObjectEditView):
             shares=form.cleaned_data.get("shares_text") or [],
             needs=form.cleaned_data.get("needs") or [],
             reason=reason,
+            provider_field="owner",
         )
         return tx
+
+    def success_url(self, obj: Any) -> str:
+        # Saved: spending above the commitments is a warning, not a refusal.
+        for warning in spending_warnings(self.request.user, [obj.measure_id]):
+            if warning.provider == (obj.provider.code if obj.provider_id else ""):
+                messages.warning(self.request, warning.message)
+        return super().success_url(obj)
 
 
 class BudgetListView(ObjectListView):
@@ -197,9 +212,12 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
     if by not in CUTS:
         by = "state"
     cycles = _cycles(request.user)
-    cycle = (
-        query_year(request, "cycle") if "cycle" in request.GET else (cycles[0] if cycles else None)
-    )
+    if request.GET.get("cycle") == "all":  # the page's own "All years" choice
+        cycle = None
+    elif "cycle" in request.GET:
+        cycle = query_year(request, "cycle")
+    else:
+        cycle = cycles[0] if cycles else None
     result = coverage(request.user, by, cycle)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
@@ -240,6 +258,30 @@ def coverage_view(request: HttpRequest) -> HttpResponse:
             "cycles": cycles,
             "cuts": [(c, CUT_LABELS[c]) for c in CUTS],
             "can_record": get_policy().can_add(Transaction, request.user),
+        },
+    )
+
+
+@login_required
+def measure_funding_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A measure's funding as its IATI activity: each provider's sums, the warnings where
+    disbursements and expenditure exceed the commitments, and the transactions."""
+    measure = get_object_or_404(Measure.objects.restrict(request.user, "view"), pk=pk)
+    funding = measure_funding(request.user, measure)
+    ledger = (
+        Transaction.objects.restrict(request.user, "view")
+        .filter(measure=measure)
+        .select_related("provider", "account")
+        .prefetch_related("shares__state__organisation")
+    )
+    return render(
+        request,
+        "funding/measure.html",
+        {
+            "measure": measure,
+            "funding": funding,
+            "ledger": ledger,
+            "marking": derived_marking(measure, [t.tlp for t in ledger]),
         },
     )
 
