@@ -290,3 +290,13 @@ def test_page_query_counts_are_pinned(
     client.get(path)  # warm the session
     with django_assert_max_num_queries(16):
         assert client.get(path).status_code == 200
+
+
+def test_an_api_callers_language_does_not_outlive_the_request(client_for: Any) -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        response = client_for(None).get("/api/v1/framework/parties", HTTP_ACCEPT_LANGUAGE="es")
+        assert response.status_code == 200
+        assert response["Content-Language"] == "es"
+        assert translation.get_language() == "en"

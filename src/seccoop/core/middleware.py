@@ -78,9 +78,11 @@ class ApiLanguageMiddleware:
             from django.utils import translation
 
             language = translation.get_language_from_request(request, check_path=False)
-            translation.activate(language)
-            request.LANGUAGE_CODE = translation.get_language()
-            response = self.get_response(request)
+            # Only for this request: the thread goes back to the language it had, so the next
+            # request it serves (or a test's own code) is not answered in this caller's language.
+            with translation.override(language):
+                request.LANGUAGE_CODE = translation.get_language()
+                response = self.get_response(request)
             response.headers.setdefault("Content-Language", language)
             return response
         return self.get_response(request)
