@@ -16,7 +16,9 @@ class MeetingsConfig(AppConfig):
         from .scheduling import cadence_panel
         from .services import adopt_through_decision, held_dialogues, home_panel
 
-        register_demo(70, "meetings", load_demo_meetings)
+        # Before the plan (40): the plan demo's versions are adopted by decisions of the Dialogues
+        # this demo holds. It needs only the Framework and the personas.
+        register_demo(35, "meetings", load_demo_meetings)
         register_panel(home_panel)
         register_panel(cadence_panel)
         # The plan's own adoption page and endpoint record a decision of a held Dialogue here.
