@@ -896,6 +896,42 @@ def test_a_focal_point_cannot_adopt(first: PlanVersion, client_for: Any) -> None
     assert AuditEvent.objects.filter(action="access.denied", object_id=str(draft.pk)).count() == 2
 
 
+def test_the_focal_points_of_the_lead_state_record_its_milestones(
+    first: PlanVersion, client_for: Any
+) -> None:
+    """A State leading a measure reports its milestones: its focal point completes them (with a
+    reason) from the measure's page; another State's focal point only reads them, and neither
+    edits the measure itself."""
+    draft = make_version("Draft 2030")
+    led = make_measure(draft, "I.a-01", lead=org("JAM"))
+    other = make_measure(draft, "I.a-02")
+    done = add_milestone(led, "Engines delivered", date(2030, 9, 30))
+    elsewhere = add_milestone(other, "Boats delivered", date(2030, 9, 30))
+    jam, brb = client_for("jam_focal"), client_for("brb_focal")
+    url = reverse("plan:milestone_edit", args=[done.pk])
+    page = jam.get(reverse("plan:measure_detail", args=[led.pk])).content.decode()
+    assert f'href="{url}"' in page
+    assert reverse("plan:measure_edit", args=[led.pk]) not in page
+    assert jam.get(reverse("plan:measure_edit", args=[led.pk])).status_code == 403
+    for client, pk in ((brb, done.pk), (jam, elsewhere.pk)):
+        assert client.get(reverse("plan:milestone_edit", args=[pk])).status_code == 403
+    page = brb.get(reverse("plan:measure_detail", args=[led.pk])).content.decode()
+    assert f'href="{url}"' not in page
+    form = {
+        "title": "Engines delivered",
+        "due": "2030-09-30",
+        "completed_on": "2030-09-15",
+        "evidence": "Delivery note",
+        "form_version": done.version,
+    }
+    assert jam.post(url, form).status_code == 400  # the reason is required
+    response = jam.post(url, {**form, "change_reason": "Delivered"})
+    assert response.status_code == 302
+    done.refresh_from_db()
+    assert done.completed_on == date(2030, 9, 15)
+    assert done.history.first().history_change_reason == "Delivered"
+
+
 def test_who_may_edit_a_measure(first: PlanVersion, client_for: Any) -> None:
     """Measures are owned by the Commission; editing needs an editing role *in the Commission*.
 

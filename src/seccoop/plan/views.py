@@ -224,6 +224,10 @@ class MeasureDetailView(ObjectDetailView):
         return {
             "needs": needs,
             "milestones": obj.milestones.restrict(user, "view"),
+            # The focal points of a State leading the measure record its milestones too.
+            "editable_milestones": set()
+            if obj.ended_by_id is not None
+            else set(obj.milestones.restrict(user, "change").values_list("pk", flat=True)),
             "benchmarks": obj.benchmarks.restrict(user, "view").select_related("proposed_by"),
             "progress": progress_of(obj, user),
             "ended": obj.ended_by_id is not None,
