@@ -343,41 +343,115 @@ def test_a_version_is_adopted_by_a_body(first: PlanVersion, users: dict[str, Any
     assert draft.status == PlanVersion.Status.DRAFT
 
 
+def held_dialogue(
+    day: date = date(2026, 6, 1), status: str = "held", body: str = "DIALOGUE"
+) -> Any:
+    """A Dialogue (or another body's meeting) on ``day`` in Port of Spain, 10:00-17:00."""
+    from datetime import timedelta
+
+    from seccoop.framework.models import Body
+    from seccoop.meetings import services as meetings
+    from seccoop.meetings.models import Meeting
+
+    start = meetings.local_to_utc(day, 10, 0, "America/Port_of_Spain")
+    meeting = Meeting(
+        body=Body.objects.get(organisation__code=body),
+        title="High-Level Dialogue",
+        start=start,
+        end=start + timedelta(hours=7),
+        time_zone="America/Port_of_Spain",
+        venue_city="Port of Spain",
+        host=Party.objects.get(iso3="TTO"),
+        status=status,
+    )
+    return meetings.schedule(meeting, actor=None)
+
+
 def test_adoption_through_the_page(first: PlanVersion, client_for: Any) -> None:
+    """The version page adopts by recording the decision of a held Dialogue, through the meetings
+    service: the version is adopted as of the Dialogue's day, and the decision is on its page."""
     client = client_for("secretariat")
     draft = make_version("Draft 2030")
     url = reverse("plan:version_adopt", args=[draft.pk])
     page = client.get(reverse("plan:version_detail", args=[draft.pk])).content.decode()
     assert "Adopt this version" in page and "Start the next version" not in page
-    response = client.post(
-        url, {"adopted_on": "2030-06-01", "body": org("DIALOGUE").pk}, follow=True
-    )
+    # no Dialogue held yet: the page says so and offers no form
+    assert 'data-testid="adopt-no-dialogue"' in page and 'data-testid="adopt-form"' not in page
+    planned = held_dialogue(date(2099, 6, 1), status="planned")
+    commission = held_dialogue(date(2026, 3, 1), body="COMMISSION")
+    dialogue = held_dialogue(date(2026, 6, 1))
+    page = client.get(reverse("plan:version_detail", args=[draft.pk])).content.decode()
+    assert 'data-testid="adopt-form"' in page and "DIA-2026-1 High-Level Dialogue" in page
+    assert planned.code not in page and commission.code not in page
+    # a meeting that is not a held Dialogue is refused (even when typed in) and writes nothing
+    for other in (planned, commission):
+        refused = client.post(url, {"meeting": other.pk}, follow=True)
+        assert "Choose the held Dialogue" in " ".join(page_messages(refused))
+    draft.refresh_from_db()
+    assert draft.status == PlanVersion.Status.DRAFT
+
+    response = client.post(url, {"meeting": dialogue.pk, "text": ""}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("plan:version_detail", args=[draft.pk])
-    assert "Draft 2030 is adopted." in page_messages(response)
+    assert "Draft 2030 is adopted by decision DIA-2026-1/D1." in page_messages(response)
     draft.refresh_from_db()
     first.refresh_from_db()
-    assert draft.status == PlanVersion.Status.ADOPTED and draft.adopted_on == date(2030, 6, 1)
+    assert draft.status == PlanVersion.Status.ADOPTED and draft.adopted_on == date(2026, 6, 1)
+    assert draft.adopted_by == org("DIALOGUE")
     assert first.status == PlanVersion.Status.SUPERSEDED
+    decision = draft.decisions.get()
+    assert (decision.code, decision.kind, decision.text) == (
+        "DIA-2026-1/D1",
+        "adopt_plan",
+        "The Dialogue adopts the Draft 2030.",
+    )
     page = response.content.decode()
     assert "Adopt this version" not in page and "Start the next version" in page
+    assert 'data-testid="adopting-decision"' in page
 
-    again = client.post(url, {"adopted_on": "2031-01-01", "body": org("DIALOGUE").pk}, follow=True)
+    again = client.post(url, {"meeting": dialogue.pk}, follow=True)
     assert again.status_code == 200
     assert "Draft 2030 is already adopted; only a draft can be adopted." in page_messages(again)
     assert "Draft 2030 is already adopted; only a draft can be adopted." in again.content.decode()
     draft.refresh_from_db()
-    assert draft.adopted_on == date(2030, 6, 1) and draft.version == 2
+    assert draft.adopted_on == date(2026, 6, 1) and draft.version == 2
     assert AuditEvent.objects.filter(action="plan.adopted", object_id=str(draft.pk)).count() == 1
+    assert draft.decisions.count() == 1
 
-    incomplete = client.post(url, {"adopted_on": ""}, follow=True)
-    assert "Give the adoption date and the adopting body." in page_messages(incomplete)
+    # the old form's fields adopt nothing
+    other = make_version("Draft 2031", year=2031)
+    old = client.post(
+        reverse("plan:version_adopt", args=[other.pk]),
+        {"adopted_on": "2031-06-01", "body": org("DIALOGUE").pk},
+        follow=True,
+    )
+    assert "Choose the held Dialogue whose decision adopts this version." in page_messages(old)
+    other.refresh_from_db()
+    assert other.status == PlanVersion.Status.DRAFT
+
+
+def test_without_the_meetings_module_nothing_adopts(
+    first: PlanVersion, users: dict[str, Any], monkeypatch: Any
+) -> None:
+    from seccoop.plan import services
+
+    monkeypatch.setattr(services, "_adoption", [])
+    draft = make_version("Draft 2030")
+    with pytest.raises(ValidationError) as exc:
+        services.adopt_by_decision(draft, actor=users["secretariat"], meeting="DIA-2026-1")
+    assert list(exc.value.message_dict) == ["meeting"]
+    assert services.adopting_meetings(users["secretariat"]) == []
+    draft.refresh_from_db()
+    assert draft.status == PlanVersion.Status.DRAFT
 
 
 def test_adoption_through_the_api(first: PlanVersion, client_for: Any) -> None:
     client = client_for("secretariat")
     draft = make_version("Draft 2030")
+    commission = held_dialogue(date(2026, 3, 1), body="COMMISSION")
+    planned = held_dialogue(date(2099, 6, 1), status="planned")
+    dialogue = held_dialogue(date(2026, 6, 1))
     url = f"/api/v1/plan/versions/{draft.pk}/adopt"
-    payload = {"adopted_on": "2030-06-01", "body": "DIALOGUE"}
+    payload = {"meeting": dialogue.code}
     etag = client.get(f"/api/v1/plan/versions/{draft.pk}")["ETag"]
     assert etag == 'W/"1"'
 
@@ -387,21 +461,44 @@ def test_adoption_through_the_api(first: PlanVersion, client_for: Any) -> None:
     assert stale.status_code == 412
     conflict = client.post(url, {**payload, "version": 7}, content_type="application/json")
     assert conflict.status_code == 409
-    unknown = client.post(
-        url, {**payload, "body": "NOPE"}, content_type="application/json", HTTP_IF_MATCH=etag
+    # the old payload (a date and a body) is a 400 that names each removed field
+    old = client.post(
+        url,
+        {"adopted_on": "2030-06-01", "body": "DIALOGUE"},
+        content_type="application/json",
+        HTTP_IF_MATCH=etag,
     )
-    assert unknown.status_code == 400
+    assert old.status_code == 400
+    fields = {e["field"]: e["message"] for e in old.json()["errors"]}
+    assert set(fields) == {"meeting", "adopted_on", "body"}
+    assert "name that meeting in 'meeting' instead of 'adopted_on'" in fields["adopted_on"]
+    for ref, field in (
+        ("NOPE-1", "meeting"),
+        ("DIA-2026-9", "meeting"),
+        ("²", "meeting"),
+        ("DIA-²-1", "meeting"),
+        (0, "meeting"),
+        (commission.code, "meeting.body"),
+        (planned.pk, "meeting.status"),
+    ):
+        refused = client.post(
+            url, {"meeting": ref}, content_type="application/json", HTTP_IF_MATCH=etag
+        )
+        assert refused.status_code == 400, ref
+        assert [e["field"] for e in refused.json()["errors"]] == [field], ref
     draft.refresh_from_db()
     assert draft.status == PlanVersion.Status.DRAFT
+    assert not draft.decisions.exists()
 
     response = client.post(url, payload, content_type="application/json", HTTP_IF_MATCH=etag)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["status"] == "adopted" and body["adopted_on"] == "2030-06-01"
+    assert body["status"] == "adopted" and body["adopted_on"] == "2026-06-01"
     assert body["adopted_by"] == "DIALOGUE" and body["version"] == 2
     first.refresh_from_db()
     assert first.status == PlanVersion.Status.SUPERSEDED
     assert AuditEvent.objects.filter(action="plan.adopted", object_id=str(draft.pk)).count() == 1
+    assert [d.code for d in draft.decisions.all()] == ["DIA-2026-1/D1"]
 
     etag = client.get(f"/api/v1/plan/versions/{draft.pk}")["ETag"]
     again = client.post(url, payload, content_type="application/json", HTTP_IF_MATCH=etag)
@@ -758,7 +855,7 @@ def test_anonymous_reads_the_plan_but_cannot_change_it(first: PlanVersion, clien
 
     adopt = client.post(
         f"/api/v1/plan/versions/{first.pk}/adopt",
-        {"adopted_on": "2030-01-01", "body": "DIALOGUE", "version": 1},
+        {"meeting": "DIA-2030-1", "version": 1},
         content_type="application/json",
     )
     assert adopt.status_code == 401
@@ -770,7 +867,7 @@ def test_anonymous_reads_the_plan_but_cannot_change_it(first: PlanVersion, clien
     assert nxt.status_code == 401
     draft = make_version("Draft 2030")
     # the UI action sends an anonymous caller to sign in
-    ui = client.post(reverse("plan:version_adopt", args=[draft.pk]), {"adopted_on": "2030-01-01"})
+    ui = client.post(reverse("plan:version_adopt", args=[draft.pk]), {"meeting": "1"})
     assert ui.status_code == 302
     assert ui["Location"].startswith(reverse("accounts:login"))
     draft.refresh_from_db()
@@ -780,15 +877,13 @@ def test_anonymous_reads_the_plan_but_cannot_change_it(first: PlanVersion, clien
 
 def test_a_focal_point_cannot_adopt(first: PlanVersion, client_for: Any) -> None:
     draft = make_version("Draft 2030")
+    dialogue = held_dialogue()
     client = client_for("jam_focal")
-    ui = client.post(
-        reverse("plan:version_adopt", args=[draft.pk]),
-        {"adopted_on": "2030-01-01", "body": org("DIALOGUE").pk},
-    )
+    ui = client.post(reverse("plan:version_adopt", args=[draft.pk]), {"meeting": dialogue.pk})
     assert ui.status_code == 403
     api = client.post(
         f"/api/v1/plan/versions/{draft.pk}/adopt",
-        {"adopted_on": "2030-01-01", "body": "DIALOGUE"},
+        {"meeting": dialogue.code},
         content_type="application/json",
         HTTP_IF_MATCH='W/"1"',
     )
@@ -799,6 +894,42 @@ def test_a_focal_point_cannot_adopt(first: PlanVersion, client_for: Any) -> None
     assert draft.status == PlanVersion.Status.DRAFT
     assert not AuditEvent.objects.filter(action="plan.adopted").exists()
     assert AuditEvent.objects.filter(action="access.denied", object_id=str(draft.pk)).count() == 2
+
+
+def test_the_focal_points_of_the_lead_state_record_its_milestones(
+    first: PlanVersion, client_for: Any
+) -> None:
+    """A State leading a measure reports its milestones: its focal point completes them (with a
+    reason) from the measure's page; another State's focal point only reads them, and neither
+    edits the measure itself."""
+    draft = make_version("Draft 2030")
+    led = make_measure(draft, "I.a-01", lead=org("JAM"))
+    other = make_measure(draft, "I.a-02")
+    done = add_milestone(led, "Engines delivered", date(2030, 9, 30))
+    elsewhere = add_milestone(other, "Boats delivered", date(2030, 9, 30))
+    jam, brb = client_for("jam_focal"), client_for("brb_focal")
+    url = reverse("plan:milestone_edit", args=[done.pk])
+    page = jam.get(reverse("plan:measure_detail", args=[led.pk])).content.decode()
+    assert f'href="{url}"' in page
+    assert reverse("plan:measure_edit", args=[led.pk]) not in page
+    assert jam.get(reverse("plan:measure_edit", args=[led.pk])).status_code == 403
+    for client, pk in ((brb, done.pk), (jam, elsewhere.pk)):
+        assert client.get(reverse("plan:milestone_edit", args=[pk])).status_code == 403
+    page = brb.get(reverse("plan:measure_detail", args=[led.pk])).content.decode()
+    assert f'href="{url}"' not in page
+    form = {
+        "title": "Engines delivered",
+        "due": "2030-09-30",
+        "completed_on": "2030-09-15",
+        "evidence": "Delivery note",
+        "form_version": done.version,
+    }
+    assert jam.post(url, form).status_code == 400  # the reason is required
+    response = jam.post(url, {**form, "change_reason": "Delivered"})
+    assert response.status_code == 302
+    done.refresh_from_db()
+    assert done.completed_on == date(2030, 9, 15)
+    assert done.history.first().history_change_reason == "Delivered"
 
 
 def test_who_may_edit_a_measure(first: PlanVersion, client_for: Any) -> None:
@@ -839,7 +970,7 @@ def test_a_twenty_digit_id_is_a_404(first: PlanVersion, client_for: Any) -> None
     assert secretariat.post(reverse("plan:version_next", args=[HUGE_ID])).status_code == 404
     adopt = secretariat.post(
         f"/api/v1/plan/versions/{HUGE_ID}/adopt",
-        {"adopted_on": "2030-01-01", "body": "DIALOGUE", "version": 1},
+        {"meeting": "DIA-2030-1", "version": 1},
         content_type="application/json",
     )
     assert adopt.status_code == 404

@@ -999,3 +999,35 @@ def test_the_run_list_query_count_does_not_grow_with_runs(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert response.json()["count"] == 43 and len(response.json()["items"]) == 43
+
+
+def test_the_secretariat_starts_a_cycle_on_the_page(setup: Setup, client_for: Any) -> None:
+    """The cycle list starts a year's cycle on a draft's measures (not its institutional
+    mechanisms), every assessor assigned to every measure; a second cycle for the year is refused
+    naming the year, and a focal point is neither offered the form nor allowed to post it."""
+    secretariat = setup.users["secretariat"]
+    plan = start_next_version(setup.plan, actor=secretariat, year=2032, label="Plan 2032")
+    client = client_for("secretariat")
+    url = reverse("prioritization:cycle_list")
+    page = client.get(url).content.decode()
+    assert 'data-testid="start-cycle"' in page
+    assessors = [setup.users["secretariat"].pk, setup.users["twg_member"].pk]
+    form = {"plan": plan.pk, "year": 2032, "aggregation": "median", "assessors": assessors}
+    response = client.post(url, form)
+    assert response.status_code == 302
+    cycle = PrioritizationCycle.objects.get(year=2032)
+    assert response["Location"] == reverse("prioritization:cycle_detail", args=[cycle.pk])
+    assert (cycle.plan, cycle.aggregation, cycle.owner.code) == (plan, "median", "COMMISSION")
+    assigned = set(cycle.assignments.values_list("measure__code", "assessor__username"))
+    assert assigned == {(code, who) for code in MEASURES for who in ("secretariat", "twg_member")}
+    assert AuditEvent.objects.filter(
+        action="prioritization.cycle_started", object_id=str(cycle.pk)
+    ).exists()
+    again = client.post(url, form)
+    assert again.status_code == 400
+    assert "A prioritisation cycle for 2032 already exists." in again.content.decode()
+    assert PrioritizationCycle.objects.filter(year=2032).count() == 1
+    focal = client_for("jam_focal")
+    assert 'data-testid="start-cycle"' not in focal.get(url).content.decode()
+    assert focal.post(url, {**form, "year": 2033}).status_code == 403
+    assert not PrioritizationCycle.objects.filter(year=2033).exists()

@@ -140,8 +140,9 @@ class MarkedModel(BaseModel):
     default_tlp = TLP.AMBER_STRICT
     #: Roles (in the owner organisation) that may create, change and delete such records.
     editor_roles: frozenset[str] = EDITING_ROLES
-    #: An organisation field whose members (with an editing role) may also change the record.
-    co_owner_field: str | None = None
+    #: Organisation fields (one or several) whose members (with an editing role) may also change
+    #: the record.
+    co_owner_field: str | tuple[str, ...] | None = None
 
     owner = models.ForeignKey(
         Organisation, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"

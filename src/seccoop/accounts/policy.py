@@ -10,7 +10,8 @@ Every model declares how it is governed with a class attribute ``access``:
   as within it); AMBER+STRICT the owner's direct members only; RED the named recipients only.
   Add, change and delete: members of the owner organisation whose role is one of the model's
   ``editor_roles``, on records they can read. A model may name a ``co_owner_field`` (a measure's
-  Technical Working Group): members of that organisation with an editing role may change it too.
+  Technical Working Group), or several: members of that organisation with an editing role may
+  change it too.
   A model may name an ``assignee_field`` (an assessor): that person reads and works on the record.
   Review (approve or return what was submitted): members holding one of the model's
   ``reviewer_roles`` in an organisation that owns the record or that it is released to.
@@ -155,7 +156,8 @@ class FrameworkPolicy:
             editable = Q(owner_id__in=orgs)
             co_owner = getattr(model, "co_owner_field", None)
             if co_owner and orgs:
-                editable |= Q(**{f"{co_owner}_id__in": orgs})
+                for name in (co_owner,) if isinstance(co_owner, str) else co_owner:
+                    editable |= Q(**{f"{name}_id__in": orgs})
             if assignee:
                 editable |= Q(**{assignee: user})  # the person a record is assigned to works on it
             return visible.filter(editable)

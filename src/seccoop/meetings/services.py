@@ -3,12 +3,13 @@ items carried forward, the cadence rules, and calendar feeds."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -21,7 +22,8 @@ from seccoop.core.models import mark_history
 from seccoop.framework.cadence import BodyRule, MeetingRecord, check, next_host_side
 from seccoop.framework.models import Body, Organisation
 from seccoop.framework.services import commission
-from seccoop.plan.services import adopt_plan_version
+from seccoop.plan.models import PlanVersion
+from seccoop.plan.services import AdoptingMeeting, adopt_plan_version
 
 from .models import (
     ActionItem,
@@ -244,6 +246,71 @@ def record_decision(
             )
         save_part(decision, actor=actor, reason=reason)
     return decision
+
+
+def held_dialogues(user: Any, *, now: datetime | None = None) -> list[AdoptingMeeting]:
+    """The Dialogues that have been held (status held, end past) whose decisions ``user`` may
+    record, newest first: the meetings a plan version's page offers for its adoption."""
+    rows = (
+        Meeting.objects.restrict(user, "change")
+        .filter(
+            body__body_type=Body.BodyType.DIALOGUE,
+            status=Meeting.Status.HELD,
+            end__lte=now or timezone.now(),
+        )
+        .select_related("body__organisation")
+        .order_by("-start", "-pk")
+    )
+    return [
+        AdoptingMeeting(
+            id=m.pk,
+            code=m.code,
+            label=f"{m.code} {m.title} ({m.local_start:%Y-%m-%d})",
+            day=m.local_start.date(),
+        )
+        for m in rows
+    ]
+
+
+def find_meeting(user: Any, meeting: int | str) -> Meeting:
+    """A meeting ``user`` may see, by its id or its code (DIA-2026-1); a ValidationError naming
+    ``meeting`` otherwise."""
+    text = str(meeting).strip()[:60]
+    rows = Meeting.objects.restrict(user, "view").select_related("body__organisation")
+    found = None
+    if re.fullmatch(r"[0-9]{1,18}", text):
+        found = rows.filter(pk=int(text)).first()
+    else:
+        # PREFIX-YEAR-SEQUENCE; a working group's prefix has dashes of its own
+        code = re.fullmatch(r"(.+)-([0-9]{4})-([0-9]{1,4})", text)
+        if code:
+            candidates = rows.filter(year=int(code[2]), sequence=int(code[3]))
+            found = next((m for m in candidates if m.code.upper() == text.upper()), None)
+    if found is None:
+        raise ValidationError({"meeting": _("Unknown meeting '{value}'.").format(value=text)})
+    return found
+
+
+def adopt_through_decision(
+    version: PlanVersion, *, actor: Any, meeting: int | str, text: str = ""
+) -> str:
+    """Record the decision of ``meeting`` (id or code) that adopts ``version``: the one path by
+    which a plan version is adopted (the plan's page and API and the demo reach it through the
+    hook the plan module offers). ``record_decision`` checks the meeting is a held Dialogue; a
+    refusal writes nothing. Returns the decision's code."""
+    found = find_meeting(actor, meeting)
+    if not Meeting.objects.restrict(actor, "change").filter(pk=found.pk).exists():
+        raise PermissionDenied
+    decision = Decision(
+        meeting=found,
+        kind=Decision.Kind.ADOPT_PLAN,
+        plan_version=version,
+        text=text.strip() or _("The Dialogue adopts the {label}.").format(label=version.label),
+    )
+    record_decision(
+        decision, actor=actor, reason=_("Adoption of {label}").format(label=version.label)
+    )
+    return str(decision.code)
 
 
 def add_action_item(item: ActionItem, *, actor: Any, reason: str = "") -> ActionItem:

@@ -10,6 +10,8 @@ from .models import Benchmark, Measure, MeasureVersion, Milestone, PlanVersion
 @admin.register(PlanVersion)
 class PlanVersionAdmin(RestrictedAdminMixin, SimpleHistoryAdmin):
     list_display = ("label", "year", "status", "adopted_on", "adopted_by")
+    # Adoption is a decision of a held Dialogue (the meetings service), never an edit here.
+    readonly_fields = ("status", "adopted_on", "adopted_by")
 
 
 @admin.register(Measure)

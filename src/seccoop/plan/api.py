@@ -6,13 +6,14 @@
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from seccoop.core.api import (
     ApiAuth,
@@ -23,13 +24,13 @@ from seccoop.core.api import (
     get_with_etag,
     require_if_match,
 )
-from seccoop.core.types import BoundedDate, Id, Label, Version, Year
-from seccoop.framework.models import Organisation
+from seccoop.core.bounds import MAX_ID, validate_label
+from seccoop.core.types import Id, Label, SafeText, Version, Year
 
 from .filters import MeasureFilterSet, PlanVersionFilterSet
 from .models import Measure, MeasureVersion, PlanVersion
 from .services import (
-    adopt_plan_version,
+    adopt_by_decision,
     attach_progress,
     diff_versions,
     progress_of,
@@ -147,9 +148,59 @@ class MeasureOut(Schema):
 
 class AdoptIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    adopted_on: BoundedDate
-    body: Label = Field("DIALOGUE", max_length=40, description="Code of the adopting body")
+    meeting: int | str | None = Field(
+        None,
+        description="Required: the held Dialogue whose decision adopts the version, by its id "
+        "or its code (DIA-2026-1). The version is adopted as of the Dialogue's first day.",
+    )
+    text: SafeText = Field(
+        "",
+        max_length=5000,
+        description="The text of the decision (empty: 'The Dialogue adopts the …').",
+    )
     version: Version | None = None
+    adopted_on: Any = Field(
+        None, description="Removed: the adoption date is the Dialogue's. Sending it is a 400."
+    )
+    body: Any = Field(
+        None, description="Removed: the adopting body is the Dialogue. Sending it is a 400."
+    )
+
+    @field_validator("meeting", mode="before")
+    @classmethod
+    def _meeting(cls, value: Any) -> Any:
+        """An id (1 to 2⁶³−1) or a code of at most 60 characters, refused under its own name."""
+        if value is None:
+            return None
+        ok = (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID) or (
+            isinstance(value, str) and 0 < len(value) <= 60
+        )
+        if ok and isinstance(value, str):
+            try:
+                validate_label(value)
+            except ValidationError:
+                ok = False
+        if not ok:
+            raise ValueError(_("Give the meeting's id or its code (DIA-2026-1)."))
+        return value
+
+
+def _check_adopt_payload(payload: AdoptIn) -> None:
+    """The payload of before adoption by decision (a date and a body) is refused field by field."""
+    errors: dict[str, list[str]] = {}
+    for name in ("adopted_on", "body"):
+        if getattr(payload, name) is not None:
+            errors[name] = [
+                _(
+                    "A plan version is adopted only by a decision of a Dialogue that has been "
+                    "held, as of the Dialogue's first day: name that meeting in 'meeting' "
+                    "instead of '{field}'."
+                ).format(field=name)
+            ]
+    if payload.meeting is None:
+        errors["meeting"] = [_("Name the held Dialogue whose decision adopts this version.")]
+    if errors:
+        raise ValidationError(errors)
 
 
 class NextIn(Schema):
@@ -221,11 +272,13 @@ def get_version(request: HttpRequest, pk: int, response: HttpResponse) -> Any:
     },
 )
 def adopt(request: HttpRequest, pk: int, payload: AdoptIn) -> Any:
+    """Adopt a draft by recording the decision of a held Dialogue (``meeting``): the same path as
+    the decision form of the meeting's page. The version is adopted as of the Dialogue's first
+    day; a meeting that is not a held Dialogue is a 400 naming ``meeting.body``,
+    ``meeting.status`` or ``meeting.end``, and writes nothing."""
+    _check_adopt_payload(payload)
     version = get_visible(request, _versions(request), pk, "change")
     require_if_match(request, version, payload.version)
-    body = Organisation.objects.restrict(request.user, "view").filter(code=payload.body).first()
-    if body is None:
-        raise HttpError(400, _("Unknown body '{code}'.").format(code=payload.body))
     if version.status != PlanVersion.Status.DRAFT:
         raise HttpError(
             409,
@@ -233,7 +286,8 @@ def adopt(request: HttpRequest, pk: int, payload: AdoptIn) -> Any:
                 label=version.label, status=version.get_status_display().lower()
             ),
         )
-    adopt_plan_version(version, actor=request.user, adopted_on=payload.adopted_on, body=body)
+    assert payload.meeting is not None  # checked above
+    adopt_by_decision(version, actor=request.user, meeting=payload.meeting, text=payload.text)
     return _versions(request).get(pk=pk)
 
 

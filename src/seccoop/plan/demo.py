@@ -1,6 +1,8 @@
 """Demo Plan of Action: three plan years of about 150 measures (2024 and 2025 superseded, 2026 in
 force) and a 2027 draft. Each year drops, renames and adds a few measures; the measures carried
-over are the same measures, with their status, milestones and funding."""
+over are the same measures, with their status, milestones and funding. Each version is adopted by a
+decision of the Dialogue held that year (the meetings demo runs first), through the one adoption
+path the meetings module registers."""
 
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from seccoop.needs.models import Need
 from .models import Benchmark, Measure, Milestone, PlanVersion
 from .services import (
     add_measure,
-    adopt_plan_version,
+    adopt_by_decision,
+    adopting_meetings,
     change_content,
     record_milestone,
     revise_benchmark,
@@ -199,6 +202,25 @@ def _implement(version: PlanVersion, rng: random.Random, actor: object) -> None:
             )
 
 
+def _adopt_at_dialogue(version: PlanVersion, actor: object) -> PlanVersion:
+    """Adopt ``version`` the Framework's way: by a decision of the Dialogue held in its year (the
+    meetings demo, run before this one, holds a Dialogue each year, alternating sides), recorded
+    through the meetings service."""
+    dialogue = next((m for m in adopting_meetings(actor) if m.day.year == version.year), None)
+    if dialogue is None:
+        raise RuntimeError(
+            f"No held Dialogue in {version.year} to adopt {version.label}: load the meetings demo "
+            "first."
+        )
+    adopt_by_decision(
+        version,
+        actor=actor,
+        meeting=dialogue.id,
+        text=f"The Dialogue adopts the {version.label} (demo).",
+    )
+    return PlanVersion.objects.get(pk=version.pk)
+
+
 def load_demo_plan(ctx: DemoContext) -> None:
     rng = random.Random(ctx.seed)
     first = seed_first_version()
@@ -208,23 +230,23 @@ def load_demo_plan(ctx: DemoContext) -> None:
     from seccoop.accounts.models import User
 
     actor = User.objects.get(username="secretariat")
-    dialogue = Organisation.objects.get(code="DIALOGUE")
     with transaction.atomic():
         v2024 = start_next_version(first, actor=actor, year=2024, label="Plan of Action 2024")
         _add_measures(v2024, rng, 140 if ctx.size == "demo" else 4990, actor)
-        v2024 = adopt_plan_version(v2024, actor=actor, adopted_on=date(2024, 6, 6), body=dialogue)
+        v2024 = _adopt_at_dialogue(v2024, actor)
         _implement(v2024, rng, actor)
         v2025 = start_next_version(v2024, actor=actor, year=2025, label="Plan of Action 2025")
         _review(v2025, rng, actor, drop=3, rename=4, add=6)
-        v2025 = adopt_plan_version(v2025, actor=actor, adopted_on=date(2025, 6, 12), body=dialogue)
+        v2025 = _adopt_at_dialogue(v2025, actor)
         _implement(v2025, rng, actor)
         v2026 = start_next_version(v2025, actor=actor, year=2026, label="Plan of Action 2026")
         _review(v2026, rng, actor, drop=2, rename=3, add=4)
-        v2026 = adopt_plan_version(v2026, actor=actor, adopted_on=date(2026, 6, 11), body=dialogue)
+        v2026 = _adopt_at_dialogue(v2026, actor)
         _implement(v2026, rng, actor)
         v2027 = start_next_version(v2026, actor=actor, year=2027, label="Plan of Action 2027")
         _review(v2027, random.Random(ctx.seed + 1), actor, drop=2, rename=2, add=4)
     ctx.log(
         f"  plan: {first.label}, {v2024.label} and {v2025.label} (superseded), "
-        f"{v2026.label} ({v2026.entries.count()} measures, in force), {v2027.label} (draft)"
+        f"{v2026.label} ({v2026.entries.count()} measures, in force), {v2027.label} (draft), "
+        "each adopted by a decision of that year's Dialogue"
     )

@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seccoop.core.forms import BoundedForm, VersionedModelForm
@@ -128,19 +127,30 @@ class MeasureVersionForm(VersionedModelForm):
 
 
 class AdoptForm(BoundedForm):
-    adopted_on = forms.DateField(
-        label=_("Adopted on"),
-        initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}),
+    """Adoption is a decision of a Dialogue that has been held: the form names that meeting (the
+    held Dialogues the user may record decisions for) and the decision's text; the version is
+    adopted as of the Dialogue's first day."""
+
+    meeting = forms.TypedChoiceField(
+        label=_("Decision of the Dialogue"),
+        coerce=int,
+        choices=[],
+        help_text=_("A plan version is adopted by a decision of a Dialogue that has been held."),
     )
-    body = forms.ModelChoiceField(label=_("Adopted by"), queryset=Organisation.objects.none())
+    text = forms.CharField(
+        label=_("Text of the decision"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Leave empty for “The Dialogue adopts the …”."),
+    )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body"].queryset = Organisation.objects.restrict(user, "view").filter(
-            code__in=["DIALOGUE", "COMMISSION"]
-        )
-        self.fields["body"].initial = self.fields["body"].queryset.filter(code="DIALOGUE").first()
+        from .services import adopting_meetings
+
+        self.meetings = adopting_meetings(user)
+        self.fields["meeting"].choices = [(m.id, m.label) for m in self.meetings]
 
 
 class NextVersionForm(BoundedForm):

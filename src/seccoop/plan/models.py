@@ -293,11 +293,13 @@ def content_attnames() -> list[str]:
 
 
 class Milestone(MarkedModel):
-    """A dated step of a measure; progress counts completed milestones."""
+    """A dated step of a measure; progress counts completed milestones. Besides the secretariat,
+    the measure's Technical Working Group and the focal points of its lead (a State leading the
+    measure reports its milestones) record a milestone's completion."""
 
     default_tlp = TLP.CLEAR
-    editor_roles = frozenset({Role.SECRETARIAT, Role.TWG_MEMBER})
-    co_owner_field = "measure__twg"
+    editor_roles = frozenset({Role.SECRETARIAT, Role.TWG_MEMBER, Role.FOCAL_POINT})
+    co_owner_field = ("measure__twg", "measure__lead")
 
     measure = models.ForeignKey(
         Measure, verbose_name=_("measure"), on_delete=models.CASCADE, related_name="milestones"

@@ -4,6 +4,7 @@ measure across versions (content in a draft, status, milestones and benchmarks w
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -228,10 +229,75 @@ def seed_first_version() -> PlanVersion:
     return version
 
 
+# --- adoption: one path, a decision of a held Dialogue -----------------------------------------
+
+
+@dataclass(frozen=True)
+class AdoptingMeeting:
+    """A meeting whose decision may adopt a plan version, as the plan's pages offer it."""
+
+    id: int
+    code: str
+    label: str
+    day: date
+
+
+@dataclass(frozen=True)
+class AdoptionHook:
+    """What the meetings module registers (the plan may not import it): ``meetings(user)`` lists
+    the held Dialogues ``user`` may record a decision for, newest first; ``adopt(version, actor=,
+    meeting=, text=)`` records the adopting decision of ``meeting`` (its id or code) through the
+    meetings service, which adopts the version, and returns the decision's code."""
+
+    meetings: Callable[[Any], list[AdoptingMeeting]]
+    adopt: Callable[..., str]
+
+
+_adoption: list[AdoptionHook] = []
+
+
+def register_adoption(hook: AdoptionHook) -> None:
+    """The meetings module registers how a decision adopts a plan version (in its ready())."""
+    _adoption[:] = [hook]
+
+
+def adopting_meetings(user: Any) -> list[AdoptingMeeting]:
+    """The held Dialogues whose decision ``user`` may record to adopt a version (none without the
+    meetings module)."""
+    return _adoption[0].meetings(user) if _adoption else []
+
+
+def adopt_by_decision(
+    version: PlanVersion, *, actor: Any, meeting: int | str, text: str = ""
+) -> str:
+    """Adopt ``version`` the only way the Framework allows: a decision of a Dialogue that has been
+    held. The decision is recorded in ``meeting`` (its id or code) by the meetings service, which
+    checks the meeting and adopts the version as of its first day; a refusal writes nothing.
+    Without the meetings module nothing can adopt. Returns the decision's code."""
+    if not _adoption:
+        raise ValidationError(
+            {
+                "meeting": [
+                    _(
+                        "A plan version is adopted only by a decision of a Dialogue that has been "
+                        "held, and no meetings module records decisions here."
+                    )
+                ]
+            }
+        )
+    if meeting in (None, ""):
+        raise ValidationError(
+            {"meeting": [_("Name the held Dialogue whose decision adopts this version.")]}
+        )
+    return _adoption[0].adopt(version, actor=actor, meeting=meeting, text=text)
+
+
 def adopt_plan_version(
     version: PlanVersion, *, actor: Any, adopted_on: date, body: Organisation, reason: str = ""
 ) -> PlanVersion:
-    """Adopt a draft (freezing it); the version adopted before it is superseded."""
+    """Adopt a draft (freezing it); the version adopted before it is superseded. The step that
+    ``meetings.services.record_decision`` runs for an adopting decision of a held Dialogue; pages,
+    the API and the demo adopt through ``adopt_by_decision``, never by calling this directly."""
     with transaction.atomic():
         locked = PlanVersion.objects.select_for_update().get(pk=version.pk)
         if locked.status != PlanVersion.Status.DRAFT:

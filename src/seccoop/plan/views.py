@@ -42,7 +42,7 @@ from .forms import (
 from .models import Benchmark, Measure, MeasureVersion, Milestone, PlanVersion
 from .services import (
     add_measure,
-    adopt_plan_version,
+    adopt_by_decision,
     attach_progress,
     change_content,
     diff_versions,
@@ -224,6 +224,10 @@ class MeasureDetailView(ObjectDetailView):
         return {
             "needs": needs,
             "milestones": obj.milestones.restrict(user, "view"),
+            # The focal points of a State leading the measure record its milestones too.
+            "editable_milestones": set()
+            if obj.ended_by_id is not None
+            else set(obj.milestones.restrict(user, "change").values_list("pk", flat=True)),
             "benchmarks": obj.benchmarks.restrict(user, "view").select_related("proposed_by"),
             "progress": progress_of(obj, user),
             "ended": obj.ended_by_id is not None,
@@ -274,21 +278,26 @@ class MeasureContentEditView(ObjectEditView):
 @login_required
 @require_POST
 def adopt_version(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Adopt a draft by recording the decision of a held Dialogue (through the meetings service,
+    the one path that adopts)."""
     version = get_restricted_object(request, PlanVersion, pk, "change")
     form = AdoptForm(request.POST, user=request.user)
     if form.is_valid():
         try:
-            adopt_plan_version(
+            code = adopt_by_decision(
                 version,
                 actor=request.user,
-                adopted_on=form.cleaned_data["adopted_on"],
-                body=form.cleaned_data["body"],
+                meeting=form.cleaned_data["meeting"],
+                text=form.cleaned_data["text"],
             )
-            messages.success(request, _("{label} is adopted.").format(label=version.label))
+            messages.success(
+                request,
+                _("{label} is adopted by decision {code}.").format(label=version.label, code=code),
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
-        messages.error(request, _("Give the adoption date and the adopting body."))
+        messages.error(request, _("Choose the held Dialogue whose decision adopts this version."))
     return HttpResponseRedirect(reverse("plan:version_detail", args=[version.pk]))
 
 

@@ -5,10 +5,37 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from seccoop.accounts.models import User
 from seccoop.core.forms import BoundedForm
+from seccoop.plan.models import PlanVersion
 
 from .methods import MAX_SAMPLES
-from .models import Run
+from .models import PrioritizationCycle, Run
+
+
+class StartCycleForm(BoundedForm):
+    """Start a year's prioritisation of a draft plan version's measures."""
+
+    plan = forms.ModelChoiceField(label=_("Plan version"), queryset=PlanVersion.objects.none())
+    year = forms.IntegerField(label=_("Year"), min_value=2010, max_value=2100)
+    aggregation = forms.ChoiceField(
+        label=_("Aggregation rule"), choices=PrioritizationCycle.Aggregation.choices
+    )
+    assessors = forms.ModelMultipleChoiceField(
+        label=_("Assessors"),
+        queryset=User.objects.none(),
+        help_text=_("Each assessor scores every measure of the version."),
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        drafts = PlanVersion.objects.restrict(user, "view").filter(status=PlanVersion.Status.DRAFT)
+        self.fields["plan"].queryset = drafts
+        latest = drafts.order_by("-year", "-pk").first()
+        if latest is not None:
+            self.fields["plan"].initial = latest.pk
+            self.fields["year"].initial = latest.year
+        self.fields["assessors"].queryset = User.objects.filter(is_active=True).order_by("username")
 
 
 class RunForm(BoundedForm):

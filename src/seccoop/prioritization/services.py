@@ -21,6 +21,54 @@ from . import methods
 from .models import Assignment, PrioritizationCycle, Run, Score, Weight
 
 
+def start_cycle(
+    plan: Any, *, actor: Any, year: int, aggregation: str, assessors: list[Any]
+) -> PrioritizationCycle:
+    """Open a year's prioritisation of ``plan``'s measures (the institutional mechanisms are not
+    ranked): every assessor is asked to score every measure. The weights are set next."""
+    if PrioritizationCycle.objects.filter(year=year).exists():
+        raise ValidationError(
+            {"year": [_("A prioritisation cycle for {year} already exists.").format(year=year)]}
+        )
+    if not assessors:
+        raise ValidationError({"assessors": [_("Name at least one assessor.")]})
+    measures = list(
+        Measure.objects.filter(versions__plan=plan)
+        .exclude(kind=Measure.Kind.INSTITUTIONAL)
+        .values_list("pk", flat=True)
+    )
+    if not measures:
+        raise ValidationError(
+            {"plan": [_("{label} has no measure to prioritise.").format(label=plan.label)]}
+        )
+    with transaction.atomic():
+        cycle = PrioritizationCycle(
+            year=year, plan=plan, aggregation=aggregation, owner_id=plan.owner_id, tlp="GREEN"
+        )
+        mark_history(cycle, reason=_("Started"), user=actor)
+        cycle.save()
+        for measure in measures:
+            for assessor in assessors:
+                assignment = Assignment(
+                    cycle=cycle,
+                    measure_id=measure,
+                    assessor=assessor,
+                    owner_id=plan.owner_id,
+                    tlp="AMBER+STRICT",
+                )
+                mark_history(assignment, reason=_("Assigned"), user=actor)
+                assignment.save()
+        record_event(
+            "prioritization.cycle_started",
+            actor=actor,
+            obj=cycle,
+            plan=plan.label,
+            measures=len(measures),
+            assessors=len(assessors),
+        )
+    return cycle
+
+
 def criteria() -> list[Criterion]:
     return list(Criterion.objects.order_by("code"))
 

@@ -16,18 +16,63 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from seccoop.core.views import InvalidParameter, get_restricted_object, query_id
+from seccoop.core.policy import get_policy
+from seccoop.core.views import (
+    InvalidParameter,
+    add_service_errors,
+    get_restricted_object,
+    query_id,
+)
 
 from . import charts, methods
-from .forms import RunForm, WeightsForm
+from .forms import RunForm, StartCycleForm, WeightsForm
 from .models import Assignment, PrioritizationCycle, Run, Score
-from .services import apply_to_plan, compare_runs, criteria, run_ranking, save_score, set_weights
+from .services import (
+    apply_to_plan,
+    compare_runs,
+    criteria,
+    run_ranking,
+    save_score,
+    set_weights,
+    start_cycle,
+)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def cycle_list(request: HttpRequest) -> HttpResponse:
+    """The cycles; the secretariat starts the next one here (a draft's measures, its assessors)."""
     cycles = PrioritizationCycle.objects.restrict(request.user, "view").select_related("plan")
-    return render(request, "prioritization/cycle_list.html", {"cycles": cycles})
+    can_start = get_policy().can_add(PrioritizationCycle, request.user)
+    form = StartCycleForm(request.POST or None, user=request.user) if can_start else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                cycle = start_cycle(
+                    form.cleaned_data["plan"],
+                    actor=request.user,
+                    year=form.cleaned_data["year"],
+                    aggregation=form.cleaned_data["aggregation"],
+                    assessors=list(form.cleaned_data["assessors"]),
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Prioritisation {year} is started; set its weights.").format(year=cycle.year),
+                )
+                return HttpResponseRedirect(reverse("prioritization:cycle_detail", args=[cycle.pk]))
+        status = 400
+    return render(
+        request,
+        "prioritization/cycle_list.html",
+        {"cycles": cycles, "start_form": form},
+        status=status,
+    )
 
 
 @login_required
