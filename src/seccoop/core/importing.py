@@ -1,0 +1,618 @@
+"""Importers: what a file's rows must be, declared once; checking and writing them, done here.
+
+An importer subclasses :class:`Importer` and declares
+
+* ``columns``: one :class:`Column` a column of the file, in the template's order, with its type
+  (:class:`Text`, :class:`Whole`, :class:`Number`, :class:`Day`, :class:`Lookup`), whether it is
+  required, and the message (with the fix) for a bad cell;
+* lookups: ``load(rows)`` fills ``self.lookups[name]`` (text -> object) for the :class:`Lookup`
+  columns, from restricted querysets, and whatever else the rules need (existing records);
+* ``row_rules``: the names of small methods ``rule(row)`` that check what one cell cannot (a State
+  the user may not write for, a period the indicator does not have), calling ``row.error``;
+* ``key(row)``: the natural key; a second row with the same key is an error naming the first;
+* ``place(row, plan)``: what the row creates, updates or leaves unchanged;
+* ``write(plan, actor=, reason=)``: the service call that writes the plan.
+
+:meth:`Importer.plan` checks every row and collects every error (a :class:`RowError` naming the
+row, the column letter, the field and the fix); :meth:`Importer.apply` writes a clean plan in one
+transaction with one audit event, or raises ``ImportRejected`` having written nothing. The web
+wizard (:class:`ImportWizard`: upload, preview, confirm, error report), the command line
+(:func:`run_command`) and the API (:func:`api_errors`) are the same for every importer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+from openpyxl.utils import get_column_letter
+
+from .audit import record_event
+from .db import refresh_statistics
+from .forms import BoundedForm
+from .policy import get_policy
+from .uploads import refused_upload, upload_limit
+from .workbooks import (
+    CLI_LIMITS,
+    WEB_LIMITS,
+    ImportRejected,
+    Limits,
+    PendingUpload,
+    RowError,
+    formula_like,
+    read_file,
+    read_sheet,
+    text_cell,
+    upload_too_large,
+)
+
+# --- the columns ---------------------------------------------------------------------------------
+
+
+class CellError(Exception):
+    """A cell that cannot be read; the message says what to put there instead."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the file. ``required``: the message for an empty cell (empty: optional).
+    ``optional_column``: the column itself may be absent (only after the others)."""
+
+    field: str
+    header: str
+    required: Any = ""
+    optional_column: bool = False
+    #: how many characters of a bad cell a message quotes
+    quote: int = 200
+
+    def parse(self, text: str, importer: Importer) -> Any:
+        """The cell's value (``text`` is never empty here); raise ``CellError`` when it is bad."""
+        return text
+
+    def empty(self, importer: Importer) -> Any:
+        if self.required:
+            raise CellError(str(self.required))
+        return None
+
+    def fail(self, message: Any, text: str, **more: Any) -> CellError:
+        return CellError(str(message).format(value=text[: self.quote], **more))
+
+
+@dataclass(frozen=True)
+class Text(Column):
+    max_length: int = 0
+    too_long: Any = ""
+
+    def parse(self, text: str, importer: Importer) -> Any:
+        if self.max_length and len(text) > self.max_length:
+            raise self.fail(self.too_long, text)
+        return text
+
+    def empty(self, importer: Importer) -> Any:
+        super().empty(importer)
+        return ""
+
+
+@dataclass(frozen=True)
+class Whole(Column):
+    """A whole number from ``low`` to ``high``; ``invalid`` (with ``{value}``) otherwise, also for
+    an empty required cell."""
+
+    low: int = 0
+    high: int = 0
+    invalid: Any = ""
+
+    def parse(self, text: str, importer: Importer) -> Any:
+        try:
+            number = Decimal(text)
+            whole = int(number)
+        except (InvalidOperation, ValueError):
+            raise self.fail(self.invalid, text) from None
+        if number != whole or not self.low <= whole <= self.high:
+            raise self.fail(self.invalid, text)
+        return whole
+
+    def empty(self, importer: Importer) -> Any:
+        if self.required:
+            raise self.fail(self.invalid, "")
+        return None
+
+
+@dataclass(frozen=True)
+class Number(Column):
+    """A decimal: ``invalid`` when it is not one (or not finite), ``below`` under ``minimum``,
+    ``too_big`` over ``maximum`` or with more than ``places`` decimals. ``grouped``: commas
+    between thousands are allowed."""
+
+    invalid: Any = ""
+    minimum: Decimal | None = None
+    below: Any = ""
+    maximum: Decimal | None = None
+    places: int | None = None
+    too_big: Any = ""
+    grouped: bool = True
+
+    def parse(self, text: str, importer: Importer) -> Any:
+        try:
+            number = Decimal(text.replace(",", "") if self.grouped else text)
+        except InvalidOperation:
+            raise self.fail(self.invalid, text) from None
+        if not number.is_finite():
+            raise self.fail(self.below or self.invalid, text)
+        if self.minimum is not None and number < self.minimum:
+            raise self.fail(self.below or self.invalid, text)
+        if self.maximum is not None and abs(number) > self.maximum:
+            raise self.fail(self.too_big or self.invalid, text)
+        if self.places is not None and number != number.quantize(Decimal(1).scaleb(-self.places)):
+            raise self.fail(self.too_big or self.invalid, text)
+        return number
+
+
+@dataclass(frozen=True)
+class Day(Column):
+    """A date written YYYY-MM-DD."""
+
+    invalid: Any = ""
+
+    def parse(self, text: str, importer: Importer) -> Any:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise self.fail(self.invalid, text) from None
+
+    def empty(self, importer: Importer) -> Any:
+        if self.required:
+            raise self.fail(self.invalid, "")
+        return None
+
+
+@dataclass(frozen=True)
+class Lookup(Column):
+    """A code looked up in ``importer.lookups[table]`` (keys upper- or lower-cased as ``case``
+    says); ``unknown`` (with ``{value}`` and ``{choices}``) when it is not there, also for an
+    empty required cell. ``default``: the value of an empty optional cell."""
+
+    table: str = ""
+    case: str = "upper"
+    unknown: Any = ""
+    default: Any = None
+
+    def key(self, text: str) -> str:
+        return text.upper() if self.case == "upper" else text.lower()
+
+    def parse(self, text: str, importer: Importer) -> Any:
+        table = importer.lookups[self.table or self.field]
+        found = table.get(self.key(text))
+        if found is None:
+            choices = ", ".join(str(v) for v in dict.fromkeys(table.values()))
+            raise self.fail(self.unknown, text, choices=choices)
+        return found
+
+    def empty(self, importer: Importer) -> Any:
+        if self.required:
+            return self.parse("", importer)
+        return self.default
+
+
+# --- rows and plans ------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One data row: its number in the file, its cells as text, the values read from them (None
+    where a cell is empty or bad), and its errors so far."""
+
+    number: int
+    cells: dict[str, Any]
+    texts: dict[str, str]
+    values: dict[str, Any]
+    letters: dict[str, str]
+    errors: list[RowError] = field(default_factory=list)
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.append(RowError(self.number, self.letters.get(name, ""), name, message))
+
+    def bad(self, *names: str) -> bool:
+        """Whether any of ``names`` (any field when none is named) has an error."""
+        return any(not names or e.field in names for e in self.errors)
+
+
+@dataclass
+class ImportPlan:
+    """What a file would do: records to create and update, rows that change nothing, errors."""
+
+    create: list[Any] = field(default_factory=list)
+    update: list[Any] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    #: data row number -> the record it creates, changes or leaves as it is
+    by_row: dict[int, Any] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {
+            "created": len(self.create),
+            "updated": len(self.update),
+            "unchanged": self.unchanged,
+            "errors": len(self.errors),
+        }
+
+
+FORMULA = gettext_lazy("'{value}' looks like a spreadsheet formula; enter plain text or a number.")
+
+
+class Importer:
+    """The base of every importer; see the module docstring for what a subclass declares."""
+
+    #: the worksheet a workbook's rows are read from
+    sheet: ClassVar[str] = ""
+    columns: ClassVar[list[Column]] = []
+    row_rules: ClassVar[tuple[str, ...]] = ()
+    #: the model written (its statistics are refreshed after a large import)
+    model: ClassVar[Any] = None
+    audit_action: ClassVar[str] = ""
+    #: the message for a second row with the same key (``{other}``: the first row's number)
+    duplicate: ClassVar[Any] = ""
+    duplicate_field: ClassVar[str] = ""
+    #: refuse text that a spreadsheet would run as a formula
+    refuse_formulas: ClassVar[bool] = True
+    #: the preview table: headers, and ``preview_row(record)`` gives the cells
+    preview_headers: ClassVar[list[Any]] = []
+
+    def __init__(self, user: Any, *, allowed_owner_ids: set[int] | None = None) -> None:
+        self.user = user
+        self.allowed = allowed_owner_ids
+        self.lookups: dict[str, dict[str, Any]] = {}
+
+    # what a subclass declares or overrides
+
+    @classmethod
+    def fields(cls) -> list[tuple[str, str]]:
+        """(field, header) of the columns every file has."""
+        return [(c.field, c.header) for c in cls.columns if not c.optional_column]
+
+    @classmethod
+    def letters(cls) -> dict[str, str]:
+        return {c.field: get_column_letter(i) for i, c in enumerate(cls.columns, start=1)}
+
+    @classmethod
+    def read(cls, data: bytes, limits: Limits = WEB_LIMITS) -> list[list[Any]]:
+        """Check the file and return its rows, the header first."""
+        optional = len(cls.columns) - len(cls.fields())
+        return read_sheet(data, cls.sheet, cls.fields(), limits, optional=optional)
+
+    def refuse(self) -> list[RowError]:
+        """Errors that refuse the whole file before any row is read (e.g. a closed cycle)."""
+        return []
+
+    def load(self, rows: list[Row]) -> None:
+        """Fill ``self.lookups`` and load what the rules and ``place`` need."""
+
+    def key(self, row: Row) -> tuple[Any, ...] | None:
+        """The row's natural key, or None when the row cannot have one."""
+        return None
+
+    def place(self, row: Row, plan: ImportPlan) -> None:
+        raise NotImplementedError
+
+    def finish(self, plan: ImportPlan) -> None:
+        """Checks across the planned rows, once every row is placed."""
+
+    def write(self, plan: ImportPlan, *, actor: Any, reason: str) -> None:
+        raise NotImplementedError
+
+    def audit_detail(self, plan: ImportPlan) -> dict[str, Any]:
+        return {}
+
+    def preview_row(self, record: Any) -> list[Any]:
+        return [str(record)]
+
+    def new_plan(self) -> ImportPlan:
+        return ImportPlan()
+
+    # what every importer shares
+
+    def present(self, header: list[Any]) -> list[Column]:
+        """The columns this file has: every required one, and the optional ones it names."""
+        titles = [str(c).strip().lower() for c in header]
+        found = []
+        for index, column in enumerate(self.columns):
+            named = index < len(titles) and titles[index] in (column.header.lower(), column.field)
+            if not column.optional_column or named:
+                found.append(column)
+        return found
+
+    def rows(self, rows: list[list[Any]]) -> Iterable[Row]:
+        """Each non-empty data row, its cells read by its column's type."""
+        letters = self.letters()
+        present = self.present(list(rows[0]) if rows else [])
+        for number, raw in enumerate(rows[1:], start=2):
+            cells = {c.field: raw[i] if i < len(raw) else None for i, c in enumerate(present)}
+            if all(cells[c.field] in (None, "") for c in present):
+                continue
+            for column in self.columns:
+                cells.setdefault(column.field, None)
+            texts = {name: text_cell(value) for name, value in cells.items()}
+            yield Row(number, cells, texts, {}, letters)
+
+    def read_cells(self, row: Row) -> None:
+        if self.refuse_formulas:
+            for name, text in row.texts.items():
+                if formula_like(text):
+                    row.error(name, FORMULA.format(value=text[:40]))
+        for column in self.columns:
+            text = row.texts[column.field]
+            try:
+                value = column.parse(text, self) if text else column.empty(self)
+            except CellError as exc:
+                row.error(column.field, str(exc))
+                value = None
+            row.values[column.field] = value
+
+    def plan(self, rows: list[list[Any]]) -> ImportPlan:
+        """Check every row, collecting every error, and work out what to create and update."""
+        plan = self.new_plan()
+        plan.errors.extend(self.refuse())
+        if plan.errors:
+            return plan
+        parsed = list(self.rows(rows))
+        self.load(parsed)
+        seen: dict[tuple[Any, ...], int] = {}
+        for row in parsed:
+            self.read_cells(row)
+            for rule in self.row_rules:
+                getattr(self, rule)(row)
+            key = self.key(row)
+            if key is not None and key in seen:
+                row.error(self.duplicate_field, str(self.duplicate).format(other=seen[key]))
+            elif key is not None:
+                seen[key] = row.number
+            if not row.errors:
+                self.place(row, plan)
+            plan.errors.extend(row.errors)
+        self.finish(plan)
+        return plan
+
+    def apply(self, plan: ImportPlan, *, actor: Any, source: str = "") -> dict[str, int]:
+        """Write the plan in one transaction with one audit event; nothing when it has errors."""
+        if plan.errors:
+            raise ImportRejected(plan.errors)
+        reason = _("Imported from {source}").format(source=source or _("a workbook"))
+        with transaction.atomic():
+            self.write(plan, actor=actor, reason=reason)
+            record_event(
+                self.audit_action,
+                actor=actor,
+                source=source[:100],
+                **self.audit_detail(plan),
+                **plan.summary,
+            )
+        if len(plan.create) >= 1000 and self.model is not None:
+            refresh_statistics(self.model)
+        return plan.summary
+
+    def run(self, data: bytes, *, actor: Any, source: str, limits: Limits = WEB_LIMITS) -> Any:
+        """Read, plan and write ``data`` all or nothing; raises ``ImportRejected``."""
+        plan = self.plan(self.read(data, limits))
+        return self.apply(plan, actor=actor, source=source)
+
+
+# --- the web wizard ------------------------------------------------------------------------------
+
+
+class UploadForm(BoundedForm):
+    """The file to import. A wizard with more to ask subclasses it (``user`` is passed in)."""
+
+    suffix: ClassVar[str] = ".xlsx"
+    file = forms.FileField(label=gettext_lazy("Workbook (.xlsx)"))
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(self.suffix):
+            raise ValidationError(self.wrong_type())
+        return upload
+
+    def wrong_type(self) -> Any:
+        return _("Upload an .xlsx workbook.")
+
+    def options(self) -> dict[str, Any]:
+        """What the importer needs besides the file, kept (as JSON) with the previewed upload."""
+        return {}
+
+
+class ImportWizard:
+    """Upload -> preview (every error with its row, column and fix; or what would be created,
+    updated and left unchanged) -> confirm (checked again, written all or nothing).
+
+    The previewed file waits server-side under a random token (``PendingUpload``); a confirm whose
+    token is not the one this session was shown (stale, replayed or forged) writes nothing and
+    says the preview expired. A subclass names its importer, form, texts and URL namespace;
+    ``urls()`` gives the three pages ``import``, ``import_confirm`` and ``import_errors``."""
+
+    key: ClassVar[str] = ""
+    namespace: ClassVar[str] = ""
+    importer_class: ClassVar[type[Importer]] = Importer
+    form_class: ClassVar[type[UploadForm]] = UploadForm
+    title: ClassVar[Any] = ""
+    heading: ClassVar[Any] = ""
+    intro: ClassVar[Any] = ""
+    check_label: ClassVar[Any] = gettext_lazy("Check the workbook")
+    #: the URL name of the blank template, if there is one
+    template_url: ClassVar[str] = ""
+    errors_filename: ClassVar[str] = "import-errors.xlsx"
+    limits: ClassVar[Limits] = WEB_LIMITS
+
+    def allowed(self, user: Any) -> bool:
+        return get_policy().can_add(self.importer_class.model, user)
+
+    def importer(self, request: HttpRequest, options: dict[str, Any]) -> Importer:
+        """The importer for this user and these options; ``Http404`` when an option is gone."""
+        raise NotImplementedError
+
+    def done_url(self, options: dict[str, Any]) -> str:
+        raise NotImplementedError
+
+    def url(self, name: str) -> str:
+        return reverse(f"{self.namespace}:{name}")
+
+    def page(self, request: HttpRequest, context: dict[str, Any], status: int = 200) -> Any:
+        context.update(
+            wizard=self,
+            template_url=self.url(self.template_url) if self.template_url else "",
+            errors_url=self.url("import_errors"),
+            confirm_url=self.url("import_confirm"),
+        )
+        return render(request, "core/import.html", context, status=status)
+
+    def refused(self, request: HttpRequest, form: Any, errors: list[RowError]) -> Any:
+        PendingUpload(request, self.key).remember_errors(errors)
+        context = {"form": form, "errors": errors[:200], "error_count": len(errors)}
+        return self.page(request, context, status=400)
+
+    def upload(self, request: HttpRequest) -> HttpResponse:
+        """Step 1: upload and dry run."""
+        if not self.allowed(request.user):
+            raise Http404
+        too_large = refused_upload(request) if request.method == "POST" else None
+        if too_large is not None:
+            form = self.form_class(initial=request.POST.dict(), user=request.user)
+            return self.refused(request, form, upload_too_large(too_large).errors)
+        form = self.form_class(request.POST or None, request.FILES or None, user=request.user)
+        if request.method != "POST" or not form.is_valid():
+            status = 400 if request.method == "POST" else 200
+            return self.page(request, {"form": form}, status=status)
+        data = form.cleaned_data["file"].read()
+        options = form.options()
+        importer = self.importer(request, options)
+        try:
+            plan = importer.plan(importer.read(data, self.limits))
+        except ImportRejected as exc:
+            return self.refused(request, form, exc.errors)
+        if plan.errors:
+            return self.refused(request, form, plan.errors)
+        token = PendingUpload(request, self.key).keep(
+            data, form.cleaned_data["file"].name, **options
+        )
+        preview = [importer.preview_row(r) for r in (plan.create + plan.update)[:20]]
+        context = {"form": form, "plan": plan, "preview": preview, "token": token}
+        return self.page(request, {**context, "headers": importer.preview_headers})
+
+    def confirm(self, request: HttpRequest) -> HttpResponse:
+        """Step 2: write the previewed file, all or nothing (checked again: data may have moved
+        on since the preview)."""
+        upload = PendingUpload(request, self.key)
+        pending = upload.pending()
+        if pending is None:
+            messages.error(
+                request, _("This import preview has expired; upload the workbook again.")
+            )
+            return HttpResponseRedirect(self.url("import"))
+        try:
+            importer = self.importer(request, pending)
+            data = upload.read(pending)
+            if data is None:
+                raise Http404
+            summary = importer.run(data, actor=request.user, source=pending.get("name", ""))
+        except ImportRejected as exc:
+            form = self.form_class(user=request.user)
+            return self.refused(request, form, exc.errors)
+        finally:
+            upload.discard(pending)
+        messages.success(
+            request,
+            _("Imported: {created} created, {updated} updated, {unchanged} unchanged.").format(
+                **summary
+            ),
+        )
+        return HttpResponseRedirect(self.done_url(pending))
+
+    def errors(self, request: HttpRequest) -> HttpResponse:
+        """The last refused file's errors as a workbook."""
+        response: HttpResponse = PendingUpload(request, self.key).error_report_response(
+            self.errors_filename
+        )
+        return response
+
+    @classmethod
+    def urls(cls) -> list[URLPattern]:
+        wizard = cls()
+        upload = upload_limit(cls.limits.max_bytes)(
+            login_required(require_http_methods(["GET", "POST"])(wizard.upload))
+        )
+        return [
+            path("import/", upload, name="import"),
+            path(
+                "import/confirm/",
+                login_required(require_POST(wizard.confirm)),
+                name="import_confirm",
+            ),
+            path("import/errors.xlsx", login_required(wizard.errors), name="import_errors"),
+        ]
+
+
+# --- the command line and the API ----------------------------------------------------------------
+
+
+def run_command(
+    command: BaseCommand,
+    path: Path,
+    make_importer: Callable[[], Importer],
+    *,
+    dry_run: bool,
+    importer_class: type[Importer],
+) -> None:
+    """``seccoop <app> import FILE [--dry-run]``: the file is checked (size, structure, bounds,
+    header) before anything else; every problem is printed by row and column, and nothing is
+    written unless there is none. ``make_importer`` may raise ``CommandError`` (an unknown user)."""
+    if not path.is_file():
+        raise CommandError(f"No file {path}.")
+    try:
+        rows = importer_class.read(read_file(path, CLI_LIMITS), CLI_LIMITS)
+        importer = make_importer()
+        plan = importer.plan(rows)
+        if plan.errors:
+            raise ImportRejected(plan.errors)
+        if dry_run:
+            command.stdout.write(
+                "dry run, nothing written: {created} to create, {updated} to update, "
+                "{unchanged} unchanged".format(**plan.summary)
+            )
+            return
+        summary = importer.apply(plan, actor=importer.user, source=path.name)
+    except ImportRejected as exc:
+        for e in exc.errors:
+            where = f"row {e.row}, column {e.column} ({e.field})" if e.row else e.field
+            command.stderr.write(f"{where}: {e.message}")
+        raise CommandError(f"{len(exc.errors)} problem(s); nothing was written.") from None
+    command.stdout.write(
+        "imported: {created} created, {updated} updated, {unchanged} unchanged".format(**summary)
+    )
+
+
+def api_errors(errors: list[RowError], prefix: str = "items") -> ValidationError:
+    """Row errors as an API 400, keyed ``items[i].field`` (``i`` counts the items from 0)."""
+    keyed: dict[str, list[str]] = {}
+    for e in errors:
+        where = f"{prefix}[{e.row - 2}].{e.field}" if e.row >= 2 else e.field
+        keyed.setdefault(where, []).append(e.message)
+    return ValidationError(keyed)
