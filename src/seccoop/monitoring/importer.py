@@ -1,9 +1,9 @@
 """Reported values in a workbook: the import template, and reading a filled one.
 
-A filled workbook's rows go through the write path every writer of values shares, in
-:mod:`seccoop.monitoring.services` (``plan_import`` checks every row and collects every error with
-its row and column, then ``apply_import`` writes the whole plan in one transaction). This module
-only knows the file: the sheet, its columns and the template's dropdowns.
+A filled workbook's rows go through the write path every writer of values shares,
+:class:`seccoop.monitoring.services.ValuesImporter` (its declared columns and row rules check every
+row and collect every error with its row and column; it writes the whole plan in one transaction).
+This module only knows the template: the sheet, its columns and its dropdowns.
 """
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ from typing import Any
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
-from seccoop.core.workbooks import WEB_LIMITS, Limits, read_sheet
+from seccoop.core.workbooks import WEB_LIMITS, Limits
 from seccoop.framework.models import Party
 
 from .models import Indicator, Value
-from .services import COLUMNS, LETTER
+from .services import COLUMNS, LETTER, ValuesImporter
 
-SHEET = "Values"
+SHEET = ValuesImporter.sheet
 LISTS_SHEET = "Lists"
 
 
 def read_workbook(data: bytes, limits: Limits = WEB_LIMITS) -> list[list[Any]]:
     """Check the file and return the rows of the Values sheet (row 1 is the header)."""
-    return read_sheet(data, SHEET, COLUMNS, limits)
+    return ValuesImporter.read(data, limits)
 
 
 def template_workbook(user: Any) -> bytes:

@@ -6,10 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from seccoop.core.forms import VersionedModelForm
-from seccoop.core.importing import UploadForm
 from seccoop.core.markings import TLP
 from seccoop.core.money import CURRENCIES, RateMissing, to_usd
 from seccoop.core.policy import get_policy
+from seccoop.core.wizard import UploadForm
 from seccoop.framework.models import Organisation, Party
 
 from .models import AssessmentCycle, Need

@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from seccoop.core.audit import record_export
-from seccoop.core.importing import ImportWizard
 from seccoop.core.markings import TLP
 from seccoop.core.numbers import format_amount
 from seccoop.core.policy import allowed_owner_ids
@@ -32,6 +31,7 @@ from seccoop.core.views import (
     get_restricted_object,
     query_year,
 )
+from seccoop.core.wizard import ImportWizard
 
 from .filters import NeedFilterSet
 from .forms import CycleForm, ImportForm, NeedForm
