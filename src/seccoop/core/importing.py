@@ -135,6 +135,8 @@ class Number(Column):
     places: int | None = None
     too_big: Any = ""
     grouped: bool = True
+    #: refuse ``minimum`` itself too
+    positive: bool = False
 
     def parse(self, text: str, importer: Importer) -> Any:
         try:
@@ -143,7 +145,9 @@ class Number(Column):
             raise self.fail(self.invalid, text) from None
         if not number.is_finite():
             raise self.fail(self.below or self.invalid, text)
-        if self.minimum is not None and number < self.minimum:
+        if self.minimum is not None and (
+            number < self.minimum or (self.positive and number == self.minimum)
+        ):
             raise self.fail(self.below or self.invalid, text)
         if self.maximum is not None and abs(number) > self.maximum:
             raise self.fail(self.too_big or self.invalid, text)
@@ -368,7 +372,8 @@ class Importer:
                 getattr(self, rule)(row)
             key = self.key(row)
             if key is not None and key in seen:
-                row.error(self.duplicate_field, str(self.duplicate).format(other=seen[key]))
+                message = str(self.duplicate).format(other=seen[key], **row.values)
+                row.error(self.duplicate_field, message)
             elif key is not None:
                 seen[key] = row.number
             if not row.errors:
@@ -384,18 +389,15 @@ class Importer:
         reason = _("Imported from {source}").format(source=source or _("a workbook"))
         with transaction.atomic():
             self.write(plan, actor=actor, reason=reason)
-            record_event(
-                self.audit_action,
-                actor=actor,
-                source=source[:100],
-                **self.audit_detail(plan),
-                **plan.summary,
-            )
+            detail: dict[str, Any] = {**self.audit_detail(plan), **plan.summary}
+            record_event(self.audit_action, actor=actor, source=source[:100], **detail)
         if len(plan.create) >= 1000 and self.model is not None:
             refresh_statistics(self.model)
         return plan.summary
 
-    def run(self, data: bytes, *, actor: Any, source: str, limits: Limits = WEB_LIMITS) -> Any:
+    def run(
+        self, data: bytes, *, actor: Any, source: str, limits: Limits = WEB_LIMITS
+    ) -> dict[str, int]:
         """Read, plan and write ``data`` all or nothing; raises ``ImportRejected``."""
         plan = self.plan(self.read(data, limits))
         return self.apply(plan, actor=actor, source=source)
@@ -414,12 +416,16 @@ def run_command(
 ) -> None:
     """``seccoop <app> import FILE [--dry-run]``: the file is checked (size, structure, bounds,
     header) before anything else; every problem is printed by row and column, and nothing is
-    written unless there is none. ``make_importer`` may raise ``CommandError`` (an unknown user)."""
+    written unless there is none. ``make_importer`` may raise ``CommandError``, or ``ValueError``
+    (an unknown ``--as`` user), said as the command's error."""
     if not path.is_file():
         raise CommandError(f"No file {path}.")
     try:
         rows = importer_class.read(read_file(path, CLI_LIMITS), CLI_LIMITS)
-        importer = make_importer()
+        try:
+            importer = make_importer()
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         plan = importer.plan(rows)
         if plan.errors:
             raise ImportRejected(plan.errors)

@@ -71,6 +71,9 @@ class ImportWizard:
     heading: ClassVar[Any] = ""
     intro: ClassVar[Any] = ""
     check_label: ClassVar[Any] = gettext_lazy("Check the workbook")
+    expired: ClassVar[Any] = gettext_lazy(
+        "This import preview has expired; upload the workbook again."
+    )
     #: the URL name of the blank template, if there is one
     template_url: ClassVar[str] = ""
     errors_filename: ClassVar[str] = "import-errors.xlsx"
