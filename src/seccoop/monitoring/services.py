@@ -43,6 +43,7 @@ from seccoop.core.markings import TLP
 from seccoop.core.models import mark_history
 from seccoop.core.policy import get_policy
 from seccoop.core.workbooks import ImportRejected, RowError
+from seccoop.framework.importers import state_column, states
 from seccoop.framework.models import Party
 from seccoop.framework.services import commission
 
@@ -185,14 +186,7 @@ VALUE_COLUMNS: list[Column] = [
         case="lower",
         unknown=gettext_lazy("Unknown indicator '{value}'."),
     ),
-    Lookup(
-        "state",
-        "State (ISO alpha-3)",
-        required=True,
-        unknown=gettext_lazy(
-            "Unknown state '{value}'. Use an ISO alpha-3 code such as JAM or BRB."
-        ),
-    ),
+    state_column(gettext_lazy("You cannot report values for {state}.")),
     Column("period", "Period"),  # read by the indicator's calendar (the ``period`` rule)
     Text("disaggregation", "Disaggregation"),
     Column("value", "Value"),  # a number or a text, as the indicator says (the ``value`` rule)
@@ -226,7 +220,7 @@ class ValuesImporter(Importer):
 
     sheet = "Values"
     columns = VALUE_COLUMNS
-    row_rules = ("state_allowed", "period", "disaggregation", "value", "domain")
+    row_rules = ("period", "disaggregation", "value", "domain")
     model = Value
     audit_action = "monitoring.imported"
     duplicate = gettext_lazy(
@@ -246,29 +240,22 @@ class ValuesImporter(Importer):
 
     def load(self, rows: list[Row]) -> None:
         indicators = {i.code.lower(): i for i in Indicator.objects.restrict(self.user, "view")}
-        parties = Party.objects.restrict(self.user, "view").select_related("organisation")
-        states = {p.iso3: p for p in parties}
+        parties = states(self.user)
         self.lookups = {
             "indicator": indicators,
-            "state": states,
+            "state": parties,
             "quality": {q: q for q in Value.Quality.values},
         }
         codes = {r.texts["indicator"].lower() for r in rows}
         isos = {r.texts["state"].upper() for r in rows}
         wanted_ind = [i.pk for code, i in indicators.items() if code in codes]
-        wanted_states = [p.pk for iso, p in states.items() if iso in isos]
+        wanted_states = [p.pk for iso, p in parties.items() if iso in isos]
         self.existing: dict[tuple[int, int, str, str], Value] = {}
         if wanted_ind and wanted_states:
             for v in Value.objects.filter(
                 indicator_id__in=wanted_ind, state_id__in=wanted_states
             ).select_related("indicator", "state"):
                 self.existing[(v.indicator_id, v.state_id, v.period, v.disaggregation)] = v
-
-    def state_allowed(self, row: Row) -> None:
-        state = row.values["state"]
-        if state is None or self.allowed is None or state.organisation_id in self.allowed:
-            return
-        row.error("state", _("You cannot report values for {state}.").format(state=state.iso3))
 
     def period(self, row: Row) -> None:
         indicator, cell = row.values["indicator"], row.cells["period"]

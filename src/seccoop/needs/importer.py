@@ -39,6 +39,7 @@ from seccoop.core.workbooks import (
     error_report,
     file_error,
 )
+from seccoop.framework.importers import state_column, states
 from seccoop.framework.models import Category, Party
 
 from .models import AssessmentCycle, Need
@@ -50,14 +51,7 @@ LISTS_SHEET = "Lists"
 MAX_AMOUNT = Decimal("9999999999999.99")
 
 NEED_COLUMNS: list[Column] = [
-    Lookup(
-        "state",
-        "State (ISO alpha-3)",
-        required=True,
-        unknown=gettext_lazy(
-            "Unknown state '{value}'. Use an ISO alpha-3 code such as JAM or BRB."
-        ),
-    ),
+    state_column(gettext_lazy("You cannot enter needs for {state}.")),
     Lookup(
         "category",
         "Category",
@@ -173,7 +167,7 @@ class NeedsImporter(Importer):
 
     sheet = SHEET
     columns = NEED_COLUMNS
-    row_rules = ("state_allowed", "author_status", "price")
+    row_rules = ("author_status", "price")
     model = Need
     audit_action = "needs.imported"
     duplicate = gettext_lazy("Duplicate of row {other}: the same state, category and reference.")
@@ -202,9 +196,8 @@ class NeedsImporter(Importer):
         return [RowError(0, "", "cycle", message.format(year=self.cycle.year))]
 
     def load(self, rows: list[Row]) -> None:
-        parties = Party.objects.restrict(self.user, "view").select_related("organisation")
         self.lookups = {
-            "state": {p.iso3: p for p in parties},
+            "state": states(self.user),
             "category": {c.code.lower(): c for c in Category.objects.restrict(self.user, "view")},
             "gap_type": _choices(Need.GapType.choices),
             "currency": {c: c for c in sorted(CURRENCIES)},
@@ -215,12 +208,6 @@ class NeedsImporter(Importer):
             (n.state_id, n.category_id, n.reference): n
             for n in Need.objects.filter(cycle=self.cycle)
         }
-
-    def state_allowed(self, row: Row) -> None:
-        state = row.values["state"]
-        if state is None or self.allowed is None or state.organisation_id in self.allowed:
-            return
-        row.error("state", _("You cannot enter needs for {state}.").format(state=state.iso3))
 
     def author_status(self, row: Row) -> None:
         if row.values["status"] is not None and row.values["status"] not in AUTHOR_STATUSES:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from seccoop.accounts.services import command_actor
 from seccoop.core.importing import run_command
@@ -40,10 +40,7 @@ class Command(BaseCommand):
             return
 
         def importer() -> ValuesImporter:
-            try:
-                actor = command_actor(options.get("username"))
-            except ValueError as exc:
-                raise CommandError(str(exc)) from None
+            actor = command_actor(options.get("username"))
             return ValuesImporter(actor, allowed_owner_ids=allowed_owner_ids(Value, actor))
 
         run_command(

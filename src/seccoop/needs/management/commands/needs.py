@@ -37,10 +37,7 @@ class Command(BaseCommand):
             return
 
         def importer() -> NeedsImporter:
-            try:
-                actor = command_actor(options.get("username"))
-            except ValueError as exc:
-                raise CommandError(str(exc)) from None
+            actor = command_actor(options.get("username"))
             cycle = AssessmentCycle.objects.filter(year=options["cycle"]).first()
             if cycle is None:
                 raise CommandError(f"There is no {options['cycle']} assessment cycle.")
