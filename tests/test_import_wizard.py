@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -210,3 +211,40 @@ def test_no_importer_function_runs_longer_than_60_lines() -> None:
         if f.end_lineno - f.lineno + 1 > 60  # type: ignore[operator]  # parsed source has end lines
     ]
     assert not long, long
+
+
+def test_the_rates_api_imports_all_or_nothing_and_names_the_item(world: None) -> None:
+    from seccoop.accounts.models import ApiToken
+
+    admin = User.objects.create_superuser("rates_api", "rates_api@example.invalid", "x")
+    _token, raw = ApiToken.issue(admin, name="central bank feed", scope="write", days=30)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+    def post(items: list[dict[str, str]], headers: dict[str, str] = auth) -> Any:
+        body = json.dumps({"items": items})
+        return Client().post(
+            "/api/v1/framework/rates", body, content_type="application/json", **headers
+        )
+
+    good = {"date": "2099-01-01", "currency": "EUR", "units_per_usd": "0.9", "source": "ECB"}
+    bad = {"date": "2099-13-01", "currency": "ZZZ", "units_per_usd": "0", "source": "x"}
+    refused = post([good, bad])
+    assert refused.status_code == 400
+    errors = {e["field"]: e["message"] for e in refused.json()["errors"]}
+    assert errors["items[1].date"] == "'2099-13-01' is not a date (YYYY-MM-DD)."
+    assert errors["items[1].currency"].startswith("Unknown currency 'ZZZ'.")
+    assert errors["items[1].units_per_usd"] == "'0' is not a positive number."
+    assert len(errors) == 3
+    assert not ExchangeRate.objects.filter(date__year=2099).exists()
+    done = post([good])
+    assert done.status_code == 200
+    assert done.json() == {"created": 1, "updated": 0, "unchanged": 0}
+    assert post([good]).json() == {"created": 0, "updated": 0, "unchanged": 1}
+    event = AuditEvent.objects.filter(action="rates.imported").latest("at")
+    assert event.actor == admin and event.detail["source"] == "API"
+
+    _t, focal = ApiToken.issue(
+        User.objects.get(username="jam_focal"), name="x", scope="write", days=30
+    )
+    forbidden = post([good], {"HTTP_AUTHORIZATION": f"Bearer {focal}"})
+    assert forbidden.status_code == 403

@@ -446,6 +446,19 @@ def run_command(
     )
 
 
+def import_items(
+    importer: Importer, items: list[dict[str, Any]], *, actor: Any, source: str = "API"
+) -> dict[str, int]:
+    """An API batch: each item (field -> value) is a row of the importer's columns, checked and
+    written all or nothing like a file; a bad item is a 400 naming ``items[i].field``."""
+    names = [c.field for c in importer.columns]
+    rows: list[list[Any]] = [names, *[[item.get(n) for n in names] for item in items]]
+    try:
+        return importer.apply(importer.plan(rows), actor=actor, source=source)
+    except ImportRejected as exc:
+        raise api_errors(exc.errors) from None
+
+
 def api_errors(errors: list[RowError], prefix: str = "items") -> ValidationError:
     """Row errors as an API 400, keyed ``items[i].field`` (``i`` counts the items from 0)."""
     keyed: dict[str, list[str]] = {}
