@@ -7,8 +7,8 @@ An importer subclasses :class:`Importer` and declares
   required, and the message (with the fix) for a bad cell;
 * lookups: ``load(rows)`` fills ``self.lookups[name]`` (text -> object) for the :class:`Lookup`
   columns, from restricted querysets, and whatever else the rules need (existing records);
-* ``row_rules``: the names of small methods ``rule(row)`` that check what one cell cannot (a State
-  the user may not write for, a period the indicator does not have), calling ``row.error``;
+* ``row_rules``: the names of small methods ``rule(row)`` that check what one cell cannot (a cost
+  with no exchange rate, a period the indicator does not have), calling ``row.error``;
 * ``key(row)``: the natural key; a second row with the same key is an error naming the first;
 * ``place(row, plan)``: what the row creates, updates or leaves unchanged;
 * ``write(plan, actor=, reason=)``: the service call that writes the plan.
@@ -16,8 +16,10 @@ An importer subclasses :class:`Importer` and declares
 :meth:`Importer.plan` checks every row and collects every error (a :class:`RowError` naming the
 row, the column letter, the field and the fix); :meth:`Importer.apply` writes a clean plan in one
 transaction with one audit event, or raises ``ImportRejected`` having written nothing. The web
-wizard (:class:`ImportWizard`: upload, preview, confirm, error report), the command line
-(:func:`run_command`) and the API (:func:`api_errors`) are the same for every importer.
+wizard (:class:`seccoop.core.wizard.ImportWizard`: upload, preview, confirm, error report), the
+command line (:func:`run_command`) and the API (:func:`import_items`, :func:`api_errors`) are the
+same for every importer. A State column (its lookup and the user's allowed owners) is declared once
+in :mod:`seccoop.framework.importers`.
 """
 
 from __future__ import annotations
