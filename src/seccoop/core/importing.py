@@ -410,16 +410,16 @@ class Importer:
 
 def run_command(
     command: BaseCommand,
-    path: Path,
-    make_importer: Callable[[], Importer],
-    *,
-    dry_run: bool,
+    options: dict[str, Any],
     importer_class: type[Importer],
+    make_importer: Callable[[], Importer],
 ) -> None:
-    """``seccoop <app> import FILE [--dry-run]``: the file is checked (size, structure, bounds,
-    header) before anything else; every problem is printed by row and column, and nothing is
-    written unless there is none. ``make_importer`` may raise ``CommandError``, or ``ValueError``
-    (an unknown ``--as`` user), said as the command's error."""
+    """``seccoop <app> import FILE [--dry-run]`` (``options["file"]``, ``options["dry_run"]``):
+    the file is checked (size, structure, bounds, header) before anything else; every problem is
+    printed by row and column, and nothing is written unless there is none. ``make_importer`` may
+    raise ``CommandError``, or ``ValueError`` (an unknown ``--as`` user), said as the command's
+    error."""
+    path, dry_run = Path(options["file"]), options.get("dry_run", False)
     if not path.is_file():
         raise CommandError(f"No file {path}.")
     try:

@@ -7,7 +7,6 @@ wrong, with every problem printed by row and column, and nothing written.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,13 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options.get("file"):
-            run_command(
-                self,
-                Path(options["file"]),
-                lambda: RatesImporter(None),
-                dry_run=options["dry_run"],
-                importer_class=RatesImporter,
-            )
+            run_command(self, options, RatesImporter, lambda: RatesImporter(None))
             return
         try:
             result = load_reference_rates()

@@ -43,10 +43,4 @@ class Command(BaseCommand):
             actor = command_actor(options.get("username"))
             return ValuesImporter(actor, allowed_owner_ids=allowed_owner_ids(Value, actor))
 
-        run_command(
-            self,
-            Path(options["file"]),
-            importer,
-            dry_run=options["dry_run"],
-            importer_class=ValuesImporter,
-        )
+        run_command(self, options, ValuesImporter, importer)

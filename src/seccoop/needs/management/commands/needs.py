@@ -44,10 +44,4 @@ class Command(BaseCommand):
             allowed = allowed_owner_ids(Need, actor)
             return NeedsImporter(actor, cycle=cycle, allowed_owner_ids=allowed)
 
-        run_command(
-            self,
-            Path(options["file"]),
-            importer,
-            dry_run=options["dry_run"],
-            importer_class=NeedsImporter,
-        )
+        run_command(self, options, NeedsImporter, importer)
