@@ -108,7 +108,8 @@ class ImportForm(UploadForm):
         )
 
     def options(self) -> dict[str, Any]:
-        return {"cycle": self.cleaned_data["cycle"].pk}
+        cycle = self.cleaned_data["cycle"]
+        return {"cycle": cycle.pk, "year": cycle.year}
 
 
 class CycleForm(VersionedModelForm):

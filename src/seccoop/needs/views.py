@@ -313,8 +313,7 @@ class NeedsImportWizard(ImportWizard):
         )
 
     def done_url(self, options: dict[str, Any]) -> str:
-        year = AssessmentCycle.objects.filter(pk=options["cycle"]).values_list("year", flat=True)
-        return reverse("needs:matrix") + f"?cycle={year.first()}"
+        return reverse("needs:matrix") + f"?cycle={options['year']}"
 
 
 class CycleListView(ObjectListView):
