@@ -384,15 +384,19 @@ class Importer:
         self.finish(plan)
         return plan
 
-    def apply(self, plan: ImportPlan, *, actor: Any, source: str = "") -> dict[str, int]:
-        """Write the plan in one transaction with one audit event; nothing when it has errors."""
+    def apply(
+        self, plan: ImportPlan, *, actor: Any, source: str = "", audit: bool = True
+    ) -> dict[str, int]:
+        """Write the plan in one transaction with one audit event (``audit=False``: none, for the
+        platform's own reference loads that change nothing); nothing when it has errors."""
         if plan.errors:
             raise ImportRejected(plan.errors)
         reason = _("Imported from {source}").format(source=source or _("a workbook"))
         with transaction.atomic():
             self.write(plan, actor=actor, reason=reason)
-            detail: dict[str, Any] = {**self.audit_detail(plan), **plan.summary}
-            record_event(self.audit_action, actor=actor, source=source[:100], **detail)
+            if audit:
+                detail: dict[str, Any] = {**self.audit_detail(plan), **plan.summary}
+                record_event(self.audit_action, actor=actor, source=source[:100], **detail)
         if len(plan.create) >= 1000 and self.model is not None:
             refresh_statistics(self.model)
         return plan.summary

@@ -271,11 +271,13 @@ class RatesImporter(Importer):
 
 def import_rates_csv(text: str, *, actor: Any = None) -> RateImport:
     """Import ``date,currency,units_per_usd,source`` rows, all or nothing; re-import updates.
-    Raises ``ValidationError`` with one message a problem (``Row 3, column date: …``)."""
+    Raises ``ValidationError`` with one message a problem (``Row 3, column date: …``). An import
+    that changes nothing (the shipped rates loaded again at each start) leaves no audit event."""
     importer = RatesImporter(None)  # the platform writes; ``actor`` is named in the history
     try:
         plan = importer.plan(importer.read_text(text, CLI_LIMITS))
-        summary = importer.apply(plan, actor=actor, source="CSV")
+        changes = bool(plan.create or plan.update)
+        summary = importer.apply(plan, actor=actor, source="CSV", audit=changes)
     except ImportRejected as exc:
         raise ValidationError([rate_error(e) for e in exc.errors]) from None
     return RateImport(summary["created"], summary["updated"], summary["unchanged"])
