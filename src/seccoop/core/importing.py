@@ -24,6 +24,7 @@ in :mod:`seccoop.framework.importers`.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -407,6 +408,73 @@ class Importer:
         """Read, plan and write ``data`` all or nothing; raises ``ImportRejected``."""
         plan = self.plan(self.read(data, limits))
         return self.apply(plan, actor=actor, source=source)
+
+
+# --- the template ----------------------------------------------------------------------------
+
+
+class Template:
+    """An importer's blank workbook: the header of its columns (bold, frozen), their widths, and a
+    hidden *Lists* sheet whose columns feed the dropdowns (``dropdown``). ``check`` adds any other
+    cell validation, ``as_text`` keeps a column's cells text. ``save()`` gives the file."""
+
+    ROWS = 5000
+    LISTS = "Lists"
+
+    def __init__(self, importer_class: type[Importer], widths: list[int]) -> None:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        self.letters = importer_class.letters()
+        self.book = Workbook()
+        self.sheet = self.book.active
+        self.sheet.title = importer_class.sheet
+        self.sheet.append([c.header for c in importer_class.columns])
+        for cell in self.sheet[1]:
+            cell.font = Font(bold=True)
+        for i, width in enumerate(widths, start=1):
+            self.sheet.column_dimensions[get_column_letter(i)].width = width
+        self.sheet.freeze_panes = "A2"
+        self.lists = self.book.create_sheet(self.LISTS)
+        self.lists.sheet_state = "hidden"
+
+    def cells(self, name: str) -> str:
+        letter = self.letters[name]
+        return f"{letter}2:{letter}{self.ROWS}"
+
+    def dropdown(self, name: str, values: list[Any], *, allow_blank: bool = False) -> None:
+        """Column ``name`` takes one of ``values`` (listed on the hidden sheet)."""
+        from openpyxl.worksheet.datavalidation import DataValidation
+
+        col = self.lists.max_column + 1 if self.lists.cell(row=1, column=1).value else 1
+        self.lists.cell(row=1, column=col, value=name)
+        for row, value in enumerate(values, start=2):
+            self.lists.cell(row=row, column=col, value=value)
+        letter = get_column_letter(col)
+        last = max(len(values), 1) + 1
+        validation = DataValidation(
+            type="list",
+            formula1=f"={self.LISTS}!${letter}$2:${letter}${last}",
+            allow_blank=allow_blank,
+            showErrorMessage=True,
+        )
+        self.check(name, validation, _("Choose a value from the list."))
+
+    def check(self, name: str, validation: Any, error: str) -> None:
+        validation.error = error
+        self.sheet.add_data_validation(validation)
+        validation.add(self.cells(name))
+
+    def as_text(self, name: str) -> None:
+        """Keep a spreadsheet from turning the column's entries into numbers or dates."""
+        letter = self.letters[name]
+        for row in range(2, self.ROWS + 1):
+            self.sheet[f"{letter}{row}"].number_format = "@"
+
+    def save(self) -> bytes:
+        out = io.BytesIO()
+        self.book.save(out)
+        return out.getvalue()
 
 
 # --- the command line and the API ----------------------------------------------------------------

@@ -9,7 +9,6 @@ plan. Re-import matches on the natural key (cycle, state, category, reference) a
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -25,6 +24,7 @@ from seccoop.core.importing import (
     Lookup,
     Number,
     Row,
+    Template,
     Text,
     Whole,
 )
@@ -325,63 +325,27 @@ def apply_import(plan: ImportPlan, *, actor: Any, source: str = "") -> dict[str,
 
 
 def template_workbook(user: Any, cycle: AssessmentCycle | None = None) -> bytes:
-    """The import template: the header, dropdowns for state, category, gap type and currency."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    """The import template: the header, dropdowns for state, category, gap type, currency and
+    status, and checks on severity and cost."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    ws.append([title for _f, title in [*COLUMNS, STATUS_COLUMN]])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    widths = [10, 10, 14, 22, 60, 12, 16, 16, 10, 12, 40, 12]
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    lists = wb.create_sheet(LISTS_SHEET)
-    columns = {
-        "state": sorted(
-            Party.objects.restrict(user, "view")
-            .filter(organisation__side="caribbean")
-            .values_list("iso3", flat=True)
-        ),
-        "category": list(Category.objects.restrict(user, "view").values_list("code", flat=True)),
-        "gap_type": list(Need.GapType.values),
-        "currency": sorted(CURRENCIES),
-        "status": [str(s) for s in AUTHOR_STATUSES],
-    }
-    for col, (name, values) in enumerate(columns.items(), start=1):
-        lists.cell(row=1, column=col, value=name)
-        for row, value in enumerate(values, start=2):
-            lists.cell(row=row, column=col, value=value)
-        letter = get_column_letter(col)
-        validation = DataValidation(
-            type="list",
-            formula1=f"={LISTS_SHEET}!${letter}$2:${letter}${len(values) + 1}",
-            allow_blank=False,
-            showErrorMessage=True,
-        )
-        validation.error = _("Choose a value from the list.")
-        ws.add_data_validation(validation)
-        validation.add(f"{LETTER[name]}2:{LETTER[name]}5000")
+    template = Template(NeedsImporter, [10, 10, 14, 22, 60, 12, 16, 16, 10, 12, 40, 12])
+    caribbean = Party.objects.restrict(user, "view").filter(organisation__side="caribbean")
+    template.dropdown("state", sorted(caribbean.values_list("iso3", flat=True)))
+    categories = Category.objects.restrict(user, "view").values_list("code", flat=True)
+    template.dropdown("category", list(categories))
+    template.dropdown("gap_type", list(Need.GapType.values))
+    template.dropdown("currency", sorted(CURRENCIES))
+    template.dropdown("status", [str(s) for s in AUTHOR_STATUSES])
     severity = DataValidation(
         type="whole", operator="between", formula1="1", formula2="5", showErrorMessage=True
     )
-    severity.error = _("Severity runs from 1 to 5.")
-    ws.add_data_validation(severity)
-    severity.add(f"{LETTER['severity']}2:{LETTER['severity']}5000")
+    template.check("severity", severity, _("Severity runs from 1 to 5."))
     cost = DataValidation(
         type="decimal", operator="greaterThanOrEqual", formula1="0", showErrorMessage=True
     )
-    cost.error = _("A cost cannot be negative.")
-    ws.add_data_validation(cost)
-    cost.add(f"{LETTER['amount']}2:{LETTER['amount']}5000")
-    lists.sheet_state = "hidden"
-    ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    template.check("amount", cost, _("A cost cannot be negative."))
+    return template.save()
 
 
 __all__ = [
