@@ -480,6 +480,22 @@ class Template:
 # --- the command line and the API ----------------------------------------------------------------
 
 
+def import_arguments(sub: Any, what: str, *, template: bool = True, acting: bool = True) -> Any:
+    """The subcommands every import command has: ``template --out FILE`` (when ``template``) and
+    ``import FILE [--dry-run] [--as USER]``; returns the ``import`` parser for more options."""
+    if template:
+        blank = sub.add_parser("template", help="write the import template")
+        blank.add_argument("--out", required=True)
+    imp = sub.add_parser("import", help=f"import {what}, all or nothing")
+    imp.add_argument("file", nargs=None if template else "?")
+    imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    if acting:
+        imp.add_argument(
+            "--as", dest="username", help="act as this user (default: the system account)"
+        )
+    return imp
+
+
 def run_command(
     command: BaseCommand,
     options: dict[str, Any],

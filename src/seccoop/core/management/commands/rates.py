@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from seccoop.core.importing import run_command
+from seccoop.core.importing import import_arguments, run_command
 from seccoop.core.money import RatesImporter, load_reference_rates
 
 
@@ -21,9 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        imp = sub.add_parser("import")
-        imp.add_argument("file", nargs="?")
-        imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+        import_arguments(sub, "a CSV file of rates", template=False, acting=False)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options.get("file"):

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from seccoop.accounts.services import command_actor
-from seccoop.core.importing import run_command
+from seccoop.core.importing import import_arguments, run_command
 from seccoop.core.policy import allowed_owner_ids
 from seccoop.monitoring.importer import template_workbook
 from seccoop.monitoring.models import Value
@@ -24,14 +24,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        template = sub.add_parser("template", help="write the import template")
-        template.add_argument("--out", required=True)
-        imp = sub.add_parser("import", help="import a workbook of values, all or nothing")
-        imp.add_argument("file")
-        imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-        imp.add_argument(
-            "--as", dest="username", help="act as this user (default: the system account)"
-        )
+        import_arguments(sub, "a workbook of values")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "template":

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from seccoop.accounts.services import command_actor
-from seccoop.core.importing import run_command
+from seccoop.core.importing import import_arguments, run_command
 from seccoop.core.policy import allowed_owner_ids
 from seccoop.needs.importer import NeedsImporter, template_workbook
 from seccoop.needs.models import AssessmentCycle, Need
@@ -19,15 +19,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        template = sub.add_parser("template", help="write the import template")
-        template.add_argument("--out", required=True)
-        imp = sub.add_parser("import", help="import a workbook, all or nothing")
-        imp.add_argument("file")
+        imp = import_arguments(sub, "a workbook of needs")
         imp.add_argument("--cycle", type=int, required=True, help="the cycle's year")
-        imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-        imp.add_argument(
-            "--as", dest="username", help="act as this user (default: the system account)"
-        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "template":
