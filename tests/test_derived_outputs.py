@@ -210,6 +210,7 @@ def test_every_export_and_download_writes_one_audit_event(
             "/monitoring/import/errors.xlsx",
             "/needs/template.xlsx",
             "/needs/import/errors.xlsx",
+            "/rates/import/errors.xlsx",
         ]
     )
     exports = list_export_urls()

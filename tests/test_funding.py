@@ -1114,7 +1114,7 @@ def test_the_form_offers_only_the_officers_organisation_and_its_accounts(
 def test_the_secretariat_books_on_behalf_of_any_partner_on_that_partners_accounts(
     ledger: Ledger, eu_account: FundingAccount, users: dict[str, User], client_for: Any
 ) -> None:
-    """Decision 0019: through the service (the IATI import, the platform's own commands), the
+    """Decision 0021: through the service (the IATI import, the platform's own commands), the
     secretariat may book for any partner; the record stays the partner's. The web form and the
     API stay the partners' own."""
     secretariat = users["secretariat"]

@@ -25,6 +25,7 @@ urlpatterns += i18n_patterns(
     path("prioritization/", include("seccoop.prioritization.urls")),
     path("monitoring/", include("seccoop.monitoring.urls")),
     path("funding/", include("seccoop.funding.urls")),
+    path("rates/", include("seccoop.core.urls")),
     path("meetings/", include("seccoop.meetings.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

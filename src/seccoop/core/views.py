@@ -29,6 +29,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from . import bounds
@@ -36,8 +37,10 @@ from .audit import record_event
 from .bounds import MAX_ID
 from .concurrency import ConflictError, check_version
 from .exports import export_response
+from .money import RatesImporter
 from .policy import get_policy
 from .templatetags.seccoop import cell
+from .wizard import ImportWizard, UploadForm
 
 
 def bounded_pk(raw: Any) -> int:
@@ -555,3 +558,41 @@ def healthz(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = "5"
         return response
     return JsonResponse({"status": "ok", "database": "up"})
+
+
+# --- exchange rates ------------------------------------------------------------------------------
+
+
+class RatesUploadForm(UploadForm):
+    suffix = ".csv"
+    file = forms.FileField(label=gettext_lazy("Rates file (.csv)"))
+
+    def wrong_type(self) -> Any:
+        return _("Upload a .csv file.")
+
+
+class RatesImportWizard(ImportWizard):
+    """Exchange rates from a CSV file (upload, preview, confirm), for whoever the access policy
+    lets add exchange rates (platform administrators, and staff given that permission)."""
+
+    key = "rates_import"
+    namespace = "rates"
+    importer_class = RatesImporter
+    form_class = RatesUploadForm
+    title = gettext_lazy("Import exchange rates")
+    heading = gettext_lazy("Import exchange rates from a CSV file")
+    intro = gettext_lazy(
+        "One row per rate, with the columns date (YYYY-MM-DD), currency (ISO 4217), "
+        "units_per_usd and source. You will see what would change before anything is written; "
+        "nothing is written if any row has an error. A rate already recorded for the same "
+        "currency and day is updated."
+    )
+    check_label = gettext_lazy("Check the file")
+    expired = gettext_lazy("This import preview has expired; upload the file again.")
+    errors_filename = "rates-import-errors.xlsx"
+
+    def importer(self, request: HttpRequest, options: dict[str, Any]) -> RatesImporter:
+        return RatesImporter(request.user)
+
+    def done_url(self, options: dict[str, Any]) -> str:
+        return reverse("rates:import")

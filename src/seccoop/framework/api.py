@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import ConfigDict, Field
 
 from seccoop.core.api import ApiAuth, ErrorOut, Pagination, filter_queryset, get_visible
+from seccoop.core.importing import import_items
+from seccoop.core.models import ExchangeRate
+from seccoop.core.money import RatesImporter
+from seccoop.core.policy import get_policy
+from seccoop.core.types import Label
 
 from .filters import BodyFilterSet, CategoryFilterSet, OrganisationFilterSet, PartyFilterSet
 from .models import (
@@ -305,3 +313,34 @@ def list_mechanisms(request: HttpRequest) -> Any:
 @paginate(Pagination)
 def list_instruments(request: HttpRequest) -> Any:
     return Instrument.objects.restrict(request.user, "view")
+
+
+class RateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    date: Label = Field(max_length=10, description="YYYY-MM-DD")
+    currency: Label = Field(max_length=3, description="ISO 4217 code")
+    units_per_usd: Label = Field(max_length=30, description="Units of the currency per US dollar")
+    source: Label = Field("", max_length=200)
+
+
+class RatesIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[RateIn] = Field(min_length=1, max_length=10_000)
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+
+
+@router.post("/rates", response={200: ImportOut, 400: ErrorOut, 403: ErrorOut})
+def import_rates(request: HttpRequest, payload: RatesIn) -> Any:
+    """Exchange rates, all or nothing, with the checks of the rates import page (re-sending the
+    same rates changes nothing). A bad item is a 400 naming ``items[i].field``."""
+    if not get_policy().can_add(ExchangeRate, request.user):
+        raise HttpError(403, _("You cannot import exchange rates."))
+    items = [item.model_dump() for item in payload.items]
+    return import_items(RatesImporter(request.user), items, actor=request.user)

@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
 from seccoop.core.api import ApiAuth, ErrorOut, Pagination, filter_queryset, get_with_etag
+from seccoop.core.importing import api_errors
 from seccoop.core.policy import allowed_owner_ids, get_policy
 from seccoop.core.types import Id, Label, Measurement, SafeText
 from seccoop.core.workbooks import ImportRejected
@@ -300,14 +301,6 @@ def list_values(
     return filter_queryset(request, ValueFilterSet, _values(request))
 
 
-def _batch_errors(errors: list[Any]) -> ValidationError:
-    keyed: dict[str, list[str]] = {}
-    for e in errors:
-        where = f"items[{e.row - 2}].{e.field}" if e.row >= 2 else e.field
-        keyed.setdefault(where, []).append(e.message)
-    return ValidationError(keyed)
-
-
 @router.post("/values", response={200: BatchOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut})
 def push_values(request: HttpRequest, payload: BatchIn) -> Any:
     """A batch from a national system: all or nothing, idempotent by the natural key
@@ -325,7 +318,7 @@ def push_values(request: HttpRequest, payload: BatchIn) -> Any:
                 source="API",
             )
         except ImportRejected as exc:
-            raise _batch_errors(exc.errors) from None
+            raise api_errors(exc.errors) from None
         summary = plan.summary
         touched = [plan.by_row[n] for n in sorted(plan.by_row)]
         warnings: list[dict[str, str]] = []

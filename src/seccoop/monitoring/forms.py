@@ -6,9 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.forms import BoundedForm, VersionedModelForm, https_urls
+from seccoop.core.forms import VersionedModelForm, https_urls
 from seccoop.core.markings import TLP
 from seccoop.core.policy import get_policy
+from seccoop.core.wizard import UploadForm
 from seccoop.framework.models import Organisation, Party
 
 from .models import Baseline, Indicator, Target, ValidationRule
@@ -142,11 +143,5 @@ class RuleForm(VersionedModelForm):
         self.fields["other"].queryset = indicators
 
 
-class ImportForm(BoundedForm):
-    file = forms.FileField(label=_("Workbook (.xlsx)"))
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise ValidationError(_("Upload an .xlsx workbook."))
-        return upload
+class ImportForm(UploadForm):
+    """The values import wizard's upload: the workbook."""

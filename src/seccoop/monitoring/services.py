@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -38,11 +38,12 @@ from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 
 from seccoop.core.audit import record_event
-from seccoop.core.db import refresh_statistics
+from seccoop.core.importing import Column, Importer, ImportPlan, Lookup, Number, Row, Text
 from seccoop.core.markings import TLP
 from seccoop.core.models import mark_history
 from seccoop.core.policy import get_policy
-from seccoop.core.workbooks import ImportRejected, RowError, formula_like, text_cell
+from seccoop.core.workbooks import ImportRejected, RowError
+from seccoop.framework.importers import state_column, states
 from seccoop.framework.models import Party
 from seccoop.framework.services import commission
 
@@ -167,276 +168,230 @@ def evaluate(values: list[Value]) -> dict[int, list[Finding]]:
     return out
 
 
-# --- the write path of values -----------------------------------------------------------
+# --- the write path of values -----------------------------------------------------------------
 # Every writer of values (a workbook, the API batch, the entry grid, the value form, this module)
-# turns its input into rows of COLUMNS and goes through ``plan_import``, which checks every row and
-# collects every error with its row and column, then ``apply_import``, which writes the whole plan in
-# one transaction. Re-import matches on the natural key (indicator, state, period, disaggregation).
+# turns its input into rows of COLUMNS and goes through :class:`ValuesImporter`: its declared
+# columns and row rules check every row and collect every error with its row and column, and
+# ``apply`` writes the whole plan in one transaction. Re-import matches on the natural key
+# (indicator, state, period, disaggregation).
 
-COLUMNS: list[tuple[str, str]] = [
-    ("indicator", "Indicator"),
-    ("state", "State (ISO alpha-3)"),
-    ("period", "Period"),
-    ("disaggregation", "Disaggregation"),
-    ("value", "Value"),
-    ("low", "Low"),
-    ("high", "High"),
-    ("quality", "Quality (A-D)"),
-    ("comment", "Comment"),
-    ("evidence", "Evidence"),
-    ("reason", "Reason for a change"),
+MAX_NUMBER = Decimal("9999999999999999.9999")
+NOT_A_NUMBER = gettext_lazy("'{value}' is not a number.")
+
+VALUE_COLUMNS: list[Column] = [
+    Lookup(
+        "indicator",
+        "Indicator",
+        required=True,
+        case="lower",
+        unknown=gettext_lazy("Unknown indicator '{value}'."),
+    ),
+    state_column(gettext_lazy("You cannot report values for {state}.")),
+    Column("period", "Period"),  # read by the indicator's calendar (the ``period`` rule)
+    Text("disaggregation", "Disaggregation"),
+    Column("value", "Value"),  # a number or a text, as the indicator says (the ``value`` rule)
+    Number("low", "Low", invalid=NOT_A_NUMBER, maximum=MAX_NUMBER, quote=40),
+    Number("high", "High", invalid=NOT_A_NUMBER, maximum=MAX_NUMBER, quote=40),
+    Lookup(
+        "quality",
+        "Quality (A-D)",
+        unknown=gettext_lazy("Unknown quality grade '{value}'; use A, B, C or D."),
+        default="",
+    ),
+    Text("comment", "Comment"),
+    Text("evidence", "Evidence"),
+    Text("reason", "Reason for a change"),
 ]
+COLUMNS: list[tuple[str, str]] = [(c.field, c.header) for c in VALUE_COLUMNS]
 FIELDS = [f for f, _h in COLUMNS]
 LETTER = {f: get_column_letter(i) for i, (f, _h) in enumerate(COLUMNS, start=1)}
 COMPARED = ["value", "text_value", "low", "high", "quality", "comment", "evidence"]
-MAX_NUMBER = Decimal("9999999999999999.9999")
 
 
 @dataclass
-class ValuesPlan:
-    create: list[Value] = field(default_factory=list)
-    update: list[Value] = field(default_factory=list)
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    #: data row number -> the value it creates or changes (for callers that act on them next)
-    by_row: dict[int, Value] = field(default_factory=dict)
+class ValuesPlan(ImportPlan):
     reasons: dict[int, str] = field(default_factory=dict)
+    #: (row, approved value) changed with a reason: the rules run on them before anything is written
+    revisions: list[tuple[int, Value]] = field(default_factory=list)
 
-    @property
-    def summary(self) -> dict[str, int]:
-        return {
-            "created": len(self.create),
-            "updated": len(self.update),
-            "unchanged": self.unchanged,
-            "errors": len(self.errors),
+
+class ValuesImporter(Importer):
+    """Reported values: the workbook import and every other writer of values."""
+
+    sheet = "Values"
+    columns = VALUE_COLUMNS
+    row_rules = ("period", "disaggregation", "value", "domain")
+    model = Value
+    audit_action = "monitoring.imported"
+    duplicate = gettext_lazy(
+        "Duplicate of row {other}: the same indicator, state, period and disaggregation."
+    )
+    duplicate_field = "period"
+    preview_headers: ClassVar[list[Any]] = [
+        gettext_lazy("Indicator"),
+        gettext_lazy("State"),
+        gettext_lazy("Period"),
+        gettext_lazy("Disaggregation"),
+        gettext_lazy("Value"),
+    ]
+
+    def new_plan(self) -> ValuesPlan:
+        return ValuesPlan()
+
+    def load(self, rows: list[Row]) -> None:
+        indicators = {i.code.lower(): i for i in Indicator.objects.restrict(self.user, "view")}
+        parties = states(self.user)
+        self.lookups = {
+            "indicator": indicators,
+            "state": parties,
+            "quality": {q: q for q in Value.Quality.values},
         }
+        codes = {r.texts["indicator"].lower() for r in rows}
+        isos = {r.texts["state"].upper() for r in rows}
+        wanted_ind = [i.pk for code, i in indicators.items() if code in codes]
+        wanted_states = [p.pk for iso, p in parties.items() if iso in isos]
+        self.existing: dict[tuple[int, int, str, str], Value] = {}
+        if wanted_ind and wanted_states:
+            for v in Value.objects.filter(
+                indicator_id__in=wanted_ind, state_id__in=wanted_states
+            ).select_related("indicator", "state"):
+                self.existing[(v.indicator_id, v.state_id, v.period, v.disaggregation)] = v
 
-
-def _number(text: str) -> Decimal:
-    number = Decimal(text.replace(",", ""))
-    if not number.is_finite() or abs(number) > MAX_NUMBER:
-        raise InvalidOperation
-    return number
-
-
-def plan_import(
-    rows: list[list[Any]], *, user: Any, allowed_owner_ids: set[int] | None
-) -> ValuesPlan:
-    """Validate every data row (row 1 is the header) and work out what to create and update."""
-    plan = ValuesPlan()
-    indicators = {i.code.lower(): i for i in Indicator.objects.restrict(user, "view")}
-    states = {
-        p.iso3: p for p in Party.objects.restrict(user, "view").select_related("organisation")
-    }
-    parsed: list[tuple[int, dict[str, Any], dict[str, str]]] = []
-    for number, raw in enumerate(rows[1:], start=2):
-        cells = list(raw[: len(COLUMNS)]) + [None] * (len(COLUMNS) - len(raw))
-        if all(c in (None, "") for c in cells):
-            continue
-        texts = {f: text_cell(c) for f, c in zip(FIELDS, cells, strict=True)}
-        parsed.append((number, dict(zip(FIELDS, cells, strict=True)), texts))
-    wanted_ind = {t["indicator"].lower() for _n, _c, t in parsed}
-    wanted_states = {t["state"].upper() for _n, _c, t in parsed}
-    existing: dict[tuple[int, int, str, str], Value] = {}
-    ind_ids = [indicators[c].pk for c in wanted_ind if c in indicators]
-    state_ids = [states[c].pk for c in wanted_states if c in states]
-    if ind_ids and state_ids:
-        for v in Value.objects.filter(
-            indicator_id__in=ind_ids, state_id__in=state_ids
-        ).select_related("indicator", "state"):
-            existing[(v.indicator_id, v.state_id, v.period, v.disaggregation)] = v
-    seen: dict[tuple[int, int, str, str], int] = {}
-    revisions: list[tuple[int, Value]] = []
-    for number, cells, texts in parsed:
-        errors: list[RowError] = []
-
-        def err(name: str, message: str, row: int = number, out: list[RowError] = errors) -> None:
-            out.append(RowError(row, LETTER[name], name, message))
-
-        for name, text in texts.items():
-            if formula_like(text):
-                err(
-                    name,
-                    _(
-                        "'{value}' looks like a spreadsheet formula; enter plain text or a number."
-                    ).format(value=text[:40]),
-                )
-        indicator = indicators.get(texts["indicator"].lower())
+    def period(self, row: Row) -> None:
+        indicator, cell = row.values["indicator"], row.cells["period"]
+        row.values["period"] = None
         if indicator is None:
-            err("indicator", _("Unknown indicator '{value}'.").format(value=texts["indicator"]))
-        state = states.get(texts["state"].upper())
-        if state is None:
-            err(
-                "state",
-                _("Unknown state '{value}'. Use an ISO alpha-3 code such as JAM or BRB.").format(
-                    value=texts["state"]
-                ),
-            )
-        elif allowed_owner_ids is not None and state.organisation_id not in allowed_owner_ids:
-            err("state", _("You cannot report values for {state}.").format(state=state.iso3))
-        period = None
-        if indicator is not None:
-            try:
-                period = indicator.parse_period(
-                    cells["period"] if cells["period"] is not None else ""
-                )
-            except PeriodError as exc:
-                err(
-                    "period",
-                    _("Unknown period '{value}': {reason}").format(
-                        value=texts["period"], reason=exc
-                    ),
-                )
-        disaggregation = texts["disaggregation"]
-        if (
-            indicator is not None
-            and disaggregation
-            and disaggregation not in indicator.disaggregation_keys()
-        ):
-            err(
-                "disaggregation",
-                _(
-                    "'{value}' is not a disaggregation of {indicator}; use one of: {choices}."
-                ).format(
-                    value=disaggregation,
-                    indicator=indicator.code,
-                    choices=", ".join(k for k in indicator.disaggregation_keys() if k)
-                    or _("none (leave empty)"),
-                ),
-            )
-        numbers: dict[str, Decimal | None] = {}
-        for name in ("value", "low", "high"):
-            numbers[name] = None
-            if not texts[name] or (
-                name == "value" and indicator is not None and not indicator.numeric
-            ):
-                continue
-            try:
-                numbers[name] = _number(texts[name])
-            except (InvalidOperation, ValueError):
-                err(
-                    name,
-                    _("'{value}' is not a number.").format(value=texts[name][:40])
-                    if name != "value" or indicator is None
-                    else _("'{value}' is not a number; {indicator} is numeric.").format(
-                        value=texts[name][:40], indicator=indicator.code
-                    ),
-                )
-        text_value = texts["value"] if indicator is not None and not indicator.numeric else ""
-        quality = texts["quality"].upper()
-        if quality and quality not in Value.Quality.values:
-            err(
-                "quality",
-                _("Unknown quality grade '{value}'; use A, B, C or D.").format(
-                    value=texts["quality"]
-                ),
-            )
-        if indicator is not None and not any(e.field == "value" for e in errors):
-            for name, message in domain_errors(
-                indicator, numbers["value"], text_value, numbers["low"], numbers["high"]
-            ).items():
-                err(name, message)
-        if indicator is not None and state is not None and period is not None:
-            key = (indicator.pk, state.pk, str(period), disaggregation)
-            if key in seen:
-                err(
-                    "period",
-                    _(
-                        "Duplicate of row {other}: the same indicator, state, period and disaggregation."
-                    ).format(other=seen[key]),
-                )
-            else:
-                seen[key] = number
-        if errors:
-            plan.errors.extend(errors)
-            continue
-        assert indicator is not None and state is not None and period is not None
-        fields = {
-            "value": numbers["value"],
-            "text_value": text_value,
-            "low": numbers["low"],
-            "high": numbers["high"],
-            "quality": quality,
-            "comment": texts["comment"],
-            "evidence": texts["evidence"],
-        }
-        current = existing.get((indicator.pk, state.pk, str(period), disaggregation))
+            return
+        try:
+            row.values["period"] = indicator.parse_period(cell if cell is not None else "")
+        except PeriodError as exc:
+            message = _("Unknown period '{value}': {reason}")
+            row.error("period", message.format(value=row.texts["period"], reason=exc))
+
+    def disaggregation(self, row: Row) -> None:
+        indicator, key = row.values["indicator"], row.values["disaggregation"]
+        if indicator is None or not key or key in indicator.disaggregation_keys():
+            return
+        message = _("'{value}' is not a disaggregation of {indicator}; use one of: {choices}.")
+        choices = ", ".join(k for k in indicator.disaggregation_keys() if k)
+        row.error(
+            "disaggregation",
+            message.format(
+                value=key, indicator=indicator.code, choices=choices or _("none (leave empty)")
+            ),
+        )
+
+    def value(self, row: Row) -> None:
+        """A number for a numeric indicator (or an unknown one), else a text."""
+        indicator, text = row.values["indicator"], row.texts["value"]
+        numeric = indicator is None or indicator.numeric
+        row.values["value"] = None
+        row.values["text_value"] = "" if numeric else text
+        if not text or not numeric:
+            return
+        try:
+            row.values["value"] = _number(text)
+        except (InvalidOperation, ValueError):
+            if indicator is None:
+                row.error("value", str(NOT_A_NUMBER).format(value=text[:40]))
+                return
+            message = _("'{value}' is not a number; {indicator} is numeric.")
+            row.error("value", message.format(value=text[:40], indicator=indicator.code))
+
+    def domain(self, row: Row) -> None:
+        indicator, v = row.values["indicator"], row.values
+        if indicator is None or row.bad("value"):
+            return
+        for name, message in domain_errors(
+            indicator, v["value"], v["text_value"], v["low"], v["high"]
+        ).items():
+            row.error(name, message)
+
+    def key(self, row: Row) -> tuple[Any, ...] | None:
+        indicator, state, period = (row.values[f] for f in ("indicator", "state", "period"))
+        if indicator is None or state is None or period is None:
+            return None
+        return (indicator.pk, state.pk, str(period), row.values["disaggregation"])
+
+    def place(self, row: Row, plan: ImportPlan) -> None:
+        assert isinstance(plan, ValuesPlan)
+        v = row.values
+        fields = {name: v[name] for name in COMPARED}
+        current = self.existing.get(self.key(row))  # type: ignore[arg-type]  # a clean row has a key
         if current is None:
             value = Value(
-                indicator=indicator,
-                state=state,
-                disaggregation=disaggregation,
-                owner_id=state.organisation_id,
+                indicator=v["indicator"],
+                state=v["state"],
+                disaggregation=v["disaggregation"],
+                owner_id=v["state"].organisation_id,
                 tlp=Value.default_tlp,
                 status=Value.Status.DRAFT,
                 **fields,
             )
-            value.set_period(period)
+            value.set_period(v["period"])
             plan.create.append(value)
-            plan.by_row[number] = value
-            continue
-        if not any(getattr(current, k) != v for k, v in fields.items()):
+            plan.by_row[row.number] = value
+            return
+        plan.by_row[row.number] = current
+        if not any(getattr(current, k) != value for k, value in fields.items()):
             plan.unchanged += 1
-            plan.by_row[number] = current
-            continue
+            return
         if current.status == Value.Status.APPROVED:
-            if not texts["reason"]:
-                err(
-                    "reason",
-                    _("{value} is approved and locked; give a reason for the change.").format(
-                        value=str(current)
-                    ),
-                )
-                plan.errors.extend(errors)
-                continue
-            revisions.append((number, current))
-            plan.reasons[number] = texts["reason"]
-            current.status = Value.Status.SUBMITTED
-            current.submitted_at = timezone.now()
-            current.approved_at = None
-            current.approved_by = None
+            if not self.revise(row, current, plan):
+                return
         elif current.status == Value.Status.SUBMITTED:
             current.status = Value.Status.DRAFT
-        for k, v in fields.items():
-            setattr(current, k, v)
+        for k, value in fields.items():
+            setattr(current, k, value)
         current.version += 1
         current.updated_at = timezone.now()
         plan.update.append(current)
-        plan.by_row[number] = current
-    if revisions:
-        findings = evaluate([v for _n, v in revisions])
+
+    def revise(self, row: Row, current: Value, plan: ValuesPlan) -> bool:
+        """An approved value changes only with a reason, and goes back to submitted."""
+        if not row.texts["reason"]:
+            message = _("{value} is approved and locked; give a reason for the change.")
+            row.error("reason", message.format(value=str(current)))
+            del plan.by_row[row.number]
+            return False
+        plan.revisions.append((row.number, current))
+        plan.reasons[row.number] = row.texts["reason"]
+        current.status = Value.Status.SUBMITTED
+        current.submitted_at = timezone.now()
+        current.approved_at = None
+        current.approved_by = None
+        return True
+
+    def finish(self, plan: ImportPlan) -> None:
+        """The rules run on every revised approved value; a blocking finding is a row error."""
+        assert isinstance(plan, ValuesPlan)
+        if not plan.revisions:
+            return
+        findings = evaluate([v for _n, v in plan.revisions])
         for index, found in findings.items():
             for f in found:
                 if f.blocks:
-                    plan.errors.append(
-                        RowError(revisions[index][0], LETTER["value"], "value", f.message)
-                    )
-    return plan
+                    row = plan.revisions[index][0]
+                    plan.errors.append(RowError(row, LETTER["value"], "value", f.message))
 
+    def write(self, plan: ImportPlan, *, actor: Any, reason: str) -> None:
+        """The whole plan with history rows; a revised approved value keeps its reason."""
+        from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-def apply_import(plan: ValuesPlan, *, actor: Any, source: str = "") -> dict[str, int]:
-    """Write the plan in one transaction, with history rows and one audit event."""
-    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
-
-    if plan.errors:
-        raise ImportRejected(plan.errors)
-    reason = _("Imported from {source}").format(source=source or _("a workbook"))
-    revised = {id(v): plan.reasons[n] for n, v in plan.by_row.items() if n in plan.reasons}
-    body = commission()
-    with transaction.atomic():
+        assert isinstance(plan, ValuesPlan)
+        revised = {id(v): plan.reasons[n] for n, v in plan.by_row.items() if n in plan.reasons}
         created = bulk_create_with_history(
             plan.create, Value, batch_size=2000, default_user=actor, default_change_reason=reason
         )
+        body = commission()
         if body is not None:
             through = Value.releasable_to.through
-            through.objects.bulk_create(
-                [
-                    through(value_id=v.pk, organisation_id=body.pk)
-                    for v in created
-                    if v.tlp == TLP.AMBER
-                ],
-                batch_size=5000,
-            )
+            released = [
+                through(value_id=v.pk, organisation_id=body.pk)
+                for v in created
+                if v.tlp == TLP.AMBER
+            ]
+            through.objects.bulk_create(released, batch_size=5000)
         plain = [v for v in plan.update if id(v) not in revised]
         if plain:
             bulk_update_with_history(
@@ -451,10 +406,36 @@ def apply_import(plan: ValuesPlan, *, actor: Any, source: str = "") -> dict[str,
             if id(v) in revised:
                 mark_history(v, reason=f"{revised[id(v)]} ({reason})"[:250], user=actor)
                 v.save()
-        record_event("monitoring.imported", actor=actor, source=source[:100], **plan.summary)
-    if len(plan.create) >= 1000:
-        refresh_statistics(Value)
-    return plan.summary
+
+    def preview_row(self, record: Any) -> list[Any]:
+        return [
+            record.indicator.code,
+            record.state.iso3,
+            record.period,
+            record.disaggregation or "—",
+            record.display,
+        ]
+
+
+def _number(text: str) -> Decimal:
+    number = Decimal(text.replace(",", ""))
+    if not number.is_finite() or abs(number) > MAX_NUMBER:
+        raise InvalidOperation
+    return number
+
+
+def plan_import(
+    rows: list[list[Any]], *, user: Any, allowed_owner_ids: set[int] | None
+) -> ValuesPlan:
+    """Validate every data row (row 1 is the header) and work out what to create and update."""
+    plan = ValuesImporter(user, allowed_owner_ids=allowed_owner_ids).plan(rows)
+    assert isinstance(plan, ValuesPlan)
+    return plan
+
+
+def apply_import(plan: ValuesPlan, *, actor: Any, source: str = "") -> dict[str, int]:
+    """Write the plan in one transaction, with history rows and one audit event."""
+    return ValuesImporter(actor).apply(plan, actor=actor, source=source)
 
 
 def value_row(**cells: Any) -> list[Any]:

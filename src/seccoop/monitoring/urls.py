@@ -35,8 +35,6 @@ urlpatterns = [
     path("rules/<id:pk>/", views.RuleEditView.as_view(), name="rule_edit"),
     path("dashboard/", views.dashboard_view, name="dashboard"),
     path("public/", views.public_view, name="public"),
-    path("import/", views.import_view, name="import"),
-    path("import/confirm/", views.import_confirm, name="import_confirm"),
-    path("import/errors.xlsx", views.import_errors, name="import_errors"),
+    *views.ValuesImportWizard.urls(),
     path("template.xlsx", views.template_download, name="template"),
 ]

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from seccoop.core.audit import record_export
 from seccoop.core.markings import derived_marking
 from seccoop.core.policy import allowed_owner_ids, get_policy
-from seccoop.core.uploads import refused_upload, upload_limit
 from seccoop.core.views import (
     Column,
     ObjectDetailView,
@@ -29,12 +28,10 @@ from seccoop.core.views import (
     bounded_pk,
     get_restricted_object,
 )
+from seccoop.core.wizard import ImportWizard
 from seccoop.core.workbooks import (
-    WEB_LIMITS,
     ImportRejected,
-    PendingUpload,
     RowError,
-    upload_too_large,
 )
 from seccoop.framework.models import Party
 from seccoop.needs.models import AssessmentCycle
@@ -43,16 +40,15 @@ from . import workflow
 from .charts import render_trend, trend_spec
 from .filters import IndicatorFilterSet, TargetFilterSet, ValueFilterSet
 from .forms import BaselineForm, ImportForm, IndicatorForm, RuleForm, TargetForm
-from .importer import read_workbook, template_workbook
+from .importer import template_workbook
 from .models import Baseline, Indicator, Target, ValidationRule, Value
 from .periods import Kind, Period, PeriodError, parse
 from .publication import steward_values
 from .services import (
     STATUS_LABELS,
     RulesFailed,
-    apply_import,
+    ValuesImporter,
     dashboard,
-    plan_import,
     progress_rows,
     public_table,
     readable_values,
@@ -708,87 +704,25 @@ def template_download(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@upload_limit(WEB_LIMITS.max_bytes)
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_view(request: HttpRequest) -> HttpResponse:
-    """Step 1: upload and dry run. Errors are listed (and downloadable); a clean file is previewed."""
-    if not get_policy().can_add(Value, request.user):
-        raise Http404
-    too_large = refused_upload(request) if request.method == "POST" else None
-    if too_large is not None:
-        errors = upload_too_large(too_large).errors
-        PendingUpload(request, "values_import").remember_errors(errors)
-        context = {"form": ImportForm(), "errors": errors, "error_count": len(errors)}
-        return render(request, "monitoring/import.html", context, status=400)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        upload = PendingUpload(request, "values_import")
-        try:
-            plan = plan_import(
-                read_workbook(data),
-                user=request.user,
-                allowed_owner_ids=_allowed_owner_ids(request.user),
-            )
-            errors = plan.errors
-        except ImportRejected as exc:
-            plan, errors = None, exc.errors
-        if errors:
-            upload.remember_errors(errors)
-            context.update(errors=errors[:200], error_count=len(errors))
-            return render(request, "monitoring/import.html", context, status=400)
-        token = upload.keep(data, form.cleaned_data["file"].name)
-        context.update(
-            plan=plan, preview=(plan.create + plan.update)[:20] if plan else [], token=token
-        )
-        return render(request, "monitoring/import.html", context)
-    return render(
-        request, "monitoring/import.html", context, status=400 if request.method == "POST" else 200
+class ValuesImportWizard(ImportWizard):
+    """The values workbook import (upload, preview, confirm)."""
+
+    key = "values_import"
+    namespace = "monitoring"
+    importer_class = ValuesImporter
+    form_class = ImportForm
+    title = gettext_lazy("Import values")
+    heading = gettext_lazy("Import indicator values from a workbook")
+    intro = gettext_lazy(
+        "Fill the template (one row per value), then upload it. You will see what would change "
+        "before anything is written; nothing is written if any row has an error. Imported values "
+        "are drafts until submitted."
     )
+    template_url = "template"
+    errors_filename = "values-import-errors.xlsx"
 
+    def importer(self, request: HttpRequest, options: dict[str, Any]) -> ValuesImporter:
+        return ValuesImporter(request.user, allowed_owner_ids=_allowed_owner_ids(request.user))
 
-@login_required
-@require_POST
-def import_confirm(request: HttpRequest) -> HttpResponse:
-    """Step 2: write the previewed file, all or nothing (validated again, in case data moved on)."""
-    upload = PendingUpload(request, "values_import")
-    pending = upload.pending()
-    if pending is None:
-        messages.error(request, _("This import preview has expired; upload the workbook again."))
-        return HttpResponseRedirect(reverse("monitoring:import"))
-    data = upload.read(pending)
-    if data is None:
-        raise Http404
-    try:
-        plan = plan_import(
-            read_workbook(data),
-            user=request.user,
-            allowed_owner_ids=_allowed_owner_ids(request.user),
-        )
-        summary = apply_import(plan, actor=request.user, source=pending.get("name", ""))
-    except ImportRejected as exc:
-        upload.remember_errors(exc.errors)
-        return render(
-            request,
-            "monitoring/import.html",
-            {"form": ImportForm(), "errors": exc.errors[:200], "error_count": len(exc.errors)},
-            status=400,
-        )
-    finally:
-        upload.discard(pending)
-    messages.success(
-        request,
-        _("Imported: {created} created, {updated} updated, {unchanged} unchanged.").format(
-            **summary
-        ),
-    )
-    return HttpResponseRedirect(reverse("monitoring:value_list"))
-
-
-@login_required
-def import_errors(request: HttpRequest) -> HttpResponse:
-    return PendingUpload(request, "values_import").error_report_response(
-        "values-import-errors.xlsx"
-    )
+    def done_url(self, options: dict[str, Any]) -> str:
+        return reverse("monitoring:value_list")

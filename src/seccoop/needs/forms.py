@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from seccoop.core.forms import BoundedForm, VersionedModelForm
+from seccoop.core.forms import VersionedModelForm
 from seccoop.core.markings import TLP
 from seccoop.core.money import CURRENCIES, RateMissing, to_usd
 from seccoop.core.policy import get_policy
+from seccoop.core.wizard import UploadForm
 from seccoop.framework.models import Organisation, Party
 
 from .models import AssessmentCycle, Need
@@ -95,21 +95,21 @@ class NeedForm(VersionedModelForm):
         return data
 
 
-class ImportForm(BoundedForm):
+class ImportForm(UploadForm):
+    """The needs import wizard's upload: an open cycle and the workbook."""
+
     cycle = forms.ModelChoiceField(label=_("Cycle"), queryset=AssessmentCycle.objects.none())
-    file = forms.FileField(label=_("Workbook (.xlsx)"))
+    field_order = ["cycle", "file"]
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["cycle"].queryset = AssessmentCycle.objects.restrict(user, "view").filter(
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["cycle"].queryset = AssessmentCycle.objects.restrict(user, "view").filter(  # type: ignore[attr-defined]  # a ModelChoiceField
             status=AssessmentCycle.Status.OPEN
         )
 
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise ValidationError(_("Upload an .xlsx workbook."))
-        return upload
+    def options(self) -> dict[str, Any]:
+        cycle = self.cleaned_data["cycle"]
+        return {"cycle": cycle.pk, "year": cycle.year}
 
 
 class CycleForm(VersionedModelForm):

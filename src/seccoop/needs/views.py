@@ -14,14 +14,13 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
 from seccoop.core import charts
 from seccoop.core.audit import record_export
 from seccoop.core.markings import TLP
 from seccoop.core.numbers import format_amount, format_rate
-from seccoop.core.policy import allowed_owner_ids, get_policy
-from seccoop.core.uploads import refused_upload, upload_limit
+from seccoop.core.policy import allowed_owner_ids
 from seccoop.core.views import (
     Column,
     ObjectDeleteView,
@@ -32,17 +31,11 @@ from seccoop.core.views import (
     get_restricted_object,
     query_year,
 )
-from seccoop.core.workbooks import WEB_LIMITS, PendingUpload, upload_too_large
+from seccoop.core.wizard import ImportWizard
 
 from .filters import NeedFilterSet
 from .forms import CycleForm, ImportForm, NeedForm
-from .importer import (
-    ImportRejected,
-    apply_import,
-    plan_import,
-    read_workbook,
-    template_workbook,
-)
+from .importer import NeedsImporter, template_workbook
 from .models import AssessmentCycle, Need
 from .services import Matrix, build_matrix, may_review, return_need, save_need, validate_need
 
@@ -282,104 +275,36 @@ def template_download(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _allowed_owner_ids(user: Any) -> set[int] | None:
-    return allowed_owner_ids(Need, user)
+class NeedsImportWizard(ImportWizard):
+    """The needs workbook import (upload, preview, confirm), into one open cycle."""
 
-
-@upload_limit(WEB_LIMITS.max_bytes)
-@login_required
-@require_http_methods(["GET", "POST"])
-def import_view(request: HttpRequest) -> HttpResponse:
-    """Step 1: upload and dry run. Errors are listed (and downloadable); a clean file is previewed."""
-    if not get_policy().can_add(Need, request.user):
-        raise Http404
-    too_large = refused_upload(request) if request.method == "POST" else None
-    if too_large is not None:
-        errors = upload_too_large(too_large).errors
-        PendingUpload(request, "needs_import").remember_errors(errors)
-        form = ImportForm(initial={"cycle": request.POST.get("cycle")}, user=request.user)
-        context = {"form": form, "errors": errors, "error_count": len(errors)}
-        return render(request, "needs/import.html", context, status=400)
-    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
-    context: dict[str, Any] = {"form": form}
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        cycle = form.cleaned_data["cycle"]
-        upload = PendingUpload(request, "needs_import")
-        try:
-            rows = read_workbook(data)
-            plan = plan_import(
-                rows,
-                cycle=cycle,
-                user=request.user,
-                allowed_owner_ids=_allowed_owner_ids(request.user),
-            )
-            errors = plan.errors
-        except ImportRejected as exc:
-            plan, errors = None, exc.errors
-        if errors:
-            upload.remember_errors(errors)
-            context.update(errors=errors[:200], error_count=len(errors))
-            return render(request, "needs/import.html", context, status=400)
-        token = upload.keep(data, form.cleaned_data["file"].name, cycle=cycle.pk)
-        context.update(
-            plan=plan, preview=(plan.create + plan.update)[:20] if plan else [], token=token
-        )
-        return render(request, "needs/import.html", context)
-    return render(
-        request, "needs/import.html", context, status=400 if request.method == "POST" else 200
+    key = "needs_import"
+    namespace = "needs"
+    importer_class = NeedsImporter
+    form_class = ImportForm
+    title = gettext_lazy("Import needs")
+    heading = gettext_lazy("Import needs from a workbook")
+    intro = gettext_lazy(
+        "Fill the template (one row per need), then upload it. You will see what would change "
+        "before anything is written; nothing is written if any row has an error."
     )
+    template_url = "template"
+    errors_filename = "needs-import-errors.xlsx"
 
-
-@login_required
-@require_POST
-def import_confirm(request: HttpRequest) -> HttpResponse:
-    """Step 2: write the previewed file, all or nothing (validated again, in case data moved on)."""
-    upload = PendingUpload(request, "needs_import")
-    pending = upload.pending()
-    if pending is None:
-        messages.error(request, _("This import preview has expired; upload the workbook again."))
-        return HttpResponseRedirect(reverse("needs:import"))
-    cycle = (
-        AssessmentCycle.objects.restrict(request.user, "view").filter(pk=pending["cycle"]).first()
-    )
-    data = upload.read(pending)
-    if cycle is None or data is None:
-        raise Http404
-    try:
-        plan = plan_import(
-            read_workbook(data),
-            cycle=cycle,
-            user=request.user,
-            allowed_owner_ids=_allowed_owner_ids(request.user),
+    def importer(self, request: HttpRequest, options: dict[str, Any]) -> NeedsImporter:
+        cycle = (
+            AssessmentCycle.objects.restrict(request.user, "view")
+            .filter(pk=options["cycle"])
+            .first()
         )
-        summary = apply_import(plan, actor=request.user, source=pending.get("name", ""))
-    except ImportRejected as exc:
-        upload.remember_errors(exc.errors)
-        return render(
-            request,
-            "needs/import.html",
-            {
-                "form": ImportForm(user=request.user),
-                "errors": exc.errors[:200],
-                "error_count": len(exc.errors),
-            },
-            status=400,
+        if cycle is None:
+            raise Http404
+        return NeedsImporter(
+            request.user, cycle=cycle, allowed_owner_ids=allowed_owner_ids(Need, request.user)
         )
-    finally:
-        upload.discard(pending)
-    messages.success(
-        request,
-        _("Imported: {created} created, {updated} updated, {unchanged} unchanged.").format(
-            **summary
-        ),
-    )
-    return HttpResponseRedirect(reverse("needs:matrix") + f"?cycle={cycle.year}")
 
-
-@login_required
-def import_errors(request: HttpRequest) -> HttpResponse:
-    return PendingUpload(request, "needs_import").error_report_response("needs-import-errors.xlsx")
+    def done_url(self, options: dict[str, Any]) -> str:
+        return reverse("needs:matrix") + f"?cycle={options['year']}"
 
 
 class CycleListView(ObjectListView):

@@ -1,14 +1,19 @@
-"""``seccoop rates import [FILE]``: load exchange rates (date,currency,units_per_usd,source)."""
+"""``seccoop rates import [FILE] [--dry-run]``: load exchange rates (date,currency,units_per_usd,
+source), all or nothing; without a file, the rates shipped with seccoop.
+
+Exit status 0 when the file was imported (or, with ``--dry-run``, would be); 1 when anything is
+wrong, with every problem printed by row and column, and nothing written.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from seccoop.core.money import import_rates_csv, shipped_rates_text
+from seccoop.core.importing import import_arguments, run_command
+from seccoop.core.money import RatesImporter, load_reference_rates
 
 
 class Command(BaseCommand):
@@ -16,17 +21,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        imp = sub.add_parser("import")
-        imp.add_argument("file", nargs="?")
+        import_arguments(sub, "a CSV file of rates", template=False, acting=False)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        text = (
-            Path(options["file"]).read_text(encoding="utf-8-sig")
-            if options.get("file")
-            else shipped_rates_text()
-        )
+        if options.get("file"):
+            run_command(self, options, RatesImporter, lambda: RatesImporter(None))
+            return
         try:
-            result = import_rates_csv(text)
+            result = load_reference_rates()
         except ValidationError as exc:
             for message in exc.messages:
                 self.stderr.write(message)

@@ -8,16 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from seccoop.accounts.services import command_actor
+from seccoop.core.importing import import_arguments, run_command
 from seccoop.core.policy import allowed_owner_ids
-from seccoop.core.workbooks import read_file
-from seccoop.needs.importer import (
-    CLI_LIMITS,
-    ImportRejected,
-    apply_import,
-    plan_import,
-    read_workbook,
-    template_workbook,
-)
+from seccoop.needs.importer import NeedsImporter, template_workbook
 from seccoop.needs.models import AssessmentCycle, Need
 
 
@@ -26,15 +19,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        template = sub.add_parser("template", help="write the import template")
-        template.add_argument("--out", required=True)
-        imp = sub.add_parser("import", help="import a workbook, all or nothing")
-        imp.add_argument("file")
+        imp = import_arguments(sub, "a workbook of needs")
         imp.add_argument("--cycle", type=int, required=True, help="the cycle's year")
-        imp.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-        imp.add_argument(
-            "--as", dest="username", help="act as this user (default: the system account)"
-        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "template":
@@ -42,38 +28,13 @@ class Command(BaseCommand):
             Path(options["out"]).write_bytes(template_workbook(actor))
             self.stdout.write(f"wrote {options['out']}")
             return
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"No file {path}.")
-        try:
-            # The file is checked (size, zip, bounds, header) before anything else.
-            rows = read_workbook(read_file(path, CLI_LIMITS), CLI_LIMITS)
-            try:
-                actor = command_actor(options.get("username"))
-            except ValueError as exc:
-                raise CommandError(str(exc)) from None
+
+        def importer() -> NeedsImporter:
+            actor = command_actor(options.get("username"))
             cycle = AssessmentCycle.objects.filter(year=options["cycle"]).first()
             if cycle is None:
                 raise CommandError(f"There is no {options['cycle']} assessment cycle.")
             allowed = allowed_owner_ids(Need, actor)
-            plan = plan_import(rows, cycle=cycle, user=actor, allowed_owner_ids=allowed)
-            if plan.errors:
-                raise ImportRejected(plan.errors)
-            if options["dry_run"]:
-                summary = plan.summary
-                self.stdout.write(
-                    "dry run, nothing written: {created} to create, {updated} to update, "
-                    "{unchanged} unchanged".format(**summary)
-                )
-                return
-            summary = apply_import(plan, actor=actor, source=path.name)
-        except ImportRejected as exc:
-            for e in exc.errors:
-                where = f"row {e.row}, column {e.column} ({e.field})" if e.row else e.field
-                self.stderr.write(f"{where}: {e.message}")
-            raise CommandError(f"{len(exc.errors)} problem(s); nothing was written.") from None
-        self.stdout.write(
-            "imported: {created} created, {updated} updated, {unchanged} unchanged".format(
-                **summary
-            )
-        )
+            return NeedsImporter(actor, cycle=cycle, allowed_owner_ids=allowed)
+
+        run_command(self, options, NeedsImporter, importer)
