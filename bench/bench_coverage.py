@@ -1,5 +1,14 @@
 """Funding on the large set: coverage of needs by State x category, and the IATI export.
 
+Figures: (A) median seconds of ``services.coverage`` of the 2024 cycle as the secretariat, cut by
+State and by category (and the State x category cells built from ``counted_flows``); (B) MB/s of
+``iati.export_activities`` of every activity.
+References, in the same run on the same database: (A) one hand-written SQL statement computing
+every State x category cell under the same counting rule and visibility; (B) lxml serialising a
+prebuilt tree of the same document.
+Goals (issue 19): each coverage cut at most 2 times its reference; the export at least 0.5 times
+the reference's MB/s (at most 2 times its time per MB).
+
 The large set is about 100,000 ledger transactions (``--transactions N`` for another size), built
 in a throwaway database:
 
@@ -67,30 +76,41 @@ afterwards).
 
 from __future__ import annotations
 
-import argparse
-import gc
-import io
-import os
 import random
 import resource
-import shutil
-import statistics
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
+from functools import partial
 from typing import Any
+
+from builders import (
+    BATCH,
+    Inserter,
+    load_personas,
+    refresh_planner_statistics,
+    refuse_if,
+    release_rows,
+)
+from common import (
+    Goal,
+    arguments,
+    count_queries,
+    median_time,
+    ratio_goal,
+    record_goals,
+    say,
+    scratch_django,
+)
+from floors import as_decimal, fetch_all, table, visible_sql
 
 CYCLE = 2024
 YEARS = (2022, 2023, 2024, 2025)
 YEAR_WEIGHTS = (1, 2, 4, 2)
 MEASURES = 1000
 NEEDS = 2000
-BATCH = 10_000
 CODE_PREFIX = "BENCH-"
 #: Units of the partner's currency per USD (fixed: the benchmark sets ``amount_usd`` itself).
 RATES = {"USD": Decimal(1), "EUR": Decimal("0.92"), "GBP": Decimal("0.79"), "CAD": Decimal("1.36")}
@@ -100,117 +120,7 @@ HALF_CENT = Decimal("0.005")
 KINDS = ("requirements", "pledged", "committed", "disbursed")
 
 
-def say(line: str = "") -> None:
-    """The benchmark's report goes to standard output."""
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def setup_django() -> Path:
-    """Configure Django on a fresh SQLite file (or ``DATABASE_URL``); return the temp folder."""
-    # A folder of our own, even with DATABASE_URL (uploads, static files): never a real one.
-    made = Path(tempfile.mkdtemp(prefix="seccoop-bench-coverage-"))
-    os.environ["SECCOOP_DATA_DIR"] = str(made)
-    os.environ["SECCOOP_DEBUG"] = "1"
-    os.environ.setdefault("SECCOOP_LOG_LEVEL", "ERROR")
-    Path(os.environ["SECCOOP_DATA_DIR"], "static").mkdir(parents=True, exist_ok=True)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "seccoop.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_framework", stdout=io.StringIO())
-    return made
-
-
-def median_time(
-    call: Callable[[], Any], reps: int, before: Callable[[], Any] | None = None
-) -> tuple[float, Any]:
-    """Median seconds of ``call`` over ``reps`` runs (``before`` runs untimed ahead of each), and
-    what the last run returned."""
-    times = []
-    result = None
-    for _ in range(max(1, reps)):
-        result = None  # the previous result is garbage before the next run, as between requests
-        gc.collect()
-        if before is not None:
-            before()
-        t = time.perf_counter()
-        result = call()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
-
-
-def count_queries(call: Callable[[], Any], before: Callable[[], Any] | None = None) -> int:
-    """The queries one run of ``call`` makes; the run is also the warm-up of the timed ones."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    if before is not None:
-        before()
-    with CaptureQueriesContext(connection) as queries:
-        call()
-    return len(queries)
-
-
 # --- the large set --------------------------------------------------------------------------
-
-
-class Inserter:
-    """Rows straight into a model's table with ``executemany``, ``BATCH`` rows a transaction.
-
-    Every column the caller does not set takes the value Django would write for a new record
-    (defaults and ``auto_now`` included), adapted once by the field itself; the values the caller
-    sets are adapted by their field too. No history rows, no signals. Rows that point at the rows
-    of a ``parent`` inserter are written after the parent's pending rows.
-    """
-
-    def __init__(
-        self, model: Any, *, with_pk: bool = False, parent: Inserter | None = None
-    ) -> None:
-        from django.db import connection
-
-        self.connection = connection
-        self.parent = parent
-        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-        proto = model()
-        self.template = [
-            f.get_db_prep_save(f.pre_save(proto, add=True), connection) for f in fields
-        ]
-        self.fields = {f.attname: (n, f) for n, f in enumerate(fields)}
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        self.sql = (
-            f"INSERT INTO {model._meta.db_table} ({columns}) "  # noqa: S608 - names from the model
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        self.rows: list[list[Any]] = []
-        self.count = 0
-
-    def add(self, **values: Any) -> None:
-        row = self.template.copy()
-        for name, value in values.items():
-            n, f = self.fields[name]
-            row[n] = f.get_db_prep_save(value, self.connection)
-        self.rows.append(row)
-        if len(self.rows) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        from django.db import transaction
-
-        if self.parent is not None and self.parent.rows:
-            self.parent.flush()
-        with transaction.atomic(), self.connection.cursor() as cursor:
-            cursor.executemany(self.sql, self.rows)
-        self.count += len(self.rows)
-        self.rows = []
-
-    def finish(self) -> int:
-        if self.rows:
-            self.flush()
-        return self.count
 
 
 def split_shares(rng: random.Random, states: list[Any]) -> list[tuple[Any, Decimal]]:
@@ -227,10 +137,7 @@ def build(transactions_wanted: int) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.db.models import Max
 
-    from seccoop.accounts.demo import load_personas
     from seccoop.accounts.models import User
-    from seccoop.core.db import refresh_statistics
-    from seccoop.core.demo import DemoContext
     from seccoop.core.markings import TLP
     from seccoop.framework.models import Category, Organisation, Party
     from seccoop.funding.demo import ACCOUNTS
@@ -238,16 +145,12 @@ def build(transactions_wanted: int) -> dict[str, Any]:
     from seccoop.needs.models import AssessmentCycle, Need
     from seccoop.plan.models import Measure, PlanVersion
 
-    if (
+    refuse_if(
         Transaction.objects.exists()
-        or PlanVersion.objects.filter(label__startswith=CODE_PREFIX).exists()
-    ):
-        raise SystemExit(
-            "This database already holds funding data: point DATABASE_URL at an empty database."
-        )
-    load_personas(
-        DemoContext(size="small", seed=2010, password="bench-password-2010-x", log=lambda m: None)
+        or PlanVersion.objects.filter(label__startswith=CODE_PREFIX).exists(),
+        "funding data",
     )
+    load_personas()
     secretariat = User.objects.get(username="secretariat")
     commission = Organisation.objects.get(code="COMMISSION")
     states = list(
@@ -332,14 +235,7 @@ def build(transactions_wanted: int) -> dict[str, Any]:
                 )
             )
         needs = Need.objects.bulk_create(needs, batch_size=1000)
-        need_through: Any = Need.releasable_to.through
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {need_through._meta.db_table} (need_id, organisation_id) "  # noqa: S608 - table name from the model
-                f"SELECT id, %s FROM {Need._meta.db_table} WHERE cycle_id = %s",
-                [commission.pk, cycle.pk],
-            )
-            released = cursor.rowcount
+        released = release_rows(Need, commission.pk, "cycle_id = %s", [cycle.pk])
         by_category: dict[int, list[Any]] = defaultdict(list)
         for need in needs:
             by_category[need.category_id].append(need)
@@ -437,12 +333,7 @@ def build(transactions_wanted: int) -> dict[str, Any]:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), [Transaction]):
             cursor.execute(sql)
-    # What the platform's importers do after a bulk write (SQLite only: they leave PostgreSQL to
-    # autovacuum, which may be minutes away or off; the benchmark does not wait for it).
-    refresh_statistics()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    refresh_planner_statistics()
     seconds = time.perf_counter() - started
     say(
         f"large set: 1 adopted plan version with {len(measures):,} measures in "
@@ -468,32 +359,6 @@ def build(transactions_wanted: int) -> dict[str, Any]:
 # --- hand-written SQL -----------------------------------------------------------------------
 
 
-def visible_sql(model: Any, alias: str, user: Any) -> tuple[str, list[Any]]:
-    """The TLP read rule of ``seccoop.accounts.policy`` for one signed-in member, as SQL."""
-    from seccoop.accounts.policy import user_scope
-
-    scope = user_scope(user)
-    assert scope.member and not user.is_superuser, "the SQL below is the rule for a member"
-    assert not getattr(model, "assignee_field", None), "no assignee rule in the SQL below"
-    released = model._meta.get_field("releasable_to").remote_field.through._meta.db_table
-    recipients = model._meta.get_field("recipients").remote_field.through._meta.db_table
-    own = f"{model._meta.model_name}_id"
-    release = sorted(scope.release_orgs) or [0]
-    orgs = sorted(scope.orgs) or [0]
-
-    def marks(ids: list[int]) -> str:
-        return ", ".join(["%s"] * len(ids))
-
-    sql = f"""({alias}.tlp IN ('CLEAR', 'GREEN')
-        OR ({alias}.tlp = 'AMBER' AND ({alias}.owner_id IN ({marks(release)})
-            OR EXISTS (SELECT 1 FROM {released} r WHERE r.{own} = {alias}.id
-                AND r.organisation_id IN ({marks(release)}))))
-        OR ({alias}.tlp = 'AMBER+STRICT' AND {alias}.owner_id IN ({marks(orgs)}))
-        OR ({alias}.tlp = 'RED' AND EXISTS (SELECT 1 FROM {recipients} u
-            WHERE u.{own} = {alias}.id AND u.user_id = %s)))"""  # noqa: S608 - names from the model
-    return sql, [*release, *release, *orgs, user.pk]
-
-
 def floor_sql(user: Any, cycle: int) -> tuple[str, list[Any]]:
     """State x category cells of one cycle in one statement: (state_id, category code,
     requirements, pledged, committed, disbursed), under the counting rule of decision 0012."""
@@ -516,7 +381,7 @@ def floor_sql(user: Any, cycle: int) -> tuple[str, list[Any]]:
                 SUM(CASE WHEN t.type = '2' THEN t.amount_usd ELSE 0 END) OVER per AS c,
                 SUM(CASE WHEN t.type = '3' THEN t.amount_usd ELSE 0 END) OVER per AS d,
                 SUM(CASE WHEN t.type = '12' THEN t.amount_usd ELSE 0 END) OVER per AS p
-            FROM {Transaction._meta.db_table} t
+            FROM {table(Transaction)} t
             WHERE t.type IN ('12', '2', '3') AND {vis_t}
             WINDOW per AS (PARTITION BY t.measure_id, t.provider_id)
         ),
@@ -539,21 +404,21 @@ def floor_sql(user: Any, cycle: int) -> tuple[str, list[Any]]:
                 CASE WHEN r.type = '3' THEN r.usd * COALESCE(s.percentage, 100)
                     ELSE 0 END AS disbursed
             FROM rule r
-            LEFT JOIN {RecipientShare._meta.db_table} s ON s.transaction_id = r.id
+            LEFT JOIN {table(RecipientShare)} s ON s.transaction_id = r.id
             WHERE r.value_date >= %s AND r.value_date < %s
         ),
         cells AS (
             SELECT l.state_id, c.code, 0 AS requirements, SUM(l.pledged) / 100.0 AS pledged,
                 SUM(l.committed) / 100.0 AS committed, SUM(l.disbursed) / 100.0 AS disbursed
             FROM ledger l
-            JOIN {Measure._meta.db_table} m ON m.id = l.measure_id
-            LEFT JOIN {Category._meta.db_table} c ON c.id = m.category_id
+            JOIN {table(Measure)} m ON m.id = l.measure_id
+            LEFT JOIN {table(Category)} c ON c.id = m.category_id
             GROUP BY l.state_id, c.code
             UNION ALL
             SELECT n.state_id, c.code, SUM(n.amount_usd), 0, 0, 0
-            FROM {Need._meta.db_table} n
-            JOIN {AssessmentCycle._meta.db_table} y ON y.id = n.cycle_id
-            JOIN {Category._meta.db_table} c ON c.id = n.category_id
+            FROM {table(Need)} n
+            JOIN {table(AssessmentCycle)} y ON y.id = n.cycle_id
+            JOIN {table(Category)} c ON c.id = n.category_id
             WHERE y.year = %s AND n.status IN ({statuses}) AND {vis_n}
             GROUP BY n.state_id, c.code
         )
@@ -595,11 +460,6 @@ def service_cells(user: Any, cycle: int) -> Cells:
     return dict(cells)
 
 
-def as_decimal(x: Any) -> Decimal:
-    """A figure from the floor (float on SQLite, Decimal on PostgreSQL) as a Decimal."""
-    return Decimal(0) if x is None else x if isinstance(x, Decimal) else Decimal(repr(float(x)))
-
-
 def compare(label: str, got: dict[Any, list[Decimal]], want: dict[Any, list[Decimal]]) -> Decimal:
     """Assert both sides have the same keys and figures within half a cent; the largest gap."""
     zero = [Decimal(0)] * 4
@@ -622,7 +482,7 @@ def margin(cells: Cells, axis: int, name: Callable[[Any], str]) -> dict[str, lis
     return dict(out)
 
 
-def bench_coverage(user: Any, states: dict[int, str], reps: int) -> None:
+def bench_coverage(user: Any, states: dict[int, str], reps: int) -> list[Goal]:
     from django.db import connection
 
     from seccoop.accounts.policy import forget_scope
@@ -647,13 +507,7 @@ def bench_coverage(user: Any, states: dict[int, str], reps: int) -> None:
     q_cells = count_queries(by_cell, fresh)
     t_cells, cells = median_time(by_cell, reps, fresh)
 
-    sql, params = floor_sql(user, CYCLE)
-
-    def floor() -> list[Any]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-
+    floor = partial(fetch_all, *floor_sql(user, CYCLE))
     floor()  # warm-up
     t_floor, rows = median_time(floor, reps)
     want: Cells = {(s, c): [as_decimal(x) for x in figures] for s, c, *figures in rows}
@@ -754,12 +608,18 @@ def bench_coverage(user: Any, states: dict[int, str], reps: int) -> None:
         f"{t_state:.3f} s, so about {max(0.0, t_state - t_replay):.3f} s in Python (ORM row "
         f"conversion, the rule, the cut); counted_flows(user, year={CYCLE}) alone {t_flows:.3f} s"
     )
+    return [
+        ratio_goal(
+            f"coverage {CYCLE} by {cut} as secretariat, median seconds", t, t_floor, at_most=2
+        )
+        for cut, t in (("State", t_state), ("category", t_category))
+    ]
 
 
 # --- B: the IATI export ---------------------------------------------------------------------
 
 
-def bench_export(user: Any, reps: int) -> None:
+def bench_export(user: Any, reps: int) -> Goal:
     from lxml import etree
 
     from seccoop.accounts.policy import forget_scope
@@ -829,31 +689,25 @@ def bench_export(user: Any, reps: int) -> None:
         f"  process peak memory (max RSS): {rss_before / 1024:,.0f} MiB before the export, "
         f"{rss_after / 1024:,.0f} MiB after it"
     )
+    return ratio_goal(
+        "IATI export of every activity as secretariat, MB/s",
+        mb / ours,
+        mb_ref / floor,
+        at_least=0.5,
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--transactions", type=int, default=100_000, help="size of the ledger")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each coverage call")
     parser.add_argument("--export-repeat", type=int, default=3, help="timed runs of the export")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite database")
     args = parser.parse_args()
-    began = time.perf_counter()
-    folder = setup_django()
-    from django.db import connection
-
-    say(f"bench_coverage ({connection.vendor}, {os.cpu_count()} cores)")
-    try:
+    with scratch_django("bench_coverage", keep=args.keep):
         built = build(args.transactions)
-        bench_coverage(built["user"], built["states"], args.repeat)
-        bench_export(built["user"], args.export_repeat)
-    finally:
-        connection.close()
-        if args.keep and not os.environ.get("DATABASE_URL"):
-            say(f"database kept in {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-    say(f"\ntotal run time {time.perf_counter() - began:.0f} s")
+        goals = bench_coverage(built["user"], built["states"], args.repeat)
+        goals.append(bench_export(built["user"], args.export_repeat))
+        record_goals("bench_coverage", goals)
 
 
 if __name__ == "__main__":

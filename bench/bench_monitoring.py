@@ -1,5 +1,12 @@
 """Monitoring on the large set: the regional progress dashboard and the values API.
 
+Figures: (A) median seconds of ``services.dashboard(secretariat, 2020)``; (B) p95 milliseconds of
+``GET /api/v1/monitoring/values`` as the secretariat, filtered (an indicator and a State) and a
+page at a random offset of the whole list.
+References, in the same run on the same database: (A) one hand-written SQL query computing the
+same cells; (B) one raw SQL SELECT of the same page (same rows, order and visibility).
+Goals (issue 19): the dashboard and every values page at most 2 times their reference.
+
 The large set is about 1,000,000 reported values (``--values N`` for another size), built in a
 throwaway database:
 
@@ -16,7 +23,8 @@ throwaway database:
   is a read benchmark). ``bulk_create`` of ``Value`` instances ran at about 1,900 values/s here
   (nine minutes for a million on its own), which is why the values do not use it.
 * After the load the planner statistics are refreshed with ``core.db.refresh_statistics``, as the
-  platform's importers do after a bulk write (on PostgreSQL autovacuum does it).
+  platform's importers do after a bulk write (on PostgreSQL with ``ANALYZE``, which autovacuum
+  would do later).
 
 A. ``services.dashboard(secretariat, 2020)``: median seconds over repetitions, and its query
    count. The floor is one hand-written SQL query on the same database computing the same cells
@@ -38,55 +46,42 @@ benchmark migrates it, loads the Framework and leaves a million rows in it; drop
 
 from __future__ import annotations
 
-import argparse
-import io
-import os
 import random
-import shutil
-import statistics
-import sys
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
+from functools import partial
 from typing import Any
+
+from builders import (
+    BATCH,
+    Inserter,
+    load_personas,
+    reference_point,
+    refresh_planner_statistics,
+    refuse_if,
+    release_rows,
+    value_cells,
+)
+from common import (
+    Goal,
+    arguments,
+    count_queries,
+    latency,
+    median_time,
+    percentile,
+    ratio_goal,
+    record_goals,
+    say,
+    scratch_django,
+    timed_series,
+)
+from floors import fetch_all, table, visible_sql
 
 PERIOD_YEAR = 2020
 YEARS = range(2011, 2025)
 INDICATORS = 200
 CODE_PREFIX = "BENCH-"
-BATCH = 10_000
 AGE_GROUPS = ["0-14", "15-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
-
-
-def say(line: str = "") -> None:
-    """The benchmark's report goes to standard output."""
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
-def setup_django() -> Path:
-    """Configure Django on a fresh SQLite file (or ``DATABASE_URL``); return the temp folder."""
-    # A folder of our own, even with DATABASE_URL (uploads, static files): never a real one.
-    made = Path(tempfile.mkdtemp(prefix="seccoop-bench-monitoring-"))
-    os.environ["SECCOOP_DATA_DIR"] = str(made)
-    os.environ["SECCOOP_DEBUG"] = "1"
-    os.environ.setdefault("SECCOOP_LOG_LEVEL", "ERROR")
-    Path(os.environ["SECCOOP_DATA_DIR"], "static").mkdir(parents=True, exist_ok=True)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "seccoop.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_framework", stdout=io.StringIO())
-    return made
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """The nearest-rank percentile (as the other benchmarks take p95)."""
-    return sorted_values[max(0, int(len(sorted_values) * q) - 1)]
 
 
 # --- the large set --------------------------------------------------------------------------
@@ -114,101 +109,18 @@ def disaggregations(cells: int) -> dict[str, list[str]]:
     return dims
 
 
-class RowInserter:
-    """Values straight into their table with ``executemany``, ``BATCH`` rows a transaction.
-
-    Every column the caller does not set takes the value Django would write for a new ``Value``
-    (defaults and ``auto_now`` included), adapted once by the field itself; what varies (keys,
-    marking, period, figure, status) is set per row. No history rows, no signals.
-    """
-
-    def __init__(self, model: Any, approver: Any, now: Any) -> None:
-        from django.db import connection
-
-        from seccoop.monitoring.periods import Kind, Period
-
-        self.connection = connection
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        proto = model()
-        self.template = [
-            f.get_db_prep_save(f.pre_save(proto, add=True), connection) for f in fields
-        ]
-        self.at = {f.attname: n for n, f in enumerate(fields)}
-        when = model._meta.get_field("submitted_at").get_db_prep_save(now, connection)
-        self.when = {"draft": (None, None, None), "submitted": (when, None, None)}
-        self.when["approved"] = (when, when, approver.pk)
-        self.periods = {}
-        for year in YEARS:
-            period = Period(Kind.YEAR, year)
-            start = model._meta.get_field("period_start")
-            self.periods[year] = (
-                str(period),
-                start.get_db_prep_save(period.start, connection),
-                start.get_db_prep_save(period.end, connection),
-            )
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        self.sql = (
-            f"INSERT INTO {model._meta.db_table} ({columns}) "  # noqa: S608 - names from the model
-            f"VALUES ({', '.join(['%s'] * len(fields))})"
-        )
-        self.rows: list[list[Any]] = []
-        self.count = 0
-
-    def add(
-        self, indicator_id: int, state: Any, tlp: str, year: int, key: str, value: Any, status: str
-    ) -> None:
-        row = self.template.copy()
-        at = self.at
-        row[at["indicator_id"]] = indicator_id
-        row[at["state_id"]] = state.pk
-        row[at["owner_id"]] = state.organisation_id
-        row[at["tlp"]] = str(tlp)
-        row[at["period"]], row[at["period_start"]], row[at["period_end"]] = self.periods[year]
-        row[at["disaggregation"]] = key
-        row[at["value"]] = value
-        row[at["quality"]] = "B"
-        row[at["status"]] = status
-        submitted, approved, approver = self.when[status]
-        row[at["submitted_at"]], row[at["approved_at"]] = submitted, approved
-        row[at["approved_by_id"]] = approver
-        self.rows.append(row)
-        if len(self.rows) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        from django.db import transaction
-
-        with transaction.atomic(), self.connection.cursor() as cursor:
-            cursor.executemany(self.sql, self.rows)
-        self.count += len(self.rows)
-        self.rows = []
-
-    def finish(self) -> int:
-        if self.rows:
-            self.flush()
-        return self.count
-
-
 def build(values_wanted: int) -> dict[str, Any]:
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
-    from seccoop.accounts.demo import load_personas
     from seccoop.accounts.models import User
-    from seccoop.core.db import refresh_statistics
-    from seccoop.core.demo import DemoContext
     from seccoop.core.markings import TLP
     from seccoop.framework.models import Category, Organisation, Party
     from seccoop.monitoring.models import Baseline, Indicator, Target, Value
     from seccoop.monitoring.periods import Kind, Period
 
-    if Indicator.objects.filter(code__startswith=CODE_PREFIX).exists():
-        raise SystemExit(
-            "This database already holds a benchmark set: point DATABASE_URL at an empty database."
-        )
-    load_personas(
-        DemoContext(size="small", seed=2010, password="bench-password-2010-x", log=lambda m: None)
-    )
+    refuse_if(Indicator.objects.filter(code__startswith=CODE_PREFIX).exists())
+    load_personas()
     secretariat = User.objects.get(username="secretariat")
     commission = Organisation.objects.get(code="COMMISSION")
     states = list(Party.objects.filter(organisation__side="caribbean").order_by("iso3"))
@@ -238,7 +150,22 @@ def build(values_wanted: int) -> dict[str, Any]:
         ]
     )
     counts = {"values": 0, "targets": 0, "baselines": 0}
-    insert = RowInserter(Value, secretariat, now)
+    # The values are a million rows: every value that repeats is adapted by its field once.
+    insert = Inserter(Value)
+    when = insert.prep("submitted_at", now)
+    stamps = {
+        "draft": (None, None, None),
+        "submitted": (when, None, None),
+        "approved": (when, when, secretariat.pk),
+    }
+    periods = {}
+    for year in YEARS:
+        period = Period(Kind.YEAR, year)
+        periods[year] = (
+            str(period),
+            insert.prep("period_start", period.start),
+            insert.prep("period_end", period.end),
+        )
     targets: list[Target] = []
     baselines: list[Baseline] = []
     for i, indicator in enumerate(indicators):
@@ -246,60 +173,64 @@ def build(values_wanted: int) -> dict[str, Any]:
         increase = indicator.direction == "increase"
         for s, state in enumerate(states):
             tlp = TLP.CLEAR if (i + s) % 2 == 0 else TLP.AMBER
-            level = rng.uniform(20, 2000)
-            trend = rng.uniform(-0.02, 0.06) * (1 if increase else -1)
-            first = level
-            for year in YEARS:
-                level *= 1 + trend + rng.uniform(-0.05, 0.05)
+            first = 0.0
+            for year, status, key, x, level in value_cells(rng, YEARS, keys, increase=increase):
                 if year == YEARS[0]:
                     first = level
-                draw = rng.random()
-                if year == YEARS[-1]:
-                    status = "approved" if draw < 0.4 else "submitted" if draw < 0.8 else "draft"
-                else:
-                    status = "approved" if draw < 0.92 else "submitted" if draw < 0.97 else "draft"
-                for key in keys:
-                    x = level if not key else level * rng.uniform(0.05, 0.6)
-                    insert.add(indicator.pk, state, tlp, year, key, Decimal(f"{x:.1f}"), status)
-            if rng.random() < 0.95:
-                b = Baseline(
+                period, start, end = periods[year]
+                submitted, approved, approver = stamps[status]
+                insert.add_prepared(
                     indicator_id=indicator.pk,
                     state_id=state.pk,
                     owner_id=state.organisation_id,
-                    steward=commission,
-                    value=Decimal(f"{first:.1f}"),
+                    tlp=str(tlp),
+                    period=period,
+                    period_start=start,
+                    period_end=end,
+                    disaggregation=key,
+                    value=Decimal(f"{x:.1f}"),
+                    quality="B",
+                    status=status,
+                    submitted_at=submitted,
+                    approved_at=approved,
+                    approved_by_id=approver,
                 )
-                b.set_period(Period(Kind.YEAR, YEARS[0]))
-                baselines.append(b)
+            if rng.random() < 0.95:
+                baselines.append(
+                    reference_point(
+                        Baseline,
+                        indicator.pk,
+                        state,
+                        commission,
+                        first,
+                        Period(Kind.YEAR, YEARS[0]),
+                    )
+                )
             if rng.random() < 0.9:
                 goal = (
                     first * rng.uniform(1.05, 1.6) if increase else first * rng.uniform(0.5, 0.95)
                 )
-                t = Target(
-                    indicator_id=indicator.pk,
-                    state_id=state.pk,
-                    owner_id=state.organisation_id,
-                    steward=commission,
-                    value=Decimal(f"{goal:.1f}"),
+                targets.append(
+                    reference_point(
+                        Target,
+                        indicator.pk,
+                        state,
+                        commission,
+                        goal,
+                        Period(Kind.YEAR, PERIOD_YEAR),
+                    )
                 )
-                t.set_period(Period(Kind.YEAR, PERIOD_YEAR))
-                targets.append(t)
     counts["values"] = insert.finish()
-    through = Value.releasable_to.through
-    value_column = through._meta.get_field("value").column
-    org_column = through._meta.get_field("organisation").column
-    with transaction.atomic(), connection.cursor() as cursor:
-        release = f"""
-            INSERT INTO {through._meta.db_table} ({value_column}, {org_column})
-            SELECT id, %s FROM {Value._meta.db_table} WHERE tlp = %s AND indicator_id IN
-                (SELECT id FROM {Indicator._meta.db_table} WHERE code LIKE %s)
-        """  # noqa: S608 - table names from the models, every value a parameter
-        cursor.execute(release, [commission.pk, TLP.AMBER.value, f"{CODE_PREFIX}%"])
-        counts["released"] = cursor.rowcount
+    counts["released"] = release_rows(
+        Value,
+        commission.pk,
+        f"tlp = %s AND indicator_id IN (SELECT id FROM {table(Indicator)} WHERE code LIKE %s)",  # noqa: S608 - a table name from the model, every value a parameter
+        [TLP.AMBER.value, f"{CODE_PREFIX}%"],
+    )
+    with transaction.atomic():
         counts["baselines"] = len(Baseline.objects.bulk_create(baselines, batch_size=BATCH))
         counts["targets"] = len(Target.objects.bulk_create(targets, batch_size=BATCH))
-    # What the platform's importers do after a bulk write (PostgreSQL: autovacuum does it).
-    refresh_statistics()
+    refresh_planner_statistics()
     seconds = time.perf_counter() - started
     total = Value.objects.count()
     cells = f"{min(shape)}" if min(shape) == max(shape) else f"{min(shape)}-{max(shape)}"
@@ -325,31 +256,6 @@ def build(values_wanted: int) -> dict[str, Any]:
 # --- hand-written SQL -----------------------------------------------------------------------
 
 
-def visible_sql(model: Any, alias: str, user: Any) -> tuple[str, list[Any]]:
-    """The TLP read rule of ``seccoop.accounts.policy`` for one signed-in member, as SQL."""
-    from seccoop.accounts.policy import user_scope
-
-    scope = user_scope(user)
-    assert scope.member and not user.is_superuser, "the SQL below is the rule for a member"
-    released = model._meta.get_field("releasable_to").remote_field.through._meta.db_table
-    recipients = model._meta.get_field("recipients").remote_field.through._meta.db_table
-    own = f"{model._meta.model_name}_id"
-    release = sorted(scope.release_orgs) or [0]
-    orgs = sorted(scope.orgs) or [0]
-
-    def marks(ids: list[int]) -> str:
-        return ", ".join(["%s"] * len(ids))
-
-    sql = f"""({alias}.tlp IN ('CLEAR', 'GREEN')
-        OR ({alias}.tlp = 'AMBER' AND ({alias}.owner_id IN ({marks(release)})
-            OR EXISTS (SELECT 1 FROM {released} r WHERE r.{own} = {alias}.id
-                AND r.organisation_id IN ({marks(release)}))))
-        OR ({alias}.tlp = 'AMBER+STRICT' AND {alias}.owner_id IN ({marks(orgs)}))
-        OR ({alias}.tlp = 'RED' AND EXISTS (SELECT 1 FROM {recipients} u
-            WHERE u.{own} = {alias}.id AND u.user_id = %s)))"""  # noqa: S608 - names from the model
-    return sql, [*release, *release, *orgs, user.pk]
-
-
 def dashboard_sql(user: Any) -> tuple[str, list[Any]]:
     """Every indicator x Caribbean State with an approved total or a target in the period: the cells."""
     from seccoop.framework.models import Organisation, Party
@@ -361,18 +267,18 @@ def dashboard_sql(user: Any) -> tuple[str, list[Any]]:
     vis_b, p_b = visible_sql(Baseline, "b", user)
     sql = f"""
         SELECT i.id, p.id, v.value, t.value, b.value
-        FROM {Indicator._meta.db_table} i
-        CROSS JOIN {Party._meta.db_table} p
-        LEFT JOIN {Value._meta.db_table} v
+        FROM {table(Indicator)} i
+        CROSS JOIN {table(Party)} p
+        LEFT JOIN {table(Value)} v
             ON v.indicator_id = i.id AND v.state_id = p.id AND v.period = %s
             AND v.status = 'approved' AND v.disaggregation = '' AND {vis_v}
-        LEFT JOIN {Target._meta.db_table} t
+        LEFT JOIN {table(Target)} t
             ON t.indicator_id = i.id AND t.state_id = p.id AND t.period = %s AND {vis_t}
-        LEFT JOIN {Baseline._meta.db_table} b
+        LEFT JOIN {table(Baseline)} b
             ON v.id IS NOT NULL AND b.indicator_id = i.id AND b.state_id = p.id AND {vis_b}
         WHERE i.period_type = 'year' AND {vis_i} AND (v.id IS NOT NULL OR t.id IS NOT NULL)
             AND p.organisation_id IN
-                (SELECT id FROM {Organisation._meta.db_table} WHERE side = 'caribbean')
+                (SELECT id FROM {table(Organisation)} WHERE side = 'caribbean')
     """  # noqa: S608 - table names from the models, every value a parameter
     period = str(PERIOD_YEAR)
     return sql, [period, *p_v, period, *p_t, *p_b, *p_i]
@@ -389,9 +295,9 @@ def values_page_sql(user: Any, filtered: bool) -> str:
         SELECT v.id, v.version, i.code, p.iso3, v.period, v.disaggregation, v.value,
                v.text_value, v.low, v.high, v.quality, v.status, v.comment, v.evidence,
                v.return_reason, v.warnings, v.tlp
-        FROM {Value._meta.db_table} v
-        JOIN {Indicator._meta.db_table} i ON i.id = v.indicator_id
-        JOIN {Party._meta.db_table} p ON p.id = v.state_id
+        FROM {table(Value)} v
+        JOIN {table(Indicator)} i ON i.id = v.indicator_id
+        JOIN {table(Party)} p ON p.id = v.state_id
         WHERE {where}{vis_v}
         ORDER BY v.indicator_id, v.state_id, v.period, v.disaggregation
         LIMIT %s OFFSET %s
@@ -401,38 +307,27 @@ def values_page_sql(user: Any, filtered: bool) -> str:
 # --- A: the dashboard -----------------------------------------------------------------------
 
 
-def bench_dashboard(user: Any, reps: int) -> None:
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
+def bench_dashboard(user: Any, reps: int) -> Goal:
 
     from seccoop.accounts.policy import forget_scope
     from seccoop.monitoring.periods import Kind, Period
     from seccoop.monitoring.services import dashboard
 
     period = Period(Kind.YEAR, PERIOD_YEAR)
-    board = dashboard(user, period)  # warm-up
-    forget_scope(user)  # every request starts without the scope (one query)
-    reset_queries()
-    with CaptureQueriesContext(connection) as queries:
-        board = dashboard(user, period)
-    query_count = len(queries)
-    ours = []
-    for _ in range(reps):
-        forget_scope(user)
-        t = time.perf_counter()
-        board = dashboard(user, period)
-        ours.append(time.perf_counter() - t)
 
-    sql, params = dashboard_sql(user)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()  # warm-up
-        floor = []
-        for _ in range(reps):
-            t = time.perf_counter()
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-            floor.append(time.perf_counter() - t)
+    def fresh() -> None:
+        forget_scope(user)  # every request starts without the scope (one query)
+
+    def board_of() -> Any:
+        return dashboard(user, period)
+
+    board_of()  # warm-up
+    query_count = count_queries(board_of, fresh)
+    ours_s, board = median_time(board_of, reps, fresh)
+
+    floor = partial(fetch_all, *dashboard_sql(user))
+    floor()  # warm-up
+    floor_s, rows = median_time(floor, reps)
 
     def num(x: Any) -> float | None:
         return None if x is None else round(float(x), 4)
@@ -440,7 +335,6 @@ def bench_dashboard(user: Any, reps: int) -> None:
     got = {key: (num(r.actual), num(r.target), num(r.baseline)) for key, r in board.cells.items()}
     want = {(i, s): (num(v), num(t), num(b)) for i, s, v, t, b in rows}
     assert got == want, f"the floor disagrees: {len(got)} cells against {len(want)}"
-    ours_s, floor_s = statistics.median(ours), statistics.median(floor)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(board.counts.items()))
     say()
     say(
@@ -456,6 +350,9 @@ def bench_dashboard(user: Any, reps: int) -> None:
         f"({len(rows):,} rows, equal to the dashboard's cells)"
     )
     say(f"  ratio dashboard / floor: {ours_s / floor_s:.1f}")
+    return ratio_goal(
+        f"dashboard {PERIOD_YEAR} as secretariat, median seconds", ours_s, floor_s, at_most=2
+    )
 
 
 # --- B: the values API ----------------------------------------------------------------------
@@ -464,23 +361,8 @@ def bench_dashboard(user: Any, reps: int) -> None:
 WARMUP = 3
 
 
-def timed_series(call: Any, args: list[Any], budget: float) -> list[float]:
-    """Milliseconds per call, in order of ``args``; stops early once ``budget`` s are spent."""
-    times: list[float] = []
-    deadline = time.perf_counter() + budget
-    for a in args:
-        t = time.perf_counter()
-        call(a)
-        times.append((time.perf_counter() - t) * 1000)
-        if time.perf_counter() > deadline:
-            break
-    return sorted(times)
-
-
-def bench_api(user: Any, codes: list[str], requests: int, budget: float) -> None:
-    from django.db import connection, reset_queries
+def bench_api(user: Any, codes: list[str], requests: int, budget: float) -> list[Goal]:
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from seccoop.monitoring.models import Value
 
@@ -520,19 +402,19 @@ def bench_api(user: Any, codes: list[str], requests: int, budget: float) -> None
         f"django.test.Client: up to {requests} requests per series after {WARMUP} warm-up, each "
         f"series stopped after {budget:.0f} s"
     )
+    goals = []
     for label, call, args, sql, params in series:
         for a in args[: WARMUP - 1]:
             call(a)
-        reset_queries()
-        with CaptureQueriesContext(connection) as queries:
-            body = call(args[WARMUP - 1])
-        query_count = len(queries)  # now: the next request empties Django's query log
+        answers: list[Any] = []
+        query_count = count_queries(
+            lambda c=call, a=args[WARMUP - 1], out=answers: out.append(c(a))
+        )
+        body = answers[0]
         ours = timed_series(call, args[WARMUP:], budget)
 
         def fetch(a: Any, sql: str = sql, params: Any = params) -> list[Any]:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params(a))
-                return cursor.fetchall()
+            return fetch_all(sql, params(a))
 
         # The floor returns the same rows as the API page, in the same order.
         for a in args[: WARMUP - 1]:
@@ -540,46 +422,32 @@ def bench_api(user: Any, codes: list[str], requests: int, budget: float) -> None
         page = fetch(args[WARMUP - 1])
         assert [r[0] for r in page] == [item["id"] for item in body["items"]], label
         floor = timed_series(fetch, args[WARMUP:], budget)
-        p95, floor_p95 = percentile(ours, 0.95), percentile(floor, 0.95)
+        p95, floor_p95 = percentile(ours, 95), percentile(floor, 95)
         say(f"  ?{label}: {len(body['items'])} items of {body['count']:,}")
         say(
-            f"    API:              p50 {statistics.median(ours):8.1f} ms, p95 {p95:8.1f} ms "
-            f"({len(ours)} requests, {query_count} queries each)"
+            f"    API:              {latency(ours)} ({len(ours)} requests, {query_count} queries each)"
         )
-        say(
-            f"    raw SELECT floor: p50 {statistics.median(floor):8.1f} ms, p95 "
-            f"{floor_p95:8.1f} ms ({len(floor)} queries)"
-        )
+        say(f"    raw SELECT floor: {latency(floor)} ({len(floor)} queries)")
         say(f"    ratio p95 API / floor: {p95 / floor_p95:.1f}")
+        goals.append(ratio_goal(f"values API ?{label}, p95 ms", p95, floor_p95, at_most=2))
+    return goals
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--values", type=int, default=1_000_000, help="size of the large set")
     parser.add_argument("--quick", action="store_true", help="50,000 values, fewer repetitions")
     parser.add_argument("--reps", type=int, default=7, help="dashboard repetitions")
     parser.add_argument("--requests", type=int, default=200, help="API requests per series")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per request series")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary SQLite database")
     args = parser.parse_args()
     if args.quick:
         args.values, args.reps, args.requests = 50_000, 3, 40
-    began = time.perf_counter()
-    folder = setup_django()
-    from django.db import connection
-
-    say(f"bench_monitoring ({connection.vendor}, {os.cpu_count()} cores)")
-    try:
+    with scratch_django("bench_monitoring", keep=args.keep):
         built = build(args.values)
-        bench_dashboard(built["user"], args.reps)
-        bench_api(built["user"], built["indicators"], args.requests, args.budget)
-    finally:
-        connection.close()
-        if args.keep and not os.environ.get("DATABASE_URL"):
-            say(f"database kept in {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-    say(f"\ntotal run time {time.perf_counter() - began:.0f} s")
+        goals = [bench_dashboard(built["user"], args.reps)]
+        goals += bench_api(built["user"], built["indicators"], args.requests, args.budget)
+        record_goals("bench_monitoring", goals)
 
 
 if __name__ == "__main__":
