@@ -56,6 +56,7 @@ from .periods import Kind, Period, PeriodError, parse
 from .publication import steward_values
 from .services import (
     STATUS_LABELS,
+    STATUS_MARKS,
     RulesFailed,
     dashboard,
     progress_rows,
@@ -652,6 +653,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "summary": [(label, board.counts.get(key, 0)) for key, label in STATUS_LABELS.items()]
             if board
             else [],
+            "marks": [(mark, STATUS_LABELS[key]) for key, mark in STATUS_MARKS.items()],
         },
         status=200 if period else 400,
     )
