@@ -4,20 +4,19 @@ The command runs as its own process on a database of its own (see ``tests/test_b
 importing a workbook of 20,000 needs, and is killed with SIGKILL at several moments: while it
 starts, while it reads and checks the file, and while it writes. Each time the database holds
 either none of the file's needs or all of them, never a part; the same file then imports whole.
+``tests/test_kill_during_writes.py`` does the same for a plan adoption and an IATI import.
 """
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from . import kill_helpers as kill
 from . import needs_helpers as nh
-from .test_backup import SECCOOP, Database
+from .test_backup import Database
 
 ROWS = 20_000
 CATEGORIES = ["I.a", "I.b", "I.c", "I.d", "II.a", "II.b", "II.c", "II.d", "II.e", "III.a"]
@@ -59,21 +58,10 @@ def test_a_killed_import_leaves_all_or_nothing(database: Database, tmp_path: Pat
     ]
     workbook = tmp_path / "needs.xlsx"
     workbook.write_bytes(nh.workbook_bytes(rows))
-    command = [*SECCOOP, "needs", "import", str(workbook), "--cycle", "2030"]
+    command = ["needs", "import", str(workbook), "--cycle", "2030"]
     outcomes = []
     for delay in (0.5, 2.0, 4.0, 7.0):
-        process = subprocess.Popen(
-            command,
-            env=database.env,
-            cwd=database.folder,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
-        finished = process.poll() is not None
-        if not finished:
-            process.send_signal(signal.SIGKILL)
-        process.wait(timeout=60)
+        finished = kill.kill_after(database, command, delay)
         count = needs_count(database)
         assert count in (0, ROWS), f"killed after {delay} s: {count} of {ROWS} needs written"
         outcomes.append((delay, finished, count))

@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AuditEvent, ExchangeRate
@@ -15,6 +17,22 @@ class RestrictedAdminMixin:
     def get_queryset(self, request: HttpRequest) -> Any:
         qs = super().get_queryset(request)  # type: ignore[misc]  # cooperative mixin over ModelAdmin
         return qs.restrict(request.user, "view") if hasattr(qs, "restrict") else qs.none()
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """An id that cannot be one of this model's (``x``, ``1/../2``) leads back to the list
+        saying the record does not exist, as the change page does, instead of failing in the
+        history's query."""
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))  # type: ignore[attr-defined]
+        except (ValidationError, ValueError):
+            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
+                request,
+                self.model._meta,  # type: ignore[attr-defined]
+                object_id,
+            )
+        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
 
 
 @admin.register(AuditEvent)

@@ -1,13 +1,16 @@
-"""Request ids, graceful database outages, no-store caching for signed-in responses, and no NUL."""
+"""Request ids, graceful database outages, no-store caching for signed-in responses, no NUL, and
+no number beyond 64 bits in the admin's lookups."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import FieldError, RequestDataTooBig, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
@@ -15,6 +18,13 @@ from django.http.multipartparser import MultiPartParserError
 from .context import current_request
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
+#: The admin's own query parameters that are not lookups: the search text, the page, the ordering,
+#: the error flag, "show all", the pop-up and related-field markers, and the list's filters kept
+#: for the way back (a query string the change page only carries along).
+ADMIN_NOT_LOOKUPS = frozenset(
+    {"q", "p", "o", "e", "all", "_popup", "_to_field", "_changelist_filters", "_is_popup"}
+)
+_WHOLE_NUMBER = re.compile(r"^\s*[+-]?\d+\s*$")
 
 
 class RequestIdMiddleware:
@@ -105,6 +115,20 @@ class InputGuardMiddleware:
             from .views import invalid_input
 
             return invalid_input(request, field, _("A NUL character is not allowed."))
+        field = self.overflowing_lookup(request)
+        if field is not None:
+            from .bounds import MAX_ID, validate_id
+            from .views import invalid_input
+
+            try:
+                validate_id(MAX_ID + 1)
+            except ValidationError as exc:
+                return invalid_input(request, field, exc.messages[0])
+        mistyped = admin_mistyped_lookup(request)
+        if mistyped is not None:
+            from .views import invalid_input
+
+            return invalid_input(request, *mistyped)
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -112,6 +136,24 @@ class InputGuardMiddleware:
 
         if isinstance(exception, InvalidParameter):
             return invalid_input(request, exception.name, exception.message)
+        return None
+
+    @staticmethod
+    def overflowing_lookup(request: HttpRequest) -> str | None:
+        """In the admin, a lookup parameter (``owner__id__exact``, ``pk__in``…) holding a whole
+        number beyond 64 bits, alone or in a comma-separated list: no database column holds one,
+        and SQLite raises an overflow on it instead of finding nothing."""
+        if not _admin_path().match(request.path_info):
+            return None
+        from .bounds import MAX_ID
+
+        for key, values in request.GET.lists():
+            if key in ADMIN_NOT_LOOKUPS:
+                continue
+            for value in values:
+                for item in value.split(","):
+                    if _WHOLE_NUMBER.match(item) and abs(int(item)) > MAX_ID:
+                        return key
         return None
 
     @staticmethod
@@ -141,6 +183,81 @@ class InputGuardMiddleware:
                 return None  # the API answers a malformed or oversized body itself
             return _nul_in_json(payload, "")
         return None
+
+
+#: Lookups whose value must be a value of the field (the others compare text or take a flag).
+_TYPED_LOOKUPS = frozenset({"exact", "in", "gt", "gte", "lt", "lte"})
+
+
+def admin_mistyped_lookup(request: HttpRequest) -> tuple[str, str] | None:
+    """In an admin list, a lookup parameter whose value is not one of its field's values (an
+    address filter given ``x``, a date given ``1990-13-45``): the parameter and the field's own
+    message. PostgreSQL would refuse the value with an error, not an empty list."""
+    match = _admin_path().match(request.path_info)
+    if match is None:
+        return None
+    rest = request.path_info[match.end() :].split("/")
+    if len(rest) < 2:
+        return None
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(rest[0], rest[1])
+    except (LookupError, ValueError):
+        return None
+    for key, values in request.GET.lists():
+        if key in ADMIN_NOT_LOOKUPS:
+            continue
+        try:
+            found = _lookup_field(model, key)
+        except FieldError:  # a reverse relation with more than one field: the admin says so
+            continue
+        if found is None:
+            continue
+        field, lookup = found
+        for value in values:
+            for item in value.split(",") if lookup == "in" else [value]:
+                try:
+                    field.run_validators(field.to_python(item))
+                except (ValidationError, TypeError, ValueError) as exc:
+                    message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+                    return key, message
+    return None
+
+
+def _lookup_field(model: Any, key: str) -> tuple[Any, str] | None:
+    """The field a lookup parameter compares (``owner__code__exact``: Organisation.code) and its
+    lookup, when the lookup takes a value of that field; else None."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    parts = key.split("__")
+    field = None
+    while parts:
+        try:
+            field = model._meta.get_field(parts[0])
+        except FieldDoesNotExist:
+            break
+        parts.pop(0)
+        if field.is_relation:
+            if field.related_model is None or not hasattr(field, "target_field"):
+                return None
+            model = field.related_model
+            if parts and parts[0] not in _TYPED_LOOKUPS:
+                continue
+            field = field.target_field
+    if field is None or field.is_relation or len(parts) > 1:
+        return None
+    lookup = parts[0] if parts else "exact"
+    return (field, lookup) if lookup in _TYPED_LOOKUPS else None
+
+
+@functools.cache
+def _admin_path() -> re.Pattern[str]:
+    """Addresses of the admin site, under any language prefix."""
+    from django.conf import settings
+
+    languages = "|".join(re.escape(code) for code, _name in settings.LANGUAGES)
+    return re.compile(rf"^/(?:(?:{languages})/)?admin/")
 
 
 def _nul_in_json(value: object, where: str) -> str | None:

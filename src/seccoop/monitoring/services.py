@@ -666,6 +666,9 @@ STATUS_LABELS = {
     "not_published": gettext_lazy("Not published (small number)"),
     "not_shared": gettext_lazy("Not shared with you"),
 }
+#: A mark for each status a cell shows as a percentage, so that the status is not told by its
+#: colour alone; the cell's text names the status too, for a screen reader (the dashboard).
+STATUS_MARKS = {"on_track": "✓", "at_risk": "!", "off_track": "✗"}
 
 
 @dataclass
@@ -682,6 +685,10 @@ class ProgressRow:
     @property
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])
+
+    @property
+    def status_mark(self) -> str:
+        return STATUS_MARKS.get(self.status, "")
 
 
 def approved_totals(

@@ -46,6 +46,7 @@ from .periods import Kind, Period, PeriodError, parse
 from .publication import steward_values
 from .services import (
     STATUS_LABELS,
+    STATUS_MARKS,
     RulesFailed,
     ValuesImporter,
     dashboard,
@@ -645,6 +646,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             "summary": [(label, board.counts.get(key, 0)) for key, label in STATUS_LABELS.items()]
             if board
             else [],
+            "marks": [(mark, STATUS_LABELS[key]) for key, mark in STATUS_MARKS.items()],
         },
         status=200 if period else 400,
     )
