@@ -13,11 +13,20 @@ Every model declares how it is governed with a class attribute ``access``:
   Technical Working Group), or several: members of that organisation with an editing role may
   change it too.
   A model may name an ``assignee_field`` (an assessor): that person reads and works on the record.
+  A model may name a ``closer_field`` (an action item's owner): that person may close the record
+  (the ``close`` action) without other rights to change it.
   Review (approve or return what was submitted): members holding one of the model's
   ``reviewer_roles`` in an organisation that owns the record or that it is released to.
 * ``user``, ``membership``, ``owned_by_user``: people and their own credentials.
 * ``audit``: the audit trail. Members of the Commission's secretariat (the secretariat role) and
   platform administrators read it; nobody changes or deletes it (the database refuses too).
+
+Abilities: what a user may do beyond one record's rules is named here too (``ABILITIES``), with
+the roles that grant it: importing partners' IATI files, booking funding on any partner's behalf,
+validating needs for the Commission, reading every State's figures as reported. Apps ask
+``get_policy().may(user, name)``, and ``get_policy().acting_for(user, name)`` for the
+organisations a user acts for under an ability; no app reads roles itself (import-linter forbids
+importing this module outside ``accounts``).
 
 Anything else is denied to everyone but platform administrators (fail closed). Platform
 administrators (superusers) may read and change everything except TLP:RED records they are not
@@ -35,6 +44,25 @@ from django.db.models import Exists, OuterRef, Q
 from seccoop.core.markings import TLP
 from seccoop.core.policy import register_policy
 from seccoop.framework.models import Organisation
+
+from .models import EDITING_ROLES, Role
+
+#: Named abilities: the roles that grant each, and the organisation (by code) where they must be
+#: held, or None for any organisation. Platform administrators hold every ability.
+ABILITIES: dict[str, tuple[frozenset[str], str | None]] = {
+    # An IATI import writes partners, proposed measures and any partner's transactions.
+    "funding.import_iati": (frozenset({Role.SECRETARIAT}), None),
+    # The secretariat books funding on a partner's behalf; the record stays the partner's.
+    "funding.book_for_any_partner": (frozenset({Role.SECRETARIAT}), None),
+    # Only the Commission's secretariat validates or returns the needs released to it.
+    "needs.review": (frozenset({Role.SECRETARIAT}), "COMMISSION"),
+    # The secretariat validates every figure it may see, so it reads them as reported.
+    "monitoring.read_reported": (frozenset({Role.SECRETARIAT}), None),
+    # A member organisation answers its invitations and its action items through its officers.
+    "meetings.answer_for": (EDITING_ROLES, None),
+    # The organisations a user belongs to, in any role: whose records are the user's own.
+    "member_of": (frozenset(Role.values), None),
+}
 
 
 @dataclass
@@ -149,6 +177,12 @@ class FrameworkPolicy:
                 return visible
             if action == "review":
                 return self._reviewable(visible, model, user)
+            if action == "close":
+                closer = getattr(model, "closer_field", None)
+                editable_rows = self.restrict(queryset, user, "change")
+                if closer is None:
+                    return editable_rows
+                return visible.filter(Q(pk__in=editable_rows.values("pk")) | Q(**{closer: user}))
             orgs = user_scope(user).orgs_with_roles(model.editor_roles)
             assignee = getattr(model, "assignee_field", None)
             if not orgs and not assignee:
@@ -210,6 +244,28 @@ class FrameworkPolicy:
         if access == "marked":
             return bool(user_scope(user).orgs_with_roles(model.editor_roles))  # type: ignore[attr-defined]  # marked models declare it
         return access == "owned_by_user"
+
+    def acting_for(self, user: Any, ability: str) -> set[int]:
+        """The organisations where ``user`` holds a role granting ``ability`` (its named
+        organisation only, where it names one). Raises KeyError for an unknown ability."""
+        roles, where = ABILITIES[ability]
+        if not getattr(user, "is_authenticated", False):
+            return set()
+        orgs = user_scope(user).orgs_with_roles(roles)
+        if where is not None:
+            named = Organisation.objects.filter(code=where).values_list("pk", flat=True).first()
+            orgs = orgs & {named} if named is not None else set()
+        return orgs
+
+    def may(self, user: Any, ability: str) -> bool:
+        """Whether ``user`` holds ``ability`` (platform administrators hold every one)."""
+        if ability not in ABILITIES:
+            raise KeyError(ability)
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if user.is_superuser and user.is_active:
+            return True
+        return bool(self.acting_for(user, ability))
 
     def allowed_owners(self, model: type[models.Model], user: Any) -> Any:
         if getattr(user, "is_superuser", False):

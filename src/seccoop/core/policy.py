@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
 
-Action = Literal["view", "change", "delete", "add", "review"]
+Action = Literal["view", "change", "delete", "add", "review", "close"]
 #: ``review``: approve or return what others submitted (e.g. the Commission validating values).
-ACTIONS: tuple[str, ...] = ("view", "change", "delete", "add", "review")
+#: ``close``: mark done what one was given to do (an action item's assignee, or its editors).
+ACTIONS: tuple[str, ...] = ("view", "change", "delete", "add", "review", "close")
 
 
 class AccessPolicy(Protocol):
@@ -26,6 +27,12 @@ class AccessPolicy(Protocol):
 
     def allowed_owners(self, model: type[Model], user: Any) -> QuerySet[Any]:
         """The owners ``user`` may create a record of ``model`` for."""
+
+    def may(self, user: Any, ability: str) -> bool:
+        """Whether ``user`` holds a named ability (what one may do beyond one record's rules)."""
+
+    def acting_for(self, user: Any, ability: str) -> set[int]:
+        """The ids of the organisations where ``user`` holds ``ability``."""
 
 
 class PolicyNotRegistered(RuntimeError):

@@ -866,15 +866,11 @@ class _Orgs:
 
 
 def may_import(user: Any) -> bool:
-    """An import writes partners, proposed measures and any partner's transactions: the
-    Commission's secretariat (or a platform administrator) runs it."""
-    from seccoop.accounts.models import Role
-    from seccoop.accounts.policy import user_scope
+    """An import writes partners, proposed measures and any partner's transactions: the policy's
+    ``funding.import_iati`` ability (the Commission's secretariat, or a platform administrator)."""
+    from seccoop.core.policy import get_policy
 
-    return bool(
-        getattr(user, "is_superuser", False)
-        or user_scope(user).orgs_with_roles(frozenset({Role.SECRETARIAT}))
-    )
+    return get_policy().may(user, "funding.import_iati")
 
 
 def import_activities(data: bytes, *, actor: Any, source: str = "") -> ImportResult:

@@ -139,12 +139,11 @@ def check_dates(obj: Any) -> None:
 def books_for_anyone(actor: Any) -> bool:
     """The Commission's secretariat (and platform administrators) may book on behalf of any
     partner (decision 0021); the record stays the partner's."""
-    from seccoop.accounts.models import Role
-    from seccoop.accounts.policy import user_scope
+    from seccoop.core.policy import get_policy
 
-    if actor is None or getattr(actor, "is_superuser", False):
+    if actor is None:  # the platform's own commands
         return True
-    return bool(user_scope(actor).orgs_with_roles(frozenset({Role.SECRETARIAT})))
+    return get_policy().may(actor, "funding.book_for_any_partner")
 
 
 def check_booking(obj: Any, actor: Any, field: str) -> None:

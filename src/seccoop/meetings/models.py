@@ -229,6 +229,10 @@ class Decision(MeetingPart):
 class ActionItem(MeetingPart):
     """Work a meeting gives to a party, a body or a person, carried forward until closed."""
 
+    #: The person it is given to closes it, without other rights to change it (the policy's
+    #: ``close`` action).
+    closer_field = "owner_user"
+
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         DONE = "done", _("Done")

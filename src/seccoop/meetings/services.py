@@ -19,6 +19,7 @@ from simple_history.utils import bulk_update_with_history
 from seccoop.accounts.models import hash_token
 from seccoop.core.markings import TLP
 from seccoop.core.models import mark_history
+from seccoop.core.policy import get_policy
 from seccoop.framework.cadence import BodyRule, MeetingRecord, check, next_host_side
 from seccoop.framework.models import Body, Organisation
 from seccoop.framework.services import commission
@@ -545,9 +546,7 @@ def upcoming_for(user: Any) -> Any:
 
 def my_action_items(user: Any) -> Any:
     """Open action items the user answers for: their own, or their party's or body's."""
-    from seccoop.accounts.policy import user_scope
-
-    orgs = user_scope(user).orgs
+    orgs = get_policy().acting_for(user, "member_of")
     return (
         ActionItem.objects.restrict(user, "view")
         .filter(status=ActionItem.Status.OPEN)

@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from seccoop.accounts.models import EDITING_ROLES, ApiToken
-from seccoop.accounts.policy import user_scope
+from seccoop.accounts.models import ApiToken
 from seccoop.core.audit import record_export
 from seccoop.core.markings import derived_marking, label
 from seccoop.core.policy import get_policy
@@ -221,9 +220,7 @@ class ActionItemEditView(PartEditView):
 @require_POST
 def action_item_close(request: HttpRequest, pk: str) -> HttpResponse:
     """Mark an action item done (or cancelled): the secretariat, or the person it is assigned to."""
-    item = get_restricted_object(request, ActionItem, pk)
-    if item.owner_user_id != request.user.pk:
-        item = get_restricted_object(request, ActionItem, pk, "change")
+    item = get_restricted_object(request, ActionItem, pk, "close")
     status = request.POST.get("status", ActionItem.Status.DONE)
     if status not in (ActionItem.Status.DONE, ActionItem.Status.CANCELLED):
         messages.error(request, gettext_lazy("Unknown status; use done or cancelled."))
@@ -300,7 +297,7 @@ def group_detail(request: HttpRequest, pk: str, form: Any = None, status: int = 
         .select_related("organisation")
     )
     can_manage = get_policy().can_add(WorkingGroupMember, user)
-    mine = user_scope(user).orgs_with_roles(EDITING_ROLES)
+    mine = get_policy().acting_for(user, "meetings.answer_for")
     return render(
         request,
         "meetings/group_detail.html",
@@ -348,7 +345,7 @@ def member_answer(request: HttpRequest, pk: str) -> HttpResponse:
     """Record the answer to an invitation: the secretariat, or a member of the invited
     organisation answering for it."""
     member = get_restricted_object(request, WorkingGroupMember, pk)
-    if member.organisation_id not in user_scope(request.user).orgs_with_roles(EDITING_ROLES):
+    if member.organisation_id not in get_policy().acting_for(request.user, "meetings.answer_for"):
         member = get_restricted_object(request, WorkingGroupMember, pk, "change")
     try:
         answer_invitation(member, actor=request.user, accept=request.POST.get("accept") == "1")

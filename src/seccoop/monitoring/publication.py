@@ -84,14 +84,15 @@ def steward_q(user: Any) -> Q | None:
         return Q(pk__in=[])
     if user.is_superuser and user.is_active:
         return None
-    from seccoop.accounts.policy import user_scope
+    from seccoop.core.policy import get_policy
 
-    scope = user_scope(user)
-    if scope.orgs_with_roles(Value.reviewer_roles):
+    policy = get_policy()
+    if policy.may(user, "monitoring.read_reported"):
         return None  # the Commission's secretariat validates every figure it may see
     # An AMBER or RED figure reaches a reader only by an explicit release from its owner: it is
     # shared with them as reported. CLEAR and GREEN figures of others are published.
-    return Q(owner_id__in=sorted(scope.orgs)) | Q(tlp__in=[TLP.AMBER, TLP.AMBER_STRICT, TLP.RED])
+    own = policy.acting_for(user, "member_of")
+    return Q(owner_id__in=sorted(own)) | Q(tlp__in=[TLP.AMBER, TLP.AMBER_STRICT, TLP.RED])
 
 
 def visible_values(user: Any) -> Any:

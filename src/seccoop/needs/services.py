@@ -23,11 +23,10 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
-from seccoop.accounts.models import Role
-from seccoop.accounts.policy import user_scope
 from seccoop.core.markings import TLP
 from seccoop.core.models import mark_history
 from seccoop.core.money import to_usd
+from seccoop.core.policy import get_policy
 from seccoop.framework.models import Category, Organisation, Party
 from seccoop.framework.services import commission
 
@@ -156,9 +155,7 @@ def reviewable_needs(user: Any) -> Any:
     body = commission()
     if body is None or not getattr(user, "is_authenticated", False):
         return Need.objects.none()
-    if not user.is_superuser and body.pk not in user_scope(user).orgs_with_roles(
-        {Role.SECRETARIAT}
-    ):
+    if not get_policy().may(user, "needs.review"):
         return Need.objects.none()
     return Need.objects.restrict(user, "review").filter(releasable_to=body)
 
