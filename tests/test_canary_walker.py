@@ -335,5 +335,10 @@ def test_no_canary_reaches_a_reader_who_may_not_see_it(world: None) -> None:
                         f"{persona or 'anonymous'} {page}: {canary.model.__name__} {canary.tlp}"
                         f"{' released to ' + canary.released_to if canary.released_to else ''}"
                     )
+    # The figures the security model quotes (shown with ``pytest -rP``).
+    print(
+        f"canary walker: {len(canaries)} canaries of {len(ids_by_model)} models, {len(pages)} "
+        f"addresses, {requests} requests, {len(leaks)} leaks"
+    )
     assert requests > 1000
     assert leaks == [], leaks[:30]
