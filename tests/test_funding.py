@@ -1953,3 +1953,22 @@ def test_a_bad_filter_value_is_a_400_naming_the_parameter(
         page = client.get(reverse(page_name), {name: value})
         assert page.status_code in (200, 400), (name, page.status_code)
         assert "/funding/transactions/" + str(lists.eu_tx.pk) not in page.content.decode()
+
+
+@pytest.mark.parametrize("ordering", ["", "-amount_usd", "partner"])
+def test_the_ledger_list_query_count_does_not_grow_with_the_ledger(
+    ledger: Ledger, client_for: Any, ordering: str
+) -> None:
+    client = client_for("secretariat")
+    path = reverse("funding:transaction_list")
+    params = {"ordering": ordering} if ordering else {}
+    client.get(path, params)  # warm the session and the user's scope
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(path, params).status_code == 200
+        assert client.get("/api/v1/funding/transactions", params).status_code == 200
+    add_flows(ledger.measure, 20)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(path, params).status_code == 200
+        items = client.get("/api/v1/funding/transactions", params).json()["items"]
+    assert len(items) == 23
+    assert len(many.captured_queries) == len(few.captured_queries)
