@@ -21,6 +21,7 @@ from pydantic import ConfigDict
 from seccoop.core.api import (
     ErrorOut,
     Pagination,
+    filter_queryset,
     get_visible,
     get_with_etag,
     require_if_match,
@@ -33,7 +34,8 @@ from seccoop.core.types import BoundedDate, Id, Label, SafeText, Version, Year
 from seccoop.framework.models import Organisation, Party
 from seccoop.plan.models import Measure
 
-from .models import Budget, FundingAccount, Transaction, TransactionType
+from .filters import AccountFilterSet, BudgetFilterSet, TransactionFilterSet
+from .models import Budget, FundingAccount, Transaction
 from .services import (
     CENT,
     CUTS,
@@ -241,8 +243,17 @@ def _shares(user: Any, rows: list[ShareIO]) -> list[tuple[Party | None, Decimal]
 
 @router.get("/accounts", response=list[AccountOut])
 @paginate(Pagination)
-def list_accounts(request: HttpRequest) -> Any:
-    return FundingAccount.objects.restrict(request.user, "view").select_related("owner")
+def list_accounts(
+    request: HttpRequest,
+    q: str | None = None,
+    partner: str | None = None,
+    partner_id: Id | None = None,
+    ordering: str | None = None,
+) -> Any:
+    """Funding accounts, by code; the filters of the accounts page (``partner`` is the managing
+    partner's code), ``q`` and ``ordering`` (``code`` or ``name``, ``-`` first for descending)."""
+    rows = FundingAccount.objects.restrict(request.user, "view").select_related("owner")
+    return filter_queryset(request, AccountFilterSet, rows)
 
 
 class BudgetOut(Schema):
@@ -274,44 +285,49 @@ class BudgetOut(Schema):
 
 @router.get("/budgets", response=list[BudgetOut])
 @paginate(Pagination)
-def list_budgets(request: HttpRequest, partner: str | None = None, year: Year | None = None) -> Any:
-    """Budgets (IATI BudgetType 1 original / 2 revised, BudgetStatus 1 indicative / 2 committed);
-    filter by partner code or the year the period starts."""
+def list_budgets(
+    request: HttpRequest,
+    q: str | None = None,
+    partner: str | None = None,
+    partner_id: Id | None = None,
+    year: Year | None = None,
+    measure: Id | None = None,
+    measure_code: str | None = None,
+    account: str | None = None,
+    account_id: Id | None = None,
+    type: str | None = None,
+    status: str | None = None,
+    ordering: str | None = None,
+) -> Any:
+    """Budgets (IATI BudgetType 1 original / 2 revised, BudgetStatus 1 indicative / 2 committed),
+    with the filters of the budgets page: partner code, the year the period starts, measure id or
+    code, account, type, status, ``q`` and ``ordering``."""
     rows = Budget.objects.restrict(request.user, "view").select_related(
         "measure", "owner", "account"
     )
-    if partner:
-        rows = rows.filter(owner__code=partner.strip().upper()[:32])
-    if year is not None:
-        rows = rows.filter(period_start__year=year)
-    return rows
+    return filter_queryset(request, BudgetFilterSet, rows)
 
 
 @router.get("/transactions", response=list[TransactionOut])
 @paginate(Pagination)
 def list_transactions(
     request: HttpRequest,
+    q: str | None = None,
     partner: str | None = None,
+    partner_id: Id | None = None,
     type: str | None = None,
     year: Year | None = None,
     measure: Id | None = None,
+    measure_code: str | None = None,
+    account: str | None = None,
+    account_id: Id | None = None,
+    tlp: str | None = None,
+    ordering: str | None = None,
 ) -> Any:
-    """The ledger, newest first; filter by provider code, IATI type code, value-date year or
-    measure id."""
-    rows = _ledger(request)
-    if partner:
-        rows = rows.filter(provider__code=partner.strip().upper()[:32])
-    if type:
-        if type not in TransactionType.values:
-            raise ValidationError(
-                {"type": [_("Unknown transaction type '{code}'.").format(code=type[:8])]}
-            )
-        rows = rows.filter(type=type)
-    if year is not None:
-        rows = rows.filter(value_date__year=year)
-    if measure is not None:
-        rows = rows.filter(measure_id=measure)
-    return rows
+    """The ledger, newest first, with the filters of the ledger page: provider code, IATI type
+    code, value-date year, measure id or code, account, TLP, ``q`` and ``ordering`` (such as
+    ``-amount_usd``)."""
+    return filter_queryset(request, TransactionFilterSet, _ledger(request))
 
 
 @router.get("/transactions/{pk}", response={200: TransactionOut, 404: ErrorOut})

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +13,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from seccoop.core.exports import export_response
-from seccoop.core.filters import BaseFilterSet, YearFilter
 from seccoop.core.markings import derived_marking, not_shared_text
 from seccoop.core.policy import get_policy
 from seccoop.core.uploads import refused_upload, upload_limit
@@ -29,8 +27,9 @@ from seccoop.core.views import (
 from seccoop.needs.models import AssessmentCycle, Need
 from seccoop.plan.models import Measure
 
+from .filters import AccountFilterSet, BudgetFilterSet, TransactionFilterSet
 from .forms import BudgetForm, TransactionForm
-from .models import Budget, FundingAccount, Transaction, TransactionType
+from .models import Budget, FundingAccount, Transaction
 from .services import (
     CUTS,
     committee_list,
@@ -50,21 +49,6 @@ CUT_LABELS = {
     "year": gettext_lazy("Year"),
     "measure": gettext_lazy("Measure"),
 }
-
-
-class TransactionFilterSet(BaseFilterSet):
-    search_fields = ("reference", "description", "measure__code", "provider_name")
-
-    partner = django_filters.CharFilter(method="by_partner", label=gettext_lazy("Partner (code)"))
-    type = django_filters.ChoiceFilter(choices=TransactionType.choices, label=gettext_lazy("Type"))
-    year = YearFilter(field_name="value_date__year", label=gettext_lazy("Year"))
-
-    class Meta:
-        model = Transaction
-        fields = ["partner", "type", "year"]
-
-    def by_partner(self, queryset: Any, name: str, value: str) -> Any:
-        return queryset.filter(provider__code=value.strip().upper()[:32])
 
 
 class TransactionListView(ObjectListView):
@@ -155,6 +139,7 @@ class TransactionEditView(ObjectEditView):
 
 class BudgetListView(ObjectListView):
     model = Budget
+    filterset_class = BudgetFilterSet
     title = gettext_lazy("Budgets")
     add_url_name = "funding:budget_add"
     detail_url_name = "funding:budget_edit"
@@ -188,6 +173,7 @@ class BudgetEditView(ObjectEditView):
 
 class AccountListView(ObjectListView):
     model = FundingAccount
+    filterset_class = AccountFilterSet
     title = gettext_lazy("Funding accounts")
     select_related = ("owner",)
     columns = [
