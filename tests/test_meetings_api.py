@@ -153,6 +153,12 @@ def test_a_meeting_is_changed_with_if_match_and_a_stale_change_is_refused(
     ) == ["end"]
     meeting.refresh_from_db()
     assert (meeting.version, meeting.title) == (2, "Regular meeting")
+    midnight = api.patch(
+        url, json.dumps({"start_time": "00:00"}), content_type=JSON, HTTP_IF_MATCH='W/"2"'
+    )
+    assert midnight.status_code == 200, midnight.content
+    meeting.refresh_from_db()
+    assert meeting.local_start_text == "2026-03-10 00:00"
 
 
 def test_moving_a_meeting_to_another_body_through_the_api_renumbers_it(

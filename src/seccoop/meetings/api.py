@@ -418,12 +418,19 @@ def update_meeting(
         zone = changes.pop("time_zone", None) or meeting.time_zone
         check_time_zone(zone)
         start, end = meeting.local_start, meeting.local_end
-        day_start = changes.pop("start_date", None) or start.date()
-        at_start = changes.pop("start_time", None) or start.time()
-        day_end = changes.pop("end_date", None) or end.date()
-        at_end = changes.pop("end_time", None) or end.time()
-        meeting.start = _instant(day_start, at_start, zone)
-        meeting.end = _instant(day_end, at_end, zone)
+        given = {
+            k: changes.pop(k, None) for k in ("start_date", "start_time", "end_date", "end_time")
+        }
+        meeting.start = _instant(
+            start.date() if given["start_date"] is None else given["start_date"],
+            start.time() if given["start_time"] is None else given["start_time"],
+            zone,
+        )
+        meeting.end = _instant(
+            end.date() if given["end_date"] is None else given["end_date"],
+            end.time() if given["end_time"] is None else given["end_time"],
+            zone,
+        )
         meeting.time_zone = zone
         if "body" in changes:
             code = changes.pop("body")
