@@ -448,3 +448,14 @@ def test_action_items_filter_by_meeting_body_and_owner(secretariat: User, client
         "Barbados's report",
     ]
     assert fields(api.get(f"{base}?meeting=999999")) == ["meeting"]
+
+
+def test_the_meeting_list_page_shows_its_filters(secretariat: User, client_for: Any) -> None:
+    make_meeting(secretariat)
+    page = client(client_for, "viewer").get("/meetings/?year=2026&side=caribbean")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for name in ("q", "body", "year", "status", "side", "host", "format", "tlp", "ordering"):
+        assert f'name="{name}"' in html, name
+    assert "Host side" in html
+    assert "COM-2026-1" in html
