@@ -31,6 +31,7 @@ from seccoop.core.views import (
 from seccoop.framework.models import Body
 from seccoop.plan.models import Measure
 
+from .filters import MeetingFilterSet
 from .forms import ActionItemForm, AgendaItemForm, DecisionForm, MeetingForm, MemberForm
 from .ical import calendar
 from .models import (
@@ -68,6 +69,7 @@ ICS = "text/calendar; charset=utf-8"
 
 class MeetingListView(ObjectListView):
     model = Meeting
+    filterset_class = MeetingFilterSet
     title = gettext_lazy("Meetings")
     detail_url_name = "meetings:meeting_detail"
     add_url_name = "meetings:meeting_add"
