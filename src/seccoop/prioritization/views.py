@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.decorators.http import require_http_methods, require_POST
 
 from seccoop.core.policy import get_policy
 from seccoop.core.views import (
@@ -292,26 +291,28 @@ class CycleDetailView(ObjectDetailView):
         return response
 
 
-@login_required
-@require_POST
-def run_create(request: HttpRequest, pk: Any) -> HttpResponse:
-    cycle = get_restricted_object(request, PrioritizationCycle, pk, "change")
-    form = RunForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-        return HttpResponseRedirect(reverse("prioritization:cycle_detail", args=[cycle.pk]))
-    try:
-        run = run_ranking(
-            cycle,
-            actor=request.user,
-            method=form.cleaned_data["method"],
-            samples=form.cleaned_data["samples"],
-            seed=form.cleaned_data["seed"],
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return HttpResponseRedirect(reverse("prioritization:cycle_detail", args=[cycle.pk]))
-    return HttpResponseRedirect(reverse("prioritization:run_detail", args=[run.pk]))
+class RunCreateView(LoginRequiredIfNeeded, View):
+    """Rank a cycle's measures and save the run (the form on the cycle page posts here)."""
+
+    def post(self, request: HttpRequest, pk: Any) -> HttpResponse:
+        cycle = get_restricted_object(request, PrioritizationCycle, pk, "change")
+        form = RunForm(request.POST)
+        back = HttpResponseRedirect(reverse("prioritization:cycle_detail", args=[cycle.pk]))
+        if not form.is_valid():
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+            return back
+        try:
+            run = run_ranking(
+                cycle,
+                actor=request.user,
+                method=form.cleaned_data["method"],
+                samples=form.cleaned_data["samples"],
+                seed=form.cleaned_data["seed"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return back
+        return HttpResponseRedirect(reverse("prioritization:run_detail", args=[run.pk]))
 
 
 @login_required
@@ -373,42 +374,52 @@ def run_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def run_apply(request: HttpRequest, pk: Any) -> HttpResponse:
-    run = get_restricted_object(request, Run, pk, "change")
-    try:
-        count = apply_to_plan(run, actor=request.user)
-        messages.success(
-            request,
-            _("{count} measures of {label} are now in this ranking's order.").format(
-                count=count, label=run.cycle.plan.label
-            ),
+class RunApplyView(LoginRequiredIfNeeded, View):
+    """Order a draft plan version's measures by a run."""
+
+    def post(self, request: HttpRequest, pk: Any) -> HttpResponse:
+        run = get_restricted_object(request, Run, pk, "change")
+        try:
+            count = apply_to_plan(run, actor=request.user)
+            messages.success(
+                request,
+                _("{count} measures of {label} are now in this ranking's order.").format(
+                    count=count, label=run.cycle.plan.label
+                ),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("prioritization:run_detail", args=[run.pk]))
+
+
+class RunCompareView(LoginRequiredIfNeeded, View):
+    """Two runs side by side (``?a=`` and ``?b=``): each measure's rank in both, and its move."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        runs = Run.objects.restrict(request.user, "view")
+        try:
+            a = runs.filter(pk=query_id(request, "a")).first()
+            b = runs.filter(pk=query_id(request, "b")).first()
+        except InvalidParameter:
+            raise Http404 from None  # not a run's id: no such run
+        if a is None or b is None:
+            raise Http404
+        return render(
+            request, "prioritization/compare.html", {"a": a, "b": b, "rows": compare_runs(a, b)}
         )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return HttpResponseRedirect(reverse("prioritization:run_detail", args=[run.pk]))
 
 
-@login_required
-def run_compare(request: HttpRequest) -> HttpResponse:
-    runs = Run.objects.restrict(request.user, "view")
-    try:
-        a = runs.filter(pk=query_id(request, "a")).first()
-        b = runs.filter(pk=query_id(request, "b")).first()
-    except InvalidParameter:
-        raise Http404 from None  # not a run's id: no such run
-    if a is None or b is None:
-        raise Http404
-    return render(
-        request, "prioritization/compare.html", {"a": a, "b": b, "rows": compare_runs(a, b)}
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def my_assignments(request: HttpRequest) -> HttpResponse:
+class MyAssignmentsView(LoginRequiredIfNeeded, View):
     """The scoring form: every measure assigned to me, three criteria, a point or a range each."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return _my_assignments(request)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        return _my_assignments(request)
+
+
+def _my_assignments(request: HttpRequest) -> HttpResponse:
     assignments = list(
         Assignment.objects.restrict(request.user, "view")
         .filter(assessor=request.user, cycle__is_open=True)
