@@ -1207,3 +1207,40 @@ def test_the_secretariat_adds_and_withdraws_assessors(setup: Setup, client_for: 
     assert closed.status_code == 400
     assert "closed for scoring" in closed.content.decode()
     assert not Assignment.objects.filter(cycle=cycle, assessor=newcomer).exists()
+
+
+def test_weight_and_score_history_pages(scored: Setup, client_for: Any) -> None:
+    """The cycle page links each weight's history and My assignments each saved score's; a score
+    is read by the Commission and its assessor only, a weight by every member."""
+    weight = scored.cycle.weights.get(criterion__code="a")
+    score = Score.objects.get(
+        assignment=scored.assignments["M-1", "twg_member"], criterion__code="a"
+    )
+    weight_url = reverse("prioritization:weight_history", args=[weight.pk])
+    score_url = reverse("prioritization:score_history", args=[score.pk])
+    cycle_page = client_for("viewer").get(
+        reverse("prioritization:cycle_detail", args=[scored.cycle.pk])
+    )
+    assert weight_url in cycle_page.content.decode()
+    mine = client_for("twg_member").get(reverse("prioritization:my_assignments"))
+    assert score_url in mine.content.decode()
+    assert score_url not in (
+        client_for("jam_focal").get(reverse("prioritization:my_assignments")).content.decode()
+    )
+    for persona, weight_status, score_status in (
+        ("secretariat", 200, 200),
+        ("viewer", 200, 200),
+        ("twg_member", 200, 200),
+        ("jam_focal", 200, 404),
+        ("outsider", 404, 404),
+    ):
+        client = client_for(persona)
+        got = client.get(weight_url)
+        assert got.status_code == weight_status, persona
+        if weight_status == 200:
+            assert "Weights set" in got.content.decode()
+        got = client.get(score_url)
+        assert got.status_code == score_status, persona
+        if score_status == 200:
+            assert "Scored" in got.content.decode()
+    assert client_for(None).get(score_url).status_code == 302

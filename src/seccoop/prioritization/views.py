@@ -38,7 +38,7 @@ from seccoop.core.views import (
 from . import charts, methods
 from .filters import CycleFilterSet, RunFilterSet
 from .forms import AssessorsForm, RunForm, StartCycleForm, UnassignForm, WeightsForm
-from .models import Assignment, PrioritizationCycle, Run, Score
+from .models import Assignment, PrioritizationCycle, Run, Score, Weight
 from .services import (
     apply_to_plan,
     assign_assessors,
@@ -222,6 +222,19 @@ class RunHistoryView(ObjectHistoryView):
     detail_url_name = "prioritization:run_detail"
 
 
+class WeightHistoryView(ObjectHistoryView):
+    """A criterion's weight and bounds in one cycle, as they changed (linked from the cycle)."""
+
+    model = Weight
+
+
+class ScoreHistoryView(ObjectHistoryView):
+    """One score as the assessor changed it (linked from My assignments; AMBER+STRICT, so the
+    Commission and the assessor only)."""
+
+    model = Score
+
+
 class CycleDetailView(ObjectDetailView):
     """A cycle: its weights (the secretariat sets them here), its runs, the ranking form, and
     links to its assessors and its history."""
@@ -254,6 +267,7 @@ class CycleDetailView(ObjectDetailView):
             "can_manage": self.can_manage(obj),
             "weights_form": weights_form,
             "run_form": RunForm(initial={"method": "smaa"}),
+            "weights": obj.weights.select_related("criterion"),
             "runs": obj.runs.restrict(self.request.user, "view").select_related("actor"),
             "assignment_count": assignments.count(),
             "assessor_count": assignments.values("assessor").distinct().count(),
@@ -449,6 +463,9 @@ def _my_assignments(request: HttpRequest) -> HttpResponse:
                     "high": score.high if score else "",
                     "name_low": f"s-{assignment.pk}-{c.code}-low",
                     "name_high": f"s-{assignment.pk}-{c.code}-high",
+                    "history_url": reverse("prioritization:score_history", args=[score.pk])
+                    if score
+                    else "",
                 }
             )
         rows.append((assignment, cells))
