@@ -48,6 +48,7 @@ KEY_PAGES: dict[str | None, list[str]] = {
         "/funding/committee/",
         "/meetings/new/",
         "/prioritization/",
+        "/prioritization/runs/",
         "/accounts/audit/",
     ],
     "inl_partner": ["/", "/funding/transactions/", "/funding/transactions/new/"],

@@ -29,7 +29,10 @@ from seccoop.prioritization.services import (
     run_ranking,
     save_score,
     set_weights,
+    start_cycle,
 )
+
+from .matrix import oracle_can_change, oracle_can_view
 
 pytestmark = pytest.mark.django_db
 
@@ -1031,3 +1034,213 @@ def test_the_secretariat_starts_a_cycle_on_the_page(setup: Setup, client_for: An
     assert 'data-testid="start-cycle"' not in focal.get(url).content.decode()
     assert focal.post(url, {**form, "year": 2033}).status_code == 403
     assert not PrioritizationCycle.objects.filter(year=2033).exists()
+
+
+# --- (7) filters, history and assessors pages ----------------------------------------------------
+
+
+def test_cycle_and_run_lists_filter_alike_on_the_page_and_in_the_api(
+    scored: Setup, client_for: Any
+) -> None:
+    """One FilterSet per list: the page and the API answer the same rows for the same query,
+    ``ordering`` sorts, and a value out of bounds is a 400 naming the parameter."""
+    secretariat = scored.users["secretariat"]
+    wsum = run_ranking(scored.cycle, actor=secretariat, method="wsum")
+    topsis = run_ranking(scored.cycle, actor=secretariat, method="topsis")
+    later = start_next_version(scored.plan, actor=secretariat, year=2032, label="Plan 2032")
+    make_cycle(later, 2032, aggregation="median", is_open=False)
+    client = client_for("secretariat")
+
+    def api(path: str) -> list[Any]:
+        response = client.get(f"/api/v1/prioritization/{path}")
+        assert response.status_code == 200, response.content
+        return [row["year"] if "year" in row else row["id"] for row in response.json()["items"]]
+
+    def page(name: str, query: str) -> str:
+        response = client.get(reverse(f"prioritization:{name}") + "?" + query)
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert api("cycles?is_open=false") == [2032]
+    assert api("cycles?aggregation=mean") == [YEAR]
+    assert api("cycles?q=plan+2032") == [2032]
+    assert api("cycles?ordering=year") == [YEAR, 2032]
+    assert api("cycles?ordering=-year") == [2032, YEAR]
+    cycles_page = page("cycle_list", "is_open=false")
+    assert reverse("prioritization:cycle_detail", args=[scored.cycle.pk]) not in cycles_page
+    assert ">2032</a>" in cycles_page
+    assert api("runs?method=topsis") == [topsis.pk]
+    assert api(f"runs?cycle={YEAR}&ordering=created") == [wsum.pk, topsis.pk]
+    assert api(f"runs?cycle_id={scored.cycle.pk}&ordering=-created") == [topsis.pk, wsum.pk]
+    runs_page = page("run_list", "method=topsis")
+    assert reverse("prioritization:run_detail", args=[topsis.pk]) in runs_page
+    assert reverse("prioritization:run_detail", args=[wsum.pk]) not in runs_page
+    exported = client.get(reverse("prioritization:run_list") + "?method=wsum&export=csv")
+    assert exported.status_code == 200
+    for bad in ("cycles?year=1800", "runs?cycle_id=0", "runs?method=guess", "runs?ordering=x"):
+        response = client.get(f"/api/v1/prioritization/{bad}")
+        assert response.status_code == 400, bad
+        field = bad.split("?")[1].split("=")[0]
+        assert field in response.content.decode(), bad
+
+
+def test_cycle_and_run_history_pages_follow_the_policy(setup: Setup, client_for: Any) -> None:
+    """The detail pages link to the history pages; each row says who changed what and why; the
+    policy decides who may read them (GREEN: every member; an outsider gets 404)."""
+    secretariat = setup.users["secretariat"]
+    plan = start_next_version(setup.plan, actor=secretariat, year=2032, label="Plan 2032")
+    cycle = start_cycle(
+        plan, actor=secretariat, year=2032, aggregation="mean", assessors=[secretariat]
+    )
+    score_setup(setup)
+    run = run_ranking(setup.cycle, actor=secretariat, method="wsum")
+    pages = {
+        reverse("prioritization:cycle_history", args=[cycle.pk]): "Started",
+        reverse("prioritization:run_history", args=[run.pk]): "Ranked",
+    }
+    client = client_for("secretariat")
+    detail = client.get(reverse("prioritization:cycle_detail", args=[cycle.pk])).content.decode()
+    assert reverse("prioritization:cycle_history", args=[cycle.pk]) in detail
+    ranking = client.get(reverse("prioritization:run_detail", args=[run.pk])).content.decode()
+    assert reverse("prioritization:run_history", args=[run.pk]) in ranking
+    for persona in ("secretariat", "viewer", "brb_focal", "outsider", None):
+        other = client_for(persona)
+        for url, reason in pages.items():
+            response = other.get(url)
+            if persona is None:
+                assert response.status_code == 302, url
+                assert reverse("accounts:login") in response["Location"]
+            elif oracle_can_view(persona, "COMMISSION", "GREEN"):
+                assert response.status_code == 200, (persona, url)
+                text = response.content.decode()
+                assert reason in text and "secretariat" in text, (persona, url)
+            else:
+                assert response.status_code == 404, (persona, url)
+    for bad in (HUGE_ID, "0"):
+        assert client.get(f"/prioritization/{bad}/history/").status_code == 404
+
+
+def test_the_assessors_page_follows_the_policy(setup: Setup, client_for: Any) -> None:
+    """Only who may change the cycle opens its assessors page; a member who may only read it
+    gets 403 and an outsider 404, on reading and on posting, and nothing is written."""
+    url = reverse("prioritization:cycle_assessors", args=[setup.cycle.pk])
+    newcomer = setup.users["brb_focal"]
+    before = Assignment.objects.count()
+    for persona in ("secretariat", "viewer", "jam_focal", "twg_member", "outsider"):
+        client = client_for(persona)
+        if oracle_can_change(persona, "COMMISSION", "GREEN"):
+            expected = 200
+        elif oracle_can_view(persona, "COMMISSION", "GREEN"):
+            expected = 403
+        else:
+            expected = 404
+        assert client.get(url).status_code == expected, persona
+        if expected != 200:
+            post = client.post(url, {"action": "add", "assessors": [newcomer.pk]})
+            assert post.status_code == expected, persona
+            remove = client.post(
+                url, {"action": "remove", "assessor": setup.users["twg_member"].pk}
+            )
+            assert remove.status_code == expected, persona
+    assert Assignment.objects.count() == before
+    anonymous = client_for(None).get(url)
+    assert anonymous.status_code == 302 and reverse("accounts:login") in anonymous["Location"]
+    assert client_for("secretariat").get(f"/prioritization/{HUGE_ID}/assessors/").status_code == (
+        404
+    )
+
+
+def test_the_secretariat_adds_and_withdraws_assessors(setup: Setup, client_for: Any) -> None:
+    """Adding an assessor assigns them every measure (with history and an audit event); an
+    assessor who has scored stays; one who has not is withdrawn; a closed cycle is refused."""
+    cycle = setup.cycle
+    url = reverse("prioritization:cycle_assessors", args=[cycle.pk])
+    client = client_for("secretariat")
+    detail = client.get(reverse("prioritization:cycle_detail", args=[cycle.pk])).content.decode()
+    assert url in detail
+    assert url not in (
+        client_for("viewer")
+        .get(reverse("prioritization:cycle_detail", args=[cycle.pk]))
+        .content.decode()
+    )
+    newcomer = setup.users["brb_focal"]
+    page = client.get(url).content.decode()
+    assert 'data-testid="add-assessors"' in page
+    response = client.post(url, {"action": "add", "assessors": [newcomer.pk]})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    theirs = Assignment.objects.filter(cycle=cycle, assessor=newcomer)
+    assert sorted(theirs.values_list("measure__code", flat=True)) == sorted(MEASURES)
+    first = theirs.first()
+    assert first is not None
+    record = first.history.first()
+    assert record.history_change_reason == "Assigned"
+    assert record.history_user.username == "secretariat"
+    assert AuditEvent.objects.filter(
+        action="prioritization.assessors_assigned", object_id=str(cycle.pk)
+    ).exists()
+    # an assessor already asked is not offered again; posting them anyway is a 400
+    again = client.post(url, {"action": "add", "assessors": [newcomer.pk]})
+    assert again.status_code == 400
+    assert theirs.count() == len(MEASURES)
+    # twg_member has scored: they stay
+    score_all(setup.assignments["M-1", "twg_member"], setup.users["twg_member"], (4, 4, 4))
+    kept = client.post(url, {"action": "remove", "assessor": setup.users["twg_member"].pk})
+    assert kept.status_code == 400
+    assert "has already scored" in kept.content.decode()
+    assert Assignment.objects.filter(cycle=cycle, assessor__username="twg_member").exists()
+    # the newcomer has not scored: withdrawn, with a history row for each assignment
+    ids = list(theirs.values_list("pk", flat=True))
+    gone = client.post(url, {"action": "remove", "assessor": newcomer.pk})
+    assert gone.status_code == 302
+    assert not theirs.exists()
+    deleted = Assignment.history.filter(id__in=ids, history_type="-")
+    assert deleted.count() == len(ids)
+    assert {r.history_change_reason for r in deleted} == {"Unassigned"}
+    # someone who is not an assessor of the cycle is named as a bad choice
+    stranger = client.post(url, {"action": "remove", "assessor": newcomer.pk})
+    assert stranger.status_code == 400
+    bad = client.post(url, {"action": "add", "assessors": [HUGE_ID]})
+    assert bad.status_code == 400
+    # a closed cycle keeps its assessors
+    PrioritizationCycle.objects.filter(pk=cycle.pk).update(is_open=False)
+    closed = client.post(url, {"action": "add", "assessors": [newcomer.pk]})
+    assert closed.status_code == 400
+    assert "closed for scoring" in closed.content.decode()
+    assert not Assignment.objects.filter(cycle=cycle, assessor=newcomer).exists()
+
+
+def test_weight_and_score_history_pages(scored: Setup, client_for: Any) -> None:
+    """The cycle page links each weight's history and My assignments each saved score's; a score
+    is read by the Commission and its assessor only, a weight by every member."""
+    weight = scored.cycle.weights.get(criterion__code="a")
+    score = Score.objects.get(
+        assignment=scored.assignments["M-1", "twg_member"], criterion__code="a"
+    )
+    weight_url = reverse("prioritization:weight_history", args=[weight.pk])
+    score_url = reverse("prioritization:score_history", args=[score.pk])
+    cycle_page = client_for("viewer").get(
+        reverse("prioritization:cycle_detail", args=[scored.cycle.pk])
+    )
+    assert weight_url in cycle_page.content.decode()
+    mine = client_for("twg_member").get(reverse("prioritization:my_assignments"))
+    assert score_url in mine.content.decode()
+    assert score_url not in (
+        client_for("jam_focal").get(reverse("prioritization:my_assignments")).content.decode()
+    )
+    for persona, weight_status, score_status in (
+        ("secretariat", 200, 200),
+        ("viewer", 200, 200),
+        ("twg_member", 200, 200),
+        ("jam_focal", 200, 404),
+        ("outsider", 404, 404),
+    ):
+        client = client_for(persona)
+        got = client.get(weight_url)
+        assert got.status_code == weight_status, persona
+        if weight_status == 200:
+            assert "Weights set" in got.content.decode()
+        got = client.get(score_url)
+        assert got.status_code == score_status, persona
+        if score_status == 200:
+            assert "Scored" in got.content.decode()
+    assert client_for(None).get(score_url).status_code == 302

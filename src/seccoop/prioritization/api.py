@@ -10,9 +10,10 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, Field
 
-from seccoop.core.api import ErrorOut, Pagination, get_visible
-from seccoop.core.types import Year
+from seccoop.core.api import ErrorOut, Pagination, filter_queryset, get_visible
+from seccoop.core.types import Id, Year
 
+from .filters import CycleFilterSet, RunFilterSet
 from .methods import MAX_SAMPLES
 from .models import PrioritizationCycle, Run
 from .services import run_ranking
@@ -56,15 +57,34 @@ class RunIn(Schema):
 
 @router.get("/cycles", response=list[CycleOut])
 @paginate(Pagination)
-def list_cycles(request: HttpRequest) -> Any:
-    return PrioritizationCycle.objects.restrict(request.user, "view")
+def list_cycles(
+    request: HttpRequest,
+    q: str | None = None,
+    year: Year | None = None,
+    plan_id: Id | None = None,
+    aggregation: PrioritizationCycle.Aggregation | None = None,
+    is_open: bool | None = None,
+    ordering: str | None = None,
+) -> Any:
+    """The cycles, with the list page's filters (``q`` searches the plan version's label)."""
+    return filter_queryset(
+        request, CycleFilterSet, PrioritizationCycle.objects.restrict(request.user, "view")
+    )
 
 
 @router.get("/runs", response=list[RunOut])
 @paginate(Pagination)
-def list_runs(request: HttpRequest, cycle: Year | None = None) -> Any:
+def list_runs(
+    request: HttpRequest,
+    q: str | None = None,
+    cycle: Year | None = None,
+    cycle_id: Id | None = None,
+    method: Run.Method | None = None,
+    ordering: str | None = None,
+) -> Any:
+    """The ranking runs, with the run list page's filters (``cycle`` is the cycle's year)."""
     runs = Run.objects.restrict(request.user, "view").select_related("cycle")
-    return runs.filter(cycle__year=cycle) if cycle else runs
+    return filter_queryset(request, RunFilterSet, runs)
 
 
 @router.get("/runs/{pk}", response={200: RunOut, 404: ErrorOut})

@@ -69,3 +69,31 @@ class WeightsForm(BoundedForm):
                     decimal_places=4,
                     initial=getattr(w, part) if w is not None else default,
                 )
+
+
+class AssessorsForm(BoundedForm):
+    """Ask more people to score every measure of an open cycle."""
+
+    assessors = forms.ModelMultipleChoiceField(
+        label=_("Assessors to add"),
+        queryset=User.objects.none(),
+        help_text=_("Each assessor scores every measure of the version."),
+    )
+
+    def __init__(self, *args: Any, cycle: PrioritizationCycle, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assessors"].queryset = (
+            User.objects.filter(is_active=True)
+            .exclude(assignments__cycle=cycle)
+            .order_by("username")
+        )
+
+
+class UnassignForm(BoundedForm):
+    """Withdraw one assessor (who has not scored yet) from an open cycle."""
+
+    assessor = forms.ModelChoiceField(label=_("Assessor"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, cycle: PrioritizationCycle, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assessor"].queryset = User.objects.filter(assignments__cycle=cycle).distinct()

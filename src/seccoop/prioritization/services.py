@@ -32,11 +32,7 @@ def start_cycle(
         )
     if not assessors:
         raise ValidationError({"assessors": [_("Name at least one assessor.")]})
-    measures = list(
-        Measure.objects.filter(versions__plan=plan)
-        .exclude(kind=Measure.Kind.INSTITUTIONAL)
-        .values_list("pk", flat=True)
-    )
+    measures = _cycle_measures(plan)
     if not measures:
         raise ValidationError(
             {"plan": [_("{label} has no measure to prioritise.").format(label=plan.label)]}
@@ -67,6 +63,86 @@ def start_cycle(
             assessors=len(assessors),
         )
     return cycle
+
+
+def _cycle_measures(plan: Any) -> list[int]:
+    """The ids of ``plan``'s measures that are ranked (the institutional mechanisms are not)."""
+    return list(
+        Measure.objects.filter(versions__plan=plan)
+        .exclude(kind=Measure.Kind.INSTITUTIONAL)
+        .values_list("pk", flat=True)
+    )
+
+
+def assign_assessors(cycle: PrioritizationCycle, *, actor: Any, assessors: list[Any]) -> int:
+    """Ask more assessors to score every measure of an open cycle; an assessor already asked
+    keeps the assignments and scores they have. Returns how many assignments were added."""
+    if not cycle.is_open:
+        raise ValidationError(
+            _("Prioritisation {year} is closed for scoring.").format(year=cycle.year)
+        )
+    if not assessors:
+        raise ValidationError({"assessors": [_("Name at least one assessor.")]})
+    measures = _cycle_measures(cycle.plan)
+    added = 0
+    with transaction.atomic():
+        taken = set(cycle.assignments.values_list("measure_id", "assessor_id"))
+        for assessor in assessors:
+            for measure in measures:
+                if (measure, assessor.pk) in taken:
+                    continue
+                assignment = Assignment(
+                    cycle=cycle,
+                    measure_id=measure,
+                    assessor=assessor,
+                    owner_id=cycle.owner_id,
+                    tlp="AMBER+STRICT",
+                )
+                mark_history(assignment, reason=_("Assigned"), user=actor)
+                assignment.save()
+                added += 1
+        record_event(
+            "prioritization.assessors_assigned",
+            actor=actor,
+            obj=cycle,
+            assessors=[a.username for a in assessors],
+            assignments=added,
+        )
+    return added
+
+
+def unassign_assessor(cycle: PrioritizationCycle, *, actor: Any, assessor: Any) -> int:
+    """Withdraw an assessor from an open cycle who has not scored yet (scores once given stay in
+    the ranking). Returns how many assignments were removed."""
+    if not cycle.is_open:
+        raise ValidationError(
+            _("Prioritisation {year} is closed for scoring.").format(year=cycle.year)
+        )
+    with transaction.atomic():
+        mine = cycle.assignments.select_for_update().filter(assessor=assessor)
+        if Score.objects.filter(assignment__in=mine).exists():
+            raise ValidationError(
+                _("{user} has already scored measures of this cycle; they stay assigned.").format(
+                    user=assessor
+                )
+            )
+        removed = 0
+        for assignment in mine:
+            mark_history(assignment, reason=_("Unassigned"), user=actor)
+            assignment.delete()
+            removed += 1
+        if not removed:
+            raise ValidationError(
+                _("{user} is not an assessor of this cycle.").format(user=assessor)
+            )
+        record_event(
+            "prioritization.assessor_unassigned",
+            actor=actor,
+            obj=cycle,
+            assessor=assessor.username,
+            assignments=removed,
+        )
+    return removed
 
 
 def criteria() -> list[Criterion]:
