@@ -1244,3 +1244,13 @@ def test_weight_and_score_history_pages(scored: Setup, client_for: Any) -> None:
         if score_status == 200:
             assert "Scored" in got.content.decode()
     assert client_for(None).get(score_url).status_code == 302
+
+
+def test_the_prioritisation_page_has_no_two_fields_with_one_id(client_for: Any) -> None:
+    """The filter form and the start form both ask for a year; each label names its own field."""
+    import re
+
+    page = client_for("secretariat").get("/prioritization/").content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    assert 'for="start_year"' in page and 'id="start_year"' in page

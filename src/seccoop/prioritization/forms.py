@@ -28,6 +28,8 @@ class StartCycleForm(BoundedForm):
     )
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        # The page also shows the list's filter form, which has a year too: ids of their own.
+        kwargs.setdefault("auto_id", "start_%s")
         super().__init__(*args, **kwargs)
         drafts = PlanVersion.objects.restrict(user, "view").filter(status=PlanVersion.Status.DRAFT)
         self.fields["plan"].queryset = drafts
