@@ -5,9 +5,9 @@ policy, ORM, schema) and of ``GET /`` signed in as ``jam_focal`` (session, scope
 served by gunicorn, one worker process per core, 8 keep-alive clients on loopback.
 Reference: a bare Django view with no middleware that returns the same JSON bytes from memory,
 served by the same server with the same number of workers, in the same run.
-Goal (issue 19): each page at least 0.5 times the reference's requests/s with gunicorn. This
-reference is stricter than issue 19's (a hand-written view reading the same rows behind the same
-middleware), which does not exist yet.
+Goal: each page at least 0.5 times the reference's requests/s with gunicorn. This
+reference (a bare view) is stricter than the one the goal names (a hand-written view reading the
+same rows behind the same middleware), which does not exist yet.
 
 granian serves the same three for comparison (decision 0004 chose gunicorn); its figures are
 printed, not checked. Everything runs on loopback; the request loops are bounded in count.

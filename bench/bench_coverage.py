@@ -6,7 +6,7 @@ State and by category (and the State x category cells built from ``counted_flows
 References, in the same run on the same database: (A) one hand-written SQL statement computing
 every State x category cell under the same counting rule and visibility; (B) lxml serialising a
 prebuilt tree of the same document.
-Goals (issue 19): each coverage cut at most 2 times its reference; the export at least 0.5 times
+Goals: each coverage cut at most 2 times its reference; the export at least 0.5 times
 the reference's MB/s (at most 2 times its time per MB).
 
 The large set is about 100,000 ledger transactions (``--transactions N`` for another size), built

@@ -5,7 +5,7 @@ run, with requests, p50/p95/p99 latency, throughput, the median latency per path
 saturation point: on a ramp of 1, 2, 5, 10, 20 and 50 clients, the number of clients past which
 no later step's throughput is 10 % higher.
 Reference: none; the goal is absolute.
-Goal (issue 13): 0 errors.
+Goal: 0 errors.
 
 It builds a scratch PostgreSQL database of its own (``DATABASE_URL`` names the server; the
 database it names is never touched), loads the Framework and the demo, serves it with gunicorn

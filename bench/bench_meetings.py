@@ -6,8 +6,8 @@ then render) for each format.
 References, in the same run on the same database: for gather, plain SQL computing the same pack
 data (the floor, checked equal to gather's); for each renderer, the same renderer on the same pack
 with every section's rows removed.
-Goal (issue 19): the meeting pack of a Commission meeting on the large set in under 3 s (gather and
-render, each format); issue 19 names no reference for it.
+Goal: the meeting pack of a Commission meeting on the large set in under 3 s (gather and
+render, each format); the goal names no reference.
 
 The floor below was written for the pack before it became the meeting's paper (decision 0013 as
 amended: cover, agenda, delegations, the previous meeting's decisions, annexes, figures as of the

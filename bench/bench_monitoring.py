@@ -5,7 +5,7 @@ Figures: (A) median seconds of ``services.dashboard(secretariat, 2020)``; (B) p9
 page at a random offset of the whole list.
 References, in the same run on the same database: (A) one hand-written SQL query computing the
 same cells; (B) one raw SQL SELECT of the same page (same rows, order and visibility).
-Goals (issue 19): the dashboard and every values page at most 2 times their reference.
+Goals: the dashboard and every values page at most 2 times their reference.
 
 The large set is about 1,000,000 reported values (``--values N`` for another size), built in a
 throwaway database:

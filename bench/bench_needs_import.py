@@ -5,7 +5,7 @@ calamine's read, every row validated, one transaction written with history), as 
 Reference: python-calamine just reading the same file's rows, in the same run (the reader the
 import itself uses, with nothing checked, validated or written); openpyxl's read-only mode
 reading them is printed too.
-Goal (issue 19): the import takes at most 3 times the reference.
+Goal: the import takes at most 3 times the reference.
 
 Then, with the large set's 20,000 needs loaded, ``GET /api/v1/needs/matrix`` as the secretariat:
 p50/p95 over repeated requests, and the query counts of the API and of the page as a focal point.
