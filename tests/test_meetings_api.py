@@ -92,7 +92,9 @@ def test_a_meeting_that_cannot_be_scheduled_is_refused_naming_the_field(
 ) -> None:
     api = client(client_for, "secretariat")
     assert fields(api.post(URL, payload(body="NOPE"), content_type=JSON)) == ["body"]
-    assert fields(api.post(URL, payload(host="XXX"), content_type=JSON)) == ["host"]
+    assert fields(api.post(URL, payload(host="XXX"), content_type=JSON)) == [
+        "host"
+    ]  # XXX: no such party
     assert fields(api.post(URL, payload(time_zone="Mars/Olympus"), content_type=JSON)) == [
         "time_zone"
     ]
@@ -292,7 +294,9 @@ def test_action_items_are_given_and_closed_through_the_api(
     due = (timezone.localdate() + timedelta(days=30)).isoformat()
     assert fields(api.post(url, {"title": "Report", "due": due}, content_type=JSON)) == ["owner"]
     assert fields(
-        api.post(url, {"title": "Report", "due": due, "owner_party": "XXX"}, content_type=JSON)
+        api.post(
+            url, {"title": "Report", "due": due, "owner_party": "XXX"}, content_type=JSON
+        )  # XXX: no such party
     ) == ["owner_party"]
     assert fields(
         api.post(url, {"title": "Report", "due": due, "owner_body": "NOPE"}, content_type=JSON)

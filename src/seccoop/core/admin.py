@@ -25,14 +25,14 @@ class RestrictedAdminMixin:
         saying the record does not exist, as the change page does, instead of failing in the
         history's query."""
         try:
-            self.model._meta.pk.to_python(unquote(object_id))  # type: ignore[attr-defined]
+            self.model._meta.pk.to_python(unquote(object_id))  # type: ignore[attr-defined]  # a mixin: the admin class gives model
         except (ValidationError, ValueError):
-            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]
+            return self._get_obj_does_not_exist_redirect(  # type: ignore[attr-defined]  # ModelAdmin's own helper
                 request,
-                self.model._meta,  # type: ignore[attr-defined]
+                self.model._meta,  # type: ignore[attr-defined]  # a mixin: the admin class gives model
                 object_id,
             )
-        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]
+        return super().history_view(request, object_id, extra_context)  # type: ignore[misc]  # simple-history's admin is untyped
 
 
 @admin.register(AuditEvent)

@@ -304,13 +304,15 @@ class Importer:
         return None
 
     def place(self, row: Row, plan: ImportPlan) -> None:
-        raise NotImplementedError
+        """Decide what a checked row creates or changes (writing nothing)."""
+        raise NotImplementedError  # abstract: every importer says how a row is placed
 
     def finish(self, plan: ImportPlan) -> None:
         """Checks across the planned rows, once every row is placed."""
 
     def write(self, plan: ImportPlan, *, actor: Any, reason: str) -> None:
-        raise NotImplementedError
+        """Write the plan through the app's services (inside the import's transaction)."""
+        raise NotImplementedError  # abstract: every importer writes through its own services
 
     def audit_detail(self, plan: ImportPlan) -> dict[str, Any]:
         return {}

@@ -84,10 +84,11 @@ class ImportWizard:
 
     def importer(self, request: HttpRequest, options: dict[str, Any]) -> Importer:
         """The importer for this user and these options; ``Http404`` when an option is gone."""
-        raise NotImplementedError
+        raise NotImplementedError  # abstract: each wizard builds its own importer
 
     def done_url(self, options: dict[str, Any]) -> str:
-        raise NotImplementedError
+        """Where the wizard leads once the import is written."""
+        raise NotImplementedError  # abstract: each wizard names its own list page
 
     def url(self, name: str) -> str:
         return reverse(f"{self.namespace}:{name}")
